@@ -1,0 +1,198 @@
+"""The ``clientsmith`` command line (also ``python -m generator``).
+
+Exit codes: 0 ok, 1 drift or invalid spec, 2 usage or unreadable input.
+Errors are one line each on stderr; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from generator import __version__, config, loader, pipeline, validate, write
+from generator.errors import ClientsmithError, SpecError, UsageError
+
+app = typer.Typer(
+    name="clientsmith",
+    help="Generate typed, vendorable Python clients from OpenAPI documents.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class _State:
+    quiet = False
+    debug = False
+
+
+def _say(message: str) -> None:
+    if not _State.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _fail(exc: BaseException) -> NoReturn:
+    if _State.debug:
+        traceback.print_exc()
+    if isinstance(exc, SpecError):
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        raise typer.Exit(1)
+    if isinstance(exc, ClientsmithError):
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code)
+    print(f"error: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+def _guard(action: Callable[[], int]) -> None:
+    try:
+        code = action()
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"clientsmith {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    _State.quiet = quiet
+    _State.debug = debug
+
+
+@app.command()
+def generate(
+    spec: Annotated[Path | None, typer.Argument(help="One spec to generate; omit to generate every configured client.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder of the generated package (with SPEC).")] = None,
+    package_name: Annotated[str | None, typer.Option("--package-name", help="Import name of the package (with SPEC).")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="pyproject.toml or clients.yaml to read.")] = None,
+) -> None:
+    """Generate one client (SPEC --output DIR) or every client of the project."""
+
+    def run() -> int:
+        if spec is not None:
+            if output is None:
+                raise UsageError("generate SPEC needs --output DIR")
+            package = config.check_package_name(package_name or config.default_package_name(spec), "--package-name")
+            _generate_one(spec, package, output)
+            return 0
+        if output is not None or package_name is not None:
+            raise UsageError("--output and --package-name need a SPEC argument")
+        for client in _clients(config_file):
+            _generate_one(client.spec, client.package, client.output)
+        return 0
+
+    _guard(run)
+
+
+def _generate_one(spec: Path, package: str, output: Path) -> None:
+    started = time.perf_counter()
+    generated = pipeline.generate(spec, package, output)
+    _say(f"generated {package} from {spec} into {output} ({len(generated.files)} files, {time.perf_counter() - started:.1f} s)")
+
+
+def _clients(config_file: Path | None) -> list[config.ClientConfig]:
+    path = config_file if config_file is not None else config.find_config(Path.cwd())
+    return config.load_config(path)
+
+
+@app.command()
+def check(
+    config_file: Annotated[Path | None, typer.Option("--config", help="pyproject.toml or clients.yaml to read.")] = None,
+) -> None:
+    """Regenerate every client in memory and compare with what is on disk (exit 1 on drift)."""
+
+    def run() -> int:
+        drifted = 0
+        for client in _clients(config_file):
+            expected = pipeline.build(client.spec, client.package).files
+            actual = write.read_tree(client.output)
+            problems = drift(expected, actual)
+            if problems:
+                drifted += 1
+                print(f"drift: {client.output} differs from what {client.spec} generates:", file=sys.stderr)
+                for line in problems:
+                    print(line, file=sys.stderr)
+            else:
+                _say(f"ok: {client.output}")
+        if drifted:
+            print(f"error: {drifted} client(s) out of date; run `make generate` (or `clientsmith generate`) and commit", file=sys.stderr)
+            return 1
+        return 0
+
+    _guard(run)
+
+
+def drift(expected: dict[str, str], actual: dict[str, bytes], *, context_lines: int = 12) -> list[str]:
+    """Human-readable differences between generated files and files on disk."""
+    lines: list[str] = []
+    for path in sorted(set(expected) | set(actual)):
+        want = expected.get(path)
+        have = actual.get(path)
+        if want is None:
+            lines.append(f"  extra file: {path}")
+        elif have is None:
+            lines.append(f"  missing file: {path}")
+        elif want.encode("utf-8") != have:
+            lines.append(f"  changed: {path}")
+            diff = difflib.unified_diff(
+                have.decode("utf-8", errors="replace").splitlines(),
+                want.splitlines(),
+                f"on disk/{path}",
+                f"generated/{path}",
+                lineterm="",
+                n=1,
+            )
+            shown = list(diff)
+            lines.extend(f"    {line}" for line in shown[:context_lines])
+            if len(shown) > context_lines:
+                lines.append(f"    ... {len(shown) - context_lines} more diff lines")
+    return lines
+
+
+@app.command("validate")
+def validate_command(spec: Annotated[Path, typer.Argument(help="The spec to validate.")]) -> None:
+    """Validate a spec (openapi-spec-validator plus reference and security checks)."""
+
+    def run() -> int:
+        loaded = loader.load(spec)
+        problems = validate.validate(loaded.document, str(spec))
+        if problems:
+            raise SpecError(problems)
+        _say(f"ok: {spec} is a valid OpenAPI {loaded.document.get('openapi')} document")
+        return 0
+
+    _guard(run)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except SystemExit as exc:
+        # click reports usage errors with exit code 2 already; keep codes as they are.
+        raise SystemExit(exc.code) from None
+
+
+__all__ = ["app", "main", "drift"]

@@ -1,0 +1,77 @@
+"""The project's list of clients: ``[tool.clientsmith]`` in pyproject.toml or clients.yaml.
+
+    [[tool.clientsmith.clients]]
+    spec = "specs/airflow.yaml"        # required, relative to the config file
+    package = "airflow_client"         # import name (default: from the spec's file name)
+    output = "generated/airflow_client"  # folder of the package (default: generated/<package>)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator import naming
+from generator.errors import UsageError
+
+_PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    spec: Path
+    package: str
+    output: Path
+
+
+def default_package_name(spec: Path) -> str:
+    return naming.safe_identifier(naming.snake_case(spec.stem), fallback="client")
+
+
+def check_package_name(name: str, source: str) -> str:
+    if not _PACKAGE.match(name) or name in ("generator",):
+        raise UsageError(f"{source}: invalid package name {name!r} (use a lower-case Python identifier, e.g. 'my_api')")
+    return name
+
+
+def find_config(start: Path) -> Path:
+    for folder in [start, *start.parents]:
+        clients = folder / "clients.yaml"
+        if clients.is_file():
+            return clients
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "tool" in (data := tomllib.loads(pyproject.read_text("utf-8"))) and "clientsmith" in data["tool"]:
+            return pyproject
+    raise UsageError("no clientsmith configuration found: add [tool.clientsmith] to pyproject.toml or a clients.yaml")
+
+
+def load_config(path: Path) -> list[ClientConfig]:
+    try:
+        if path.name.endswith(".toml"):
+            table: Any = tomllib.loads(path.read_text("utf-8")).get("tool", {}).get("clientsmith", {})
+        else:
+            table = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: cannot read configuration: {exc}".splitlines()[0]) from None
+    entries = table.get("clients") if isinstance(table, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise UsageError(f"{path}: no clients listed (add [[tool.clientsmith.clients]] entries with spec = ...)")
+    base = path.parent
+    clients: list[ClientConfig] = []
+    for index, entry in enumerate(entries):
+        where = f"{path}: clients[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("spec"), str):
+            raise UsageError(f"{where}: each client needs a `spec` path")
+        spec = base / entry["spec"]
+        package = check_package_name(str(entry.get("package") or default_package_name(spec)), where)
+        output = base / str(entry.get("output") or f"generated/{package}")
+        clients.append(ClientConfig(spec=spec, package=package, output=output))
+    outputs = [c.output.resolve() for c in clients]
+    if len(set(outputs)) != len(outputs):
+        raise UsageError(f"{path}: two clients share an output folder")
+    return clients

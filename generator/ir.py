@@ -1,0 +1,144 @@
+"""The intermediate representation: plain dataclasses the templates read.
+
+Every Python name in here was decided by :mod:`generator.naming` while the IR
+was built; templates never compute names or types themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    """One entry of ``components/securitySchemes`` as the client applies it."""
+
+    key: str  # name in the spec
+    kind: str  # "api_key" | "bearer" | "basic"
+    arg_name: str  # Client(...) keyword argument carrying the credential
+    location: str  # "header" | "query" | "cookie" (api_key); "header" otherwise
+    wire_name: str  # header / query / cookie name
+    description: str
+    spec_type: str  # the spec's own type: apiKey, http, oauth2, openIdConnect
+    token_url: str = ""  # oauth2 password/clientCredentials flows
+
+
+@dataclass(frozen=True)
+class Parameter:
+    wire_name: str
+    py_name: str
+    location: str  # path | query | header | cookie
+    annotation: str  # Python type of the argument, without "| NotGiven"
+    required: bool
+    default_repr: str | None  # Python literal of the spec default, or None
+    description: str
+    style: str  # form | simple | deepObject | ...
+    explode: bool
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class Body:
+    py_name: str
+    annotation: str
+    required: bool
+    content_type: str
+    encoding: str  # "json" | "text" | "bytes" | "form" | "multipart"
+    description: str
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "4XX", "default"
+    description: str
+    annotation: str | None  # None when the response has no body we parse
+    content_type: str
+
+
+@dataclass
+class Operation:
+    py_name: str
+    http_method: str  # upper case
+    path: str
+    operation_id: str | None
+    summary: str
+    description: str
+    group: str
+    parameters: list[Parameter]
+    body: Body | None
+    success: list[Response]
+    errors: list[Response]
+    return_annotation: str
+    security: list[list[str]]  # alternatives, each a list of SecurityScheme.key
+    deprecated: bool
+    idempotent: bool
+    constant_name: str = ""  # module-level name of the operation's runtime description
+
+    @property
+    def path_parameters(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.location == "path"]
+
+    @property
+    def query_parameters(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.location == "query"]
+
+    @property
+    def header_parameters(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.location == "header"]
+
+    @property
+    def cookie_parameters(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.location == "cookie"]
+
+    @property
+    def required_parameters(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.required]
+
+    @property
+    def optional_parameters(self) -> list[Parameter]:
+        return [p for p in self.parameters if not p.required]
+
+
+@dataclass
+class ResourceGroup:
+    name: str  # attribute on the client, also the module name
+    class_name: str  # stem: <stem>Resource / Async<stem>Resource
+    description: str
+    operations: list[Operation] = field(default_factory=list)
+    model_imports: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Model:
+    class_name: str
+    schema_name: str
+    description: str
+
+
+@dataclass
+class Api:
+    title: str
+    version: str
+    description: str
+    openapi_version: str
+    package_name: str
+    distribution_name: str
+    servers: list[Server]
+    default_base_url: str
+    security_schemes: list[SecurityScheme]
+    default_security: list[list[str]]
+    groups: list[ResourceGroup]
+    models: list[Model]
+    # The schemas handed to the model stage, after inline schemas were hoisted
+    # and every schema renamed to its final class name.
+    model_document: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def operations(self) -> list[Operation]:
+        return [operation for group in self.groups for operation in group.operations]

@@ -1,0 +1,210 @@
+"""Every Python name clientsmith emits is decided here, and only here.
+
+The rules (documented in README.md and specs/README.md):
+
+* ``snake_case`` splits camelCase and acronym runs, turns every other
+  character into ``_`` and lowercases; ``pascal_case`` joins the same words
+  capitalised.
+* Operation method name: ``x-clientsmith-name`` > snake_case(operationId) >
+  path segments (braces stripped) + HTTP method.
+* Resource group: ``x-clientsmith-group`` > snake_case(first tag) > ``default``.
+* Body parameter: ``x-clientsmith-body-name`` > snake_case(schema name) >
+  ``body``.
+* Any identifier that would be a keyword, a builtin the generated code uses,
+  start with a digit or be empty gets a deterministic suffix or prefix.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from collections.abc import Iterable
+
+EXTENSION_PREFIX = "x-clientsmith-"
+
+_ACRONYM_BOUNDARY = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")
+_NON_WORD = re.compile(r"[^0-9a-zA-Z]+")
+
+# Names a generated method or parameter must not take: they would shadow
+# something the generated code itself relies on.
+_RESERVED_PARAMETERS = frozenset(
+    {
+        "self",
+        "cls",
+        "timeout",
+        "retries",
+        "extra_headers",
+        "extra_query",
+        "idempotent",
+    }
+)
+_SHADOWED_BUILTINS = frozenset(
+    {
+        "bool",
+        "bytes",
+        "dict",
+        "float",
+        "int",
+        "list",
+        "object",
+        "str",
+        "type",
+        "property",
+        "id_",
+    }
+)
+_RESERVED_CLASSES = frozenset(
+    {
+        "Any",
+        "BaseModel",
+        "Client",
+        "AsyncClient",
+        "Field",
+        "List",
+        "Dict",
+        "Optional",
+        "Union",
+        "Literal",
+        "ApiError",
+        "RootModel",
+        "ConfigDict",
+    }
+)
+
+
+def _ascii(text: str) -> str:
+    """Fold accents away; drop what has no ASCII form."""
+    normalized = unicodedata.normalize("NFKD", text)
+    return normalized.encode("ascii", "ignore").decode("ascii")
+
+
+def words(text: str) -> list[str]:
+    """Split any identifier-ish text into lowercase words."""
+    text = _ascii(text)
+    text = _ACRONYM_BOUNDARY.sub(r"\1_\2", text)
+    text = _CAMEL_BOUNDARY.sub(r"\1_\2", text)
+    return [part.lower() for part in _NON_WORD.split(text) if part]
+
+
+def snake_case(text: str) -> str:
+    """``getConnectionsV2`` -> ``get_connections_v2``; ``HTTPServer`` -> ``http_server``."""
+    return "_".join(words(text))
+
+
+def pascal_case(text: str) -> str:
+    """``list_connections`` -> ``ListConnections``; digits stay as they are."""
+    return "".join(word[:1].upper() + word[1:] for word in words(text))
+
+
+def safe_identifier(name: str, *, fallback: str = "value") -> str:
+    """Make ``name`` a valid, non-keyword Python identifier (snake style)."""
+    if not name:
+        name = fallback
+    if name[0].isdigit():
+        name = f"n{name}"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        name = f"{name}_"
+    return name
+
+
+def method_name(
+    operation_id: str | None,
+    http_method: str,
+    path: str,
+    override: str | None = None,
+) -> str:
+    """The Python method name of an operation (see module docstring)."""
+    if override:
+        return safe_identifier(snake_case(override), fallback="call")
+    if operation_id:
+        return safe_identifier(snake_case(operation_id), fallback="call")
+    segments = [snake_case(segment) for segment in path.split("/")]
+    base = "_".join(segment for segment in segments if segment)
+    return safe_identifier(f"{base}_{http_method.lower()}" if base else http_method.lower())
+
+
+def group_name(tags: Iterable[str], override: str | None = None) -> str:
+    """The resource-group attribute an operation lives on."""
+    if override:
+        return safe_identifier(snake_case(override), fallback="default")
+    for tag in tags:
+        name = snake_case(tag)
+        if name:
+            return _avoid(safe_identifier(name), _RESERVED_PARAMETERS | {"close"})
+    return "default"
+
+
+def group_class_name(group: str) -> str:
+    """``datasources_connections`` -> ``DatasourcesConnections`` (resource class stem)."""
+    return pascal_case(group) or "Default"
+
+
+def parameter_name(wire_name: str, override: str | None = None) -> str:
+    """The Python argument name of a parameter whose wire name is ``wire_name``."""
+    name = snake_case(override or wire_name)
+    return _avoid(safe_identifier(name, fallback="param"), _RESERVED_PARAMETERS)
+
+
+def body_parameter_name(schema_name: str | None, override: str | None = None) -> str:
+    """The Python argument name of an operation's request body."""
+    if override:
+        return parameter_name(override)
+    if schema_name:
+        return parameter_name(schema_name)
+    return "body"
+
+
+def inline_model_name(method: str, *parts: str) -> str:
+    """Deterministic class name for a schema defined inline in an operation.
+
+    ``inline_model_name("list_connections", "200", "response")`` ->
+    ``ListConnections200Response``.
+    """
+    return pascal_case("_".join((method, *parts)))
+
+
+def class_name(schema_name: str) -> str:
+    """A model class name: PascalCase, never clashing with runtime names."""
+    name = pascal_case(schema_name) or "Model"
+    if name[0].isdigit():
+        name = f"Model{name}"
+    if name in _RESERVED_CLASSES:
+        name = f"{name}Model"
+    return name
+
+
+def _avoid(name: str, taken: Iterable[str]) -> str:
+    taken_set = set(taken)
+    while name in taken_set or name in _SHADOWED_BUILTINS:
+        name = f"{name}_"
+    return name
+
+
+def dedupe(names: Iterable[str]) -> list[str]:
+    """Resolve collisions deterministically: later duplicates get ``_2``, ``_3``..."""
+    used: set[str] = set()
+    result: list[str] = []
+    for name in names:
+        candidate, counter = name, 1
+        while candidate in used:
+            counter += 1
+            candidate = f"{name}_{counter}"
+        used.add(candidate)
+        result.append(candidate)
+    return result
+
+
+def dedupe_classes(names: Iterable[str]) -> list[str]:
+    """Like :func:`dedupe` for class names: ``Connection``, ``Connection2``..."""
+    used: set[str] = set()
+    result: list[str] = []
+    for name in names:
+        candidate, counter = name, 1
+        while candidate in used:
+            counter += 1
+            candidate = f"{name}{counter}"
+        used.add(candidate)
+        result.append(candidate)
+    return result

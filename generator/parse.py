@@ -1,0 +1,576 @@
+"""Stage 3: build the IR (:mod:`generator.ir`) from a validated document.
+
+This is the only place that interprets OpenAPI semantics: parameter merging,
+``$ref`` resolution of parameters/bodies/responses, content-type choice,
+security requirements, and the Python type of every argument and return
+value. Inline schemas that need a class are hoisted into the model document
+under names from :func:`generator.naming.inline_model_name`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import ir, naming
+from generator.errors import Problem, SpecError, pointer
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+_SCHEMA_REF = "#/components/schemas/"
+_JSON_TYPES = re.compile(r"^application/([\w.+-]*\+)?json(;.*)?$|^\*/\*$")
+
+
+@dataclass
+class _Context:
+    """What an annotation needs imported in the module that uses it."""
+
+    models: set[str] = field(default_factory=set)
+    typing: set[str] = field(default_factory=set)
+    modules: set[str] = field(default_factory=set)
+
+
+class _Builder:
+    def __init__(self, document: dict[str, Any], file: str, package_name: str) -> None:
+        self.source = document
+        self.file = file
+        self.package_name = package_name
+        self.version = str(document.get("openapi", "3.0.0"))
+        self.is_31 = self.version.startswith("3.1")
+        components = document.get("components") or {}
+        self.schemas: dict[str, Any] = copy.deepcopy(components.get("schemas") or {})
+        self.class_names = self._decide_class_names()
+        self.model_schemas: dict[str, Any] = {
+            self.class_names[name]: _rename_refs(schema, self.class_names) for name, schema in self.schemas.items()
+        }
+        self.problems: list[Problem] = []
+
+    # -- names -----------------------------------------------------------------
+    def _decide_class_names(self) -> dict[str, str]:
+        originals = list(self.schemas)
+        decided = naming.dedupe_classes([naming.class_name(name) for name in originals])
+        return dict(zip(originals, decided, strict=True))
+
+    def _hoist(self, schema: dict[str, Any], wanted: str, ctx: _Context) -> str:
+        name = naming.dedupe_classes([*self.model_schemas, naming.class_name(wanted)])[-1]
+        self.model_schemas[name] = _rename_refs(schema, self.class_names)
+        ctx.models.add(name)
+        return name
+
+    # -- references ------------------------------------------------------------
+    def _deref(self, node: Any) -> Any:
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and not node["$ref"].startswith(_SCHEMA_REF):
+            ref = node["$ref"]
+            if ref in seen:
+                break
+            seen.add(ref)
+            node = _follow(self.source, ref)
+        return node
+
+    def _schema_target(self, ref: str) -> tuple[str, dict[str, Any]] | None:
+        if not ref.startswith(_SCHEMA_REF):
+            return None
+        name = _unescape(ref[len(_SCHEMA_REF) :])
+        schema = self.schemas.get(name)
+        if not isinstance(schema, dict):
+            return None
+        return name, schema
+
+    # -- types -----------------------------------------------------------------
+    def annotation(self, schema: Any, hoist_as: str, ctx: _Context) -> str:
+        """The Python type of a value described by ``schema``."""
+        if not isinstance(schema, dict) or not schema:
+            ctx.typing.add("Any")
+            return "Any"
+        nullable = bool(schema.get("nullable"))
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            target = self._schema_target(ref)
+            if target is None:
+                ctx.typing.add("Any")
+                return "Any"
+            name, resolved = target
+            if _is_plain_alias(resolved):
+                base = self.annotation(resolved, hoist_as, ctx)
+            else:
+                base = self.class_names[name]
+                ctx.models.add(base)
+            return _nullable(base, nullable)
+
+        for key in ("oneOf", "anyOf"):
+            options = schema.get(key)
+            if isinstance(options, list) and options:
+                non_null = [o for o in options if not _is_null_schema(o)]
+                has_null = len(non_null) != len(options)
+                if len(non_null) == 1 and not schema.get("discriminator"):
+                    return _nullable(self.annotation(non_null[0], hoist_as, ctx), nullable or has_null)
+                if all(_is_simple(o) for o in non_null) and not schema.get("discriminator"):
+                    parts = _unique([self.annotation(o, hoist_as, ctx) for o in non_null])
+                    return _nullable(" | ".join(parts), nullable or has_null)
+                cleaned = {k: v for k, v in schema.items() if k != key}
+                cleaned[key] = non_null
+                return _nullable(self._hoist(cleaned, hoist_as, ctx), nullable or has_null)
+                
+        all_of = schema.get("allOf")
+        if isinstance(all_of, list) and len(all_of) == 1 and not schema.get("properties"):
+            return _nullable(self.annotation(all_of[0], hoist_as, ctx), nullable)
+
+        types = schema.get("type")
+        if isinstance(types, list):
+            non_null_types = [t for t in types if t != "null"]
+            nullable = nullable or "null" in types
+            if len(non_null_types) == 1:
+                return _nullable(self.annotation({**schema, "type": non_null_types[0]}, hoist_as, ctx), nullable)
+            if not non_null_types:
+                return "None"
+            parts = _unique([self.annotation({**schema, "type": t}, hoist_as, ctx) for t in non_null_types])
+            return _nullable(" | ".join(parts), nullable)
+
+        if "const" in schema:
+            ctx.typing.add("Literal")
+            return _nullable(f"Literal[{_literal(schema['const'])}]", nullable)
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            values = [v for v in enum if v is not None]
+            nullable = nullable or None in enum
+            if values and all(isinstance(v, (str, int, bool)) for v in values):
+                ctx.typing.add("Literal")
+                return _nullable("Literal[" + ", ".join(_literal(v) for v in values) + "]", nullable)
+
+        if types == "string":
+            fmt = schema.get("format")
+            if fmt == "binary":
+                return _nullable("bytes", nullable)
+            if fmt == "date-time":
+                ctx.modules.add("datetime")
+                return _nullable("datetime.datetime", nullable)
+            if fmt == "date":
+                ctx.modules.add("datetime")
+                return _nullable("datetime.date", nullable)
+            return _nullable("str", nullable)
+        if types == "integer":
+            return _nullable("int", nullable)
+        if types == "number":
+            return _nullable("float", nullable)
+        if types == "boolean":
+            return _nullable("bool", nullable)
+        if types == "null":
+            return "None"
+        if types == "array" or (types is None and "items" in schema):
+            item = self.annotation(schema.get("items") or {}, f"{hoist_as}_item", ctx)
+            return _nullable(f"list[{item}]", nullable)
+        if types in ("object", None) and (schema.get("properties") or schema.get("allOf") or schema.get("patternProperties")):
+            return _nullable(self._hoist(schema, hoist_as, ctx), nullable)
+        if types in ("object", None):
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                return _nullable(f"dict[str, {self.annotation(extra, f'{hoist_as}_value', ctx)}]", nullable)
+            ctx.typing.add("Any")
+            return _nullable("dict[str, Any]", nullable)
+        ctx.typing.add("Any")
+        return "Any"
+
+    # -- API -------------------------------------------------------------------
+    def build(self) -> ir.Api:
+        info = self.source.get("info") or {}
+        security_schemes = self._security_schemes()
+        scheme_keys = {scheme.key for scheme in security_schemes}
+        default_security = self._security(self.source.get("security"), scheme_keys)
+        groups: dict[str, ir.ResourceGroup] = {}
+        group_ctx: dict[str, _Context] = {}
+        tag_docs = {t.get("name"): t.get("description", "") for t in self.source.get("tags") or [] if isinstance(t, dict)}
+
+        for path, path_item in (self.source.get("paths") or {}).items():
+            path_item = self._deref(path_item)
+            if not isinstance(path_item, dict):
+                continue
+            for method in HTTP_METHODS:
+                operation = path_item.get(method)
+                if not isinstance(operation, dict):
+                    continue
+                tags = [t for t in operation.get("tags") or [] if isinstance(t, str)]
+                group = naming.group_name(tags, operation.get("x-clientsmith-group"))
+                if group not in groups:
+                    groups[group] = ir.ResourceGroup(
+                        name=group,
+                        class_name=naming.group_class_name(group),
+                        description=str(tag_docs.get(tags[0], "") if tags else ""),
+                    )
+                    group_ctx[group] = _Context()
+                built = self._operation(path, method, path_item, operation, default_security, scheme_keys, group_ctx[group])
+                groups[group].operations.append(built)
+
+        for group_name, group in groups.items():
+            names = naming.dedupe([op.py_name for op in group.operations])
+            for op, name in zip(group.operations, names, strict=True):
+                op.py_name = name
+                op.constant_name = "_" + name.upper().strip("_")
+            ctx = group_ctx[group_name]
+            group.model_imports = sorted(ctx.models)
+            group.typing_imports = sorted(ctx.typing)  # type: ignore[attr-defined]
+            group.module_imports = sorted(ctx.modules)  # type: ignore[attr-defined]
+
+        if self.problems:
+            raise SpecError(self.problems)
+
+        servers = [
+            ir.Server(url=_server_url(s), description=str(s.get("description", "")))
+            for s in self.source.get("servers") or []
+            if isinstance(s, dict) and isinstance(s.get("url"), str)
+        ]
+        models = [
+            ir.Model(class_name=name, schema_name=name, description=str((schema or {}).get("description", "")) if isinstance(schema, dict) else "")
+            for name, schema in self.model_schemas.items()
+        ]
+        return ir.Api(
+            title=str(info.get("title", self.package_name)),
+            version=str(info.get("version", "0.0.0")),
+            description=str(info.get("description", "")),
+            openapi_version=self.version,
+            package_name=self.package_name,
+            distribution_name=self.package_name.replace("_", "-"),
+            servers=servers,
+            default_base_url=servers[0].url if servers else "",
+            security_schemes=security_schemes,
+            default_security=default_security,
+            groups=list(groups.values()),
+            models=models,
+            model_document={
+                "openapi": self.version,
+                "info": {"title": str(info.get("title", "")), "version": str(info.get("version", ""))},
+                "paths": {},
+                "components": {"schemas": self.model_schemas},
+            },
+        )
+
+    def _security_schemes(self) -> list[ir.SecurityScheme]:
+        raw = (self.source.get("components") or {}).get("securitySchemes") or {}
+        result: list[ir.SecurityScheme] = []
+        arg_names = naming.dedupe(
+            [naming.parameter_name(key, (self._deref(s) or {}).get("x-clientsmith-name")) for key, s in raw.items()]
+        )
+        for (key, scheme), arg in zip(raw.items(), arg_names, strict=True):
+            scheme = self._deref(scheme)
+            if not isinstance(scheme, dict):
+                continue
+            kind_spec = scheme.get("type", "")
+            description = str(scheme.get("description", ""))
+            if kind_spec == "apiKey":
+                result.append(ir.SecurityScheme(key, "api_key", arg, str(scheme.get("in", "header")), str(scheme.get("name", key)), description, kind_spec))
+            elif kind_spec == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+                result.append(ir.SecurityScheme(key, "basic", arg, "header", "Authorization", description, kind_spec))
+            elif kind_spec in ("http", "oauth2", "openIdConnect"):
+                token_url = ""
+                for flow in ((scheme.get("flows") or {}).values()) if kind_spec == "oauth2" else []:
+                    if isinstance(flow, dict) and flow.get("tokenUrl"):
+                        token_url = str(flow["tokenUrl"])
+                        break
+                result.append(ir.SecurityScheme(key, "bearer", arg, "header", "Authorization", description, kind_spec, token_url))
+        return result
+
+    def _security(self, requirement: Any, known: set[str]) -> list[list[str]]:
+        alternatives: list[list[str]] = []
+        for alternative in requirement or []:
+            if isinstance(alternative, dict):
+                alternatives.append([name for name in alternative if name in known])
+        return alternatives
+
+    def _operation(
+        self,
+        path: str,
+        method: str,
+        path_item: dict[str, Any],
+        operation: dict[str, Any],
+        default_security: list[list[str]],
+        scheme_keys: set[str],
+        ctx: _Context,
+    ) -> ir.Operation:
+        operation_id = operation.get("operationId")
+        py_name = naming.method_name(operation_id if isinstance(operation_id, str) else None, method, path, operation.get("x-clientsmith-name"))
+        where = ("paths", path, method)
+
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
+            param = self._deref(raw)
+            if isinstance(param, dict) and "name" in param and "in" in param:
+                merged[(str(param["in"]), str(param["name"]))] = param
+        parameters: list[ir.Parameter] = []
+        for (location, wire_name), param in merged.items():
+            schema = param.get("schema")
+            if schema is None and isinstance(param.get("content"), dict):
+                schema = next(iter(param["content"].values()), {}).get("schema")
+            schema = schema or {}
+            py_param = naming.parameter_name(wire_name, param.get("x-clientsmith-name"))
+            annotation = self.annotation(schema, naming.inline_model_name(py_name, py_param), ctx)
+            required = bool(param.get("required")) or location == "path"
+            default = _schema_default(schema, self.schemas)
+            parameters.append(
+                ir.Parameter(
+                    wire_name=wire_name,
+                    py_name=py_param,
+                    location=location,
+                    annotation=annotation,
+                    required=required,
+                    default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, annotation),
+                    description=str(param.get("description", "")),
+                    style=str(param.get("style", "form" if location in ("query", "cookie") else "simple")),
+                    explode=bool(param.get("explode", param.get("style", "form") == "form" if location in ("query", "cookie") else False)),
+                    deprecated=bool(param.get("deprecated")),
+                )
+            )
+
+        body = self._body(operation.get("requestBody"), py_name, ctx)
+        # Names must be unique within one signature: the body yields to parameters.
+        if body is not None:
+            taken = {p.py_name for p in parameters}
+            if body.py_name in taken:
+                body = ir.Body(**{**body.__dict__, "py_name": naming.dedupe([*taken, body.py_name])[-1]})
+        deduped = naming.dedupe([p.py_name for p in parameters])
+        parameters = [ir.Parameter(**{**p.__dict__, "py_name": n}) for p, n in zip(parameters, deduped, strict=True)]
+
+        success: list[ir.Response] = []
+        errors: list[ir.Response] = []
+        for status, raw_response in (operation.get("responses") or {}).items():
+            status = str(status).upper() if str(status).lower() != "default" else "default"
+            response = self._deref(raw_response)
+            if not isinstance(response, dict):
+                continue
+            built = self._response(status, response, py_name, ctx)
+            (success if status.startswith("2") else errors).append(built)
+        success.sort(key=lambda r: r.status)
+
+        typed = [r for r in success if r.annotation]
+        if not typed:
+            return_annotation = "None"
+        else:
+            return_annotation = " | ".join(_unique([r.annotation for r in typed if r.annotation]))
+            if any(r.annotation is None for r in success):
+                return_annotation = _nullable(return_annotation, True)
+
+        security_raw = operation["security"] if "security" in operation else None
+        security = self._security(security_raw, scheme_keys) if security_raw is not None else default_security
+        if operation.get("deprecated"):
+            ctx.modules.add("warnings")
+        return ir.Operation(
+            py_name=py_name,
+            http_method=method.upper(),
+            path=path,
+            operation_id=operation_id if isinstance(operation_id, str) else None,
+            summary=str(operation.get("summary", "")),
+            description=str(operation.get("description", "")),
+            group="",
+            parameters=sorted(parameters, key=lambda p: not p.required),
+            body=body,
+            success=success,
+            errors=errors,
+            return_annotation=return_annotation,
+            security=security,
+            deprecated=bool(operation.get("deprecated")),
+            idempotent=method.upper() in IDEMPOTENT_METHODS,
+        )
+
+    def _default_repr(self, value: Any, annotation: str) -> str:
+        bare = annotation.removesuffix(" | None")
+        if bare in self.model_schemas and isinstance(value, (str, int)) and not isinstance(value, bool):
+            return f"{bare}({_literal(value)})"
+        return _literal(value)
+
+    def _body(self, raw: Any, py_name: str, ctx: _Context) -> ir.Body | None:
+        body = self._deref(raw)
+        if not isinstance(body, dict):
+            return None
+        content = body.get("content") or {}
+        if not isinstance(content, dict) or not content:
+            return None
+        content_type = _pick_content_type(list(content))
+        media = content[content_type] or {}
+        schema = media.get("schema") or {}
+        encoding = _encoding(content_type, schema)
+        schema_name = None
+        if isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_REF):
+            schema_name = _unescape(schema["$ref"][len(_SCHEMA_REF) :])
+        name = naming.body_parameter_name(schema_name, body.get("x-clientsmith-body-name"))
+        if encoding == "bytes":
+            annotation = "bytes"
+        elif encoding == "text":
+            annotation = "str"
+        else:
+            annotation = self.annotation(schema, naming.inline_model_name(py_name, "request", "body"), ctx)
+        return ir.Body(
+            py_name=name,
+            annotation=annotation,
+            required=bool(body.get("required")),
+            content_type=content_type,
+            encoding=encoding,
+            description=str(body.get("description", "")),
+        )
+
+    def _response(self, status: str, response: dict[str, Any], py_name: str, ctx: _Context) -> ir.Response:
+        content = response.get("content") or {}
+        description = str(response.get("description", ""))
+        if not isinstance(content, dict) or not content:
+            return ir.Response(status, description, None, "")
+        content_type = _pick_content_type(list(content))
+        schema = (content[content_type] or {}).get("schema")
+        encoding = _encoding(content_type, schema or {})
+        if encoding == "bytes":
+            return ir.Response(status, description, "bytes", content_type)
+        if encoding == "text":
+            return ir.Response(status, description, "str", content_type)
+        if schema is None:
+            ctx.typing.add("Any")
+            return ir.Response(status, description, "Any", content_type)
+        hoist = naming.inline_model_name(py_name, status.lower() if status != "default" else "default", "response")
+        return ir.Response(status, description, self.annotation(schema, hoist, ctx), content_type)
+
+
+def build_ir(document: dict[str, Any], file: str, package_name: str) -> ir.Api:
+    """Turn a validated, bundled document into the IR."""
+    return _Builder(document, file, package_name).build()
+
+
+# -- helpers ---------------------------------------------------------------------
+_NO_DEFAULT = object()
+
+
+def _schema_default(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+    if "default" in schema:
+        return schema["default"]
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key) or []:
+            if isinstance(option, dict) and "default" in option:
+                return option["default"]
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+        target = schemas.get(_unescape(ref[len(_SCHEMA_REF) :]))
+        if isinstance(target, dict) and "default" in target:
+            return target["default"]
+    return _NO_DEFAULT
+
+
+def _pick_content_type(types: list[str]) -> str:
+    def rank(content_type: str) -> tuple[int, str]:
+        lowered = content_type.lower()
+        if lowered.startswith("application/json"):
+            return (0, lowered)
+        if _JSON_TYPES.match(lowered) and lowered != "*/*":
+            return (1, lowered)
+        if lowered.startswith("application/x-www-form-urlencoded"):
+            return (2, lowered)
+        if lowered.startswith("multipart/"):
+            return (3, lowered)
+        if lowered.startswith("text/"):
+            return (4, lowered)
+        return (5, lowered)
+
+    return min(types, key=rank)
+
+
+def _encoding(content_type: str, schema: dict[str, Any]) -> str:
+    lowered = content_type.lower()
+    if lowered.startswith("application/x-www-form-urlencoded"):
+        return "form"
+    if lowered.startswith("multipart/"):
+        return "multipart"
+    if _JSON_TYPES.match(lowered) and lowered != "*/*":
+        return "json"
+    if lowered.startswith("text/"):
+        return "text"
+    if lowered == "*/*" and schema.get("type") == "string" and schema.get("format") != "binary":
+        return "text"
+    if lowered == "*/*" and schema and schema.get("format") != "binary":
+        return "json"
+    return "bytes"
+
+
+def _is_null_schema(schema: Any) -> bool:
+    return isinstance(schema, dict) and (schema.get("type") == "null" or schema.get("enum") == [None])
+
+
+def _is_simple(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if "$ref" in schema:
+        return True
+    return schema.get("type") in ("string", "integer", "number", "boolean", "array") and "properties" not in schema
+
+
+def _is_plain_alias(schema: dict[str, Any]) -> bool:
+    """A named schema that is only a primitive (``Id: {type: string}``)."""
+    return (
+        schema.get("type") in ("string", "integer", "number", "boolean")
+        and "enum" not in schema
+        and "oneOf" not in schema
+        and "anyOf" not in schema
+        and "allOf" not in schema
+    )
+
+
+def _nullable(annotation: str, nullable: bool) -> str:
+    if not nullable or annotation in ("Any", "None") or annotation.endswith(" | None"):
+        return annotation
+    return f"{annotation} | None"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float, str)):
+        return repr(value)
+    return repr(json.loads(json.dumps(value)))
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _follow(document: Any, ref: str) -> Any:
+    node = document
+    for token in ref.lstrip("#").split("/")[1:]:
+        token = _unescape(token)
+        if isinstance(node, dict):
+            node = node.get(token)
+        else:
+            return None
+    return node
+
+
+def _rename_refs(node: Any, class_names: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        result = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
+                target = _unescape(value[len(_SCHEMA_REF) :])
+                result[key] = _SCHEMA_REF + class_names.get(target, target)
+            elif key == "mapping" and isinstance(value, dict):
+                result[key] = {
+                    k: (_SCHEMA_REF + class_names.get(_unescape(v[len(_SCHEMA_REF) :]), v[len(_SCHEMA_REF) :]))
+                    if isinstance(v, str) and v.startswith(_SCHEMA_REF)
+                    else v
+                    for k, v in value.items()
+                }
+            else:
+                result[key] = _rename_refs(value, class_names)
+        return result
+    if isinstance(node, list):
+        return [_rename_refs(item, class_names) for item in node]
+    return node
+
+
+def _server_url(server: dict[str, Any]) -> str:
+    url = str(server.get("url", ""))
+    for name, variable in (server.get("variables") or {}).items():
+        if isinstance(variable, dict) and "default" in variable:
+            url = url.replace("{" + name + "}", str(variable["default"]))
+    return url.rstrip("/") if url != "/" else ""
+
+
+__all__ = ["build_ir", "pointer"]

@@ -1,0 +1,296 @@
+"""Stage 5: render the IR through the Jinja2 templates in templates/.
+
+Templates only loop and branch. Everything they print that came from the spec
+passes through exactly one of two filters: ``pystr`` (a Python string literal)
+or ``docstring`` (text safe inside a triple-quoted docstring). The views built
+here are plain data computed from the IR (signatures, docs), so templates
+never decide names or types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator import ir
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+STATUS_ERRORS: list[tuple[int, str, str]] = [
+    (400, "BadRequestError", "Bad Request"),
+    (401, "UnauthorizedError", "Unauthorized"),
+    (403, "ForbiddenError", "Forbidden"),
+    (404, "NotFoundError", "Not Found"),
+    (405, "MethodNotAllowedError", "Method Not Allowed"),
+    (408, "RequestTimeoutError", "Request Timeout"),
+    (409, "ConflictError", "Conflict"),
+    (410, "GoneError", "Gone"),
+    (413, "PayloadTooLargeError", "Payload Too Large"),
+    (415, "UnsupportedMediaTypeError", "Unsupported Media Type"),
+    (422, "UnprocessableEntityError", "Unprocessable Entity"),
+    (429, "RateLimitError", "Too Many Requests"),
+    (500, "InternalServerError", "Internal Server Error"),
+    (501, "NotImplementedApiError", "Not Implemented"),
+    (502, "BadGatewayError", "Bad Gateway"),
+    (503, "ServiceUnavailableError", "Service Unavailable"),
+    (504, "GatewayTimeoutError", "Gateway Timeout"),
+]
+
+
+def pystr(value: object) -> str:
+    """A Python string literal holding ``value`` exactly (any quotes, newlines, unicode)."""
+    text = str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(_escape_char(ch) for ch in escaped)
+    return f'"{escaped}"'
+
+
+def _escape_char(ch: str) -> str:
+    if ch == "\n":
+        return "\\n"
+    if ch == "\r":
+        return "\\r"
+    if ch == "\t":
+        return "\\t"
+    if ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\u2028\u2029\x85":
+        return f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}"
+    return ch
+
+
+def docstring(value: object, indent: int = 0) -> str:
+    """Text safe inside a ``\"\"\"`` docstring; continuation lines indented by ``indent``."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = "".join(ch if ch == "\n" or (ord(ch) >= 32 and ord(ch) != 127 and not 0xD800 <= ord(ch) <= 0xDFFF) else " " for ch in text)
+    lines = [line.rstrip() for line in text.strip().split("\n")]
+    if text.endswith('"'):
+        lines[-1] += " "
+    pad = " " * indent
+    return "\n".join(lines[:1] + [pad + line if line else "" for line in lines[1:]])
+
+
+def mdtext(value: object) -> str:
+    """Text safe on one Markdown line or table cell (README only, never code)."""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mdsummary(value: object) -> str:
+    """The first sentence of a description, for lists."""
+    text = " ".join(str(value).split())
+    end = text.find(". ")
+    return mdtext(text[: end + 1] if end != -1 else text)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - we emit Python, escaped by pystr/docstring
+    )
+    env.filters["pystr"] = pystr
+    env.filters["docstring"] = docstring
+    env.filters["mdtext"] = mdtext
+    env.filters["mdsummary"] = mdsummary
+    return env
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """What differs between the sync and the async rendering of the same thing."""
+
+    client: str
+    base: str
+    prefix: str
+    adjective: str
+    async_kw: str
+    await_kw: str
+    enter: str
+    exit: str
+    httpx: str
+    protocol: str
+    transport: str
+
+
+FLAVOURS = [
+    Flavour("Client", "SyncApiClient", "", "Synchronous", "", "", "__enter__", "__exit__", "httpx.Client", "SyncTransport", "HttpxTransport"),
+    Flavour(
+        "AsyncClient", "AsyncApiClient", "Async", "Asynchronous", "async ", "await ", "__aenter__", "__aexit__",
+        "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport",
+    ),
+]
+
+
+def _argument(annotation: str, name: str, required: bool, default: str | None) -> str:
+    if required:
+        return f"{name}: {annotation}"
+    if default is not None:
+        return f"{name}: {annotation} = {default}"
+    return f"{name}: {annotation} | NotGiven = NOT_GIVEN"
+
+
+def _operation_view(op: ir.Operation) -> dict[str, Any]:
+    positional = [_argument(p.annotation, p.py_name, True, None) for p in op.required_parameters]
+    keyword = [_argument(p.annotation, p.py_name, False, p.default_repr) for p in op.optional_parameters]
+    if op.body is not None:
+        argument = _argument(op.body.annotation, op.body.py_name, op.body.required, None)
+        (positional if op.body.required else keyword).append(argument)
+    return {
+        "py_name": op.py_name,
+        "http_method": op.http_method,
+        "path": op.path,
+        "constant_name": op.constant_name,
+        "success": op.success,
+        "errors": op.errors,
+        "security": op.security,
+        "idempotent": op.idempotent,
+        "body": op.body,
+        "non_exploded": [p.wire_name for p in op.query_parameters if not p.explode],
+        "path_parameters": op.path_parameters,
+        "query_parameters": op.query_parameters,
+        "header_parameters": op.header_parameters,
+        "cookie_parameters": op.cookie_parameters,
+        "positional": positional,
+        "keyword": keyword,
+        "return_annotation": op.return_annotation,
+        "deprecated": op.deprecated,
+        "deprecation_message": f"{op.py_name} is deprecated by the API.",
+        "doc": operation_doc(op),
+        "summary_line": _one_line(op.summary) or _one_line(op.description),
+        "error_lines": ", ".join(f"{_error_name(r.status)} (HTTP {r.status})" for r in op.errors),
+    }
+
+
+def operation_doc(op: ir.Operation) -> str:
+    """The docstring of a generated method (Google style)."""
+    parts = [op.summary.strip() or f"{op.http_method} {op.path}"]
+    if op.description.strip() and op.description.strip() != op.summary.strip():
+        parts.append(op.description.strip())
+    if op.deprecated:
+        parts.append("Deprecated: the API marks this operation as deprecated.")
+    parts.append(f"``{op.http_method} {op.path}``")
+    args = []
+    for param in op.parameters:
+        note = f" Defaults to ``{param.default_repr}``." if param.default_repr is not None else ""
+        args.append(f"    {param.py_name}: {_one_line(param.description) or f'The {param.location} parameter ``{param.wire_name}``.'}{note}")
+    if op.body is not None:
+        args.append(f"    {op.body.py_name}: {_one_line(op.body.description) or 'The request body'} (``{op.body.content_type}``).")
+    args.append("    timeout: Seconds for this call, overriding the client's timeout.")
+    args.append("    retries: Retry policy for this call, overriding the client's.")
+    args.append("    extra_headers: Headers added to this request.")
+    parts.append("Args:\n" + "\n".join(args))
+    returned = [r for r in op.success if r.annotation]
+    if returned:
+        parts.append("Returns:\n" + "\n".join(f"    {_one_line(r.description) or r.annotation} (HTTP {r.status})." for r in returned))
+    raises = [f"    {_error_name(r.status)}: {_one_line(r.description) or 'error response'} (HTTP {r.status})." for r in op.errors]
+    raises.append("    ApiConnectionError: The server could not be reached.")
+    parts.append("Raises:\n" + "\n".join(raises))
+    return "\n\n".join(parts)
+
+
+def _error_name(status: str) -> str:
+    for code, name, _ in STATUS_ERRORS:
+        if str(code) == status:
+            return name
+    if status.startswith("4"):
+        return "ClientError"
+    if status.startswith("5"):
+        return "ServerError"
+    return "ApiError"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
+    typing_names = {"TYPE_CHECKING", *group.typing_imports}  # type: ignore[attr-defined]
+    operations = [_operation_view(op) for op in group.operations]
+    if any(op["return_annotation"] != "None" for op in operations):
+        typing_names.add("cast")
+    return {
+        "name": group.name,
+        "class_name": group.class_name,
+        "doc": _one_line(group.description) or f"Operations of the ``{group.name}`` group.",
+        "operations": operations,
+        "model_imports": group.model_imports,
+        "module_imports": group.module_imports,  # type: ignore[attr-defined]
+        "typing_line": ", ".join(sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n))),
+    }
+
+
+def _scheme_view(api: ir.Api, scheme: ir.SecurityScheme) -> dict[str, Any]:
+    kinds = {
+        "api_key": f"API key, sent in the ``{scheme.wire_name}`` {scheme.location}{' parameter' if scheme.location == 'query' else ''}",
+        "bearer": "Access token, sent as ``Authorization: Bearer <token>``",
+        "basic": "``(username, password)``, sent as HTTP basic auth",
+    }
+    doc = f"{kinds[scheme.kind]} (security scheme ``{scheme.key}``)."
+    if scheme.token_url:
+        doc += f" Obtain it from ``{scheme.token_url}``."
+    return {
+        "key": scheme.key,
+        "kind": scheme.kind,
+        "location": scheme.location,
+        "wire_name": scheme.wire_name,
+        "arg_name": scheme.arg_name,
+        "annotation": "tuple[str, str]" if scheme.kind == "basic" else "str",
+        "env_var": f"{api.package_name.upper()}_{scheme.arg_name.upper()}",
+        "doc": doc,
+        "description": scheme.description,
+        "spec_type": scheme.spec_type,
+    }
+
+
+def render(api: ir.Api, models_source: str, package_version: str, generator_version: str) -> dict[str, str]:
+    """Every file of the package, relative path -> text (not yet formatted)."""
+    env = environment()
+    groups = [_group_view(group) for group in api.groups]
+    for view, group in zip(groups, api.groups, strict=True):
+        view["doc"] = _one_line(group.description) or f"Operations of the ``{group.name}`` group."
+    schemes = [_scheme_view(api, scheme) for scheme in api.security_schemes]
+    status_errors = [
+        {"status": code, "name": name, "phrase": phrase, "base": "ClientError" if code < 500 else "ServerError"}
+        for code, name, phrase in STATUS_ERRORS
+    ]
+    context: dict[str, Any] = {
+        "api": {
+            "title": api.title,
+            "version": api.version,
+            "description": api.description,
+            "package_name": api.package_name,
+            "distribution_name": api.distribution_name,
+            "default_base_url": api.default_base_url,
+            "servers": api.servers,
+            "groups": groups,
+            "security_schemes": schemes,
+            "models": api.models,
+            "openapi_version": api.openapi_version,
+        },
+        "flavours": FLAVOURS,
+        "status_errors": status_errors,
+        "package_version": package_version,
+        "generator_version": generator_version,
+    }
+    pkg = api.package_name
+    files: dict[str, str] = {
+        "pyproject.toml": env.get_template("package/pyproject.toml.jinja").render(context),
+        "README.md": env.get_template("package/README.md.jinja").render(context),
+        f"{pkg}/__init__.py": env.get_template("module/__init__.py.jinja").render(context),
+        f"{pkg}/py.typed": "",
+        f"{pkg}/_runtime.py": env.get_template("module/_runtime.py.jinja").render(context),
+        f"{pkg}/_client.py": env.get_template("module/_client.py.jinja").render(context),
+        f"{pkg}/models.py": env.get_template("module/models.py.jinja").render({**context, "models_source": models_source}),
+        f"{pkg}/resources/__init__.py": env.get_template("module/resources/__init__.py.jinja").render(context),
+    }
+    group_template = env.get_template("module/resources/group.py.jinja")
+    for view in groups:
+        files[f"{pkg}/resources/{view['name']}.py"] = group_template.render({**context, "group": view})
+    return files
+
