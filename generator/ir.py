@@ -27,6 +27,7 @@ class SecurityScheme:
     description: str
     spec_type: str  # the spec's own type: apiKey, http, oauth2, openIdConnect
     token_url: str = ""  # oauth2 password/clientCredentials flows
+    prefix: str = ""  # x-clientsmith-prefix: text sent before an API key (e.g. "apikey ")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Body:
     content_type: str
     encoding: str  # "json" | "text" | "bytes" | "form" | "multipart"
     description: str
+    # x-clientsmith-flatten: the body object's properties become arguments
+    # (location "body"); the runtime rebuilds the object from them.
+    fields: tuple[Parameter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,11 @@ class Operation:
     @property
     def cookie_parameters(self) -> list[Parameter]:
         return [p for p in self.parameters if p.location == "cookie"]
+
+    @property
+    def body_parameters(self) -> list[Parameter]:
+        """Arguments that are fields of a flattened body (``x-clientsmith-flatten``)."""
+        return [p for p in self.parameters if p.location == "body"]
 
     @property
     def required_parameters(self) -> list[Parameter]:

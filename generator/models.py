@@ -48,6 +48,7 @@ def generate_models(model_document: dict[str, Any], expected: list[str], file: s
                 formatters=[],
                 use_double_quotes=True,
                 set_default_enum_member=True,
+                extra_fields="allow",
             )
         except Exception as exc:  # noqa: BLE001 - report any backend failure as one line
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -20,6 +20,7 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 EXTENSION_PREFIX = "x-clientsmith-"
 
@@ -145,6 +146,45 @@ def parameter_name(wire_name: str, override: str | None = None) -> str:
     """The Python argument name of a parameter whose wire name is ``wire_name``."""
     name = snake_case(override or wire_name)
     return _avoid(safe_identifier(name, fallback="param"), _RESERVED_PARAMETERS)
+
+
+def credential_names(schemes: dict[str, Any]) -> dict[str, str]:
+    """``Client(...)`` argument per security scheme.
+
+    ``x-clientsmith-name`` on the scheme wins (schemes may share a name: one
+    key sent two ways). Otherwise tokens (http bearer, oauth2, openIdConnect)
+    are ``access_token``, basic auth is ``basic_auth`` and API keys take the
+    snake_case scheme name; clashes get the scheme name as a prefix.
+    """
+    explicit: dict[str, str] = {}
+    derived: dict[str, str] = {}
+    for key, scheme in schemes.items():
+        scheme = scheme if isinstance(scheme, dict) else {}
+        override = scheme.get(EXTENSION_PREFIX + "name")
+        if isinstance(override, str) and override:
+            explicit[key] = parameter_name(override)
+            continue
+        kind = scheme.get("type")
+        is_basic = kind == "http" and str(scheme.get("scheme", "")).lower() == "basic"
+        if is_basic:
+            derived[key] = "basic_auth"
+        elif kind in ("http", "oauth2", "openIdConnect"):
+            derived[key] = "access_token"
+        else:
+            derived[key] = parameter_name(key)
+    counts: dict[str, int] = {}
+    for name in derived.values():
+        counts[name] = counts.get(name, 0) + 1
+    taken = set(explicit.values())
+    result = dict(explicit)
+    for key, name in derived.items():
+        if counts[name] > 1 or name in taken:
+            name = parameter_name(f"{key}_{name}") if name in ("access_token", "basic_auth") else f"{name}_key"
+        result[key] = name
+    resolved = dedupe(result[key] for key in schemes if key not in explicit)
+    for key, name in zip([k for k in schemes if k not in explicit], resolved, strict=True):
+        result[key] = name
+    return {key: result[key] for key in schemes}
 
 
 def body_parameter_name(schema_name: str | None, override: str | None = None) -> str:

@@ -250,17 +250,21 @@ class _Builder:
     def _security_schemes(self) -> list[ir.SecurityScheme]:
         raw = (self.source.get("components") or {}).get("securitySchemes") or {}
         result: list[ir.SecurityScheme] = []
-        arg_names = naming.dedupe(
-            [naming.parameter_name(key, (self._deref(s) or {}).get("x-clientsmith-name")) for key, s in raw.items()]
-        )
-        for (key, scheme), arg in zip(raw.items(), arg_names, strict=True):
+        arg_names = naming.credential_names({key: self._deref(s) for key, s in raw.items()})
+        for key, scheme in raw.items():
             scheme = self._deref(scheme)
+            arg = arg_names[key]
             if not isinstance(scheme, dict):
                 continue
             kind_spec = scheme.get("type", "")
             description = str(scheme.get("description", ""))
             if kind_spec == "apiKey":
-                result.append(ir.SecurityScheme(key, "api_key", arg, str(scheme.get("in", "header")), str(scheme.get("name", key)), description, kind_spec))
+                result.append(
+                    ir.SecurityScheme(
+                        key, "api_key", arg, str(scheme.get("in", "header")), str(scheme.get("name", key)), description, kind_spec,
+                        prefix=str(scheme.get("x-clientsmith-prefix", "")),
+                    )
+                )
             elif kind_spec == "http" and str(scheme.get("scheme", "")).lower() == "basic":
                 result.append(ir.SecurityScheme(key, "basic", arg, "header", "Authorization", description, kind_spec))
             elif kind_spec in ("http", "oauth2", "openIdConnect"):
@@ -325,7 +329,9 @@ class _Builder:
 
         body = self._body(operation.get("requestBody"), py_name, ctx)
         # Names must be unique within one signature: the body yields to parameters.
-        if body is not None:
+        if body is not None and body.fields:
+            parameters.extend(body.fields)
+        elif body is not None:
             taken = {p.py_name for p in parameters}
             if body.py_name in taken:
                 body = ir.Body(**{**body.__dict__, "py_name": naming.dedupe([*taken, body.py_name])[-1]})
@@ -394,6 +400,10 @@ class _Builder:
         if isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_REF):
             schema_name = _unescape(schema["$ref"][len(_SCHEMA_REF) :])
         name = naming.body_parameter_name(schema_name, body.get("x-clientsmith-body-name"))
+        target = self._schema_target(schema["$ref"]) if isinstance(schema.get("$ref"), str) else None
+        object_schema = target[1] if target else schema
+        if body.get("x-clientsmith-flatten") and encoding == "json" and isinstance(object_schema.get("properties"), dict):
+            return self._flattened_body(body, object_schema, content_type, py_name, ctx)
         if encoding == "bytes":
             annotation = "bytes"
         elif encoding == "text":
@@ -407,6 +417,42 @@ class _Builder:
             content_type=content_type,
             encoding=encoding,
             description=str(body.get("description", "")),
+        )
+
+    def _flattened_body(
+        self, body: dict[str, Any], schema: dict[str, Any], content_type: str, py_name: str, ctx: _Context
+    ) -> ir.Body:
+        required_fields = set(schema.get("required") or [])
+        body_required = bool(body.get("required"))
+        fields = []
+        for wire_name, prop in schema["properties"].items():
+            prop = prop if isinstance(prop, dict) else {}
+            field_name = naming.parameter_name(wire_name, prop.get("x-clientsmith-name"))
+            required = body_required and wire_name in required_fields
+            default = _schema_default(prop, self.schemas)
+            annotation = self.annotation(prop, naming.inline_model_name(py_name, field_name), ctx)
+            fields.append(
+                ir.Parameter(
+                    wire_name=wire_name,
+                    py_name=field_name,
+                    location="body",
+                    annotation=annotation,
+                    required=required,
+                    default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, annotation),
+                    description=str(prop.get("description", "")),
+                    style="",
+                    explode=False,
+                    deprecated=bool(prop.get("deprecated")),
+                )
+            )
+        return ir.Body(
+            py_name="",
+            annotation="",
+            required=body_required,
+            content_type=content_type,
+            encoding="json",
+            description=str(body.get("description", "")),
+            fields=tuple(fields),
         )
 
     def _response(self, status: str, response: dict[str, Any], py_name: str, ctx: _Context) -> ir.Response:

@@ -138,7 +138,7 @@ def _argument(annotation: str, name: str, required: bool, default: str | None) -
 def _operation_view(op: ir.Operation) -> dict[str, Any]:
     positional = [_argument(p.annotation, p.py_name, True, None) for p in op.required_parameters]
     keyword = [_argument(p.annotation, p.py_name, False, p.default_repr) for p in op.optional_parameters]
-    if op.body is not None:
+    if op.body is not None and not op.body.fields:
         argument = _argument(op.body.annotation, op.body.py_name, op.body.required, None)
         (positional if op.body.required else keyword).append(argument)
     return {
@@ -156,6 +156,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "query_parameters": op.query_parameters,
         "header_parameters": op.header_parameters,
         "cookie_parameters": op.cookie_parameters,
+        "body_parameters": op.body_parameters,
         "positional": positional,
         "keyword": keyword,
         "return_annotation": op.return_annotation,
@@ -179,7 +180,7 @@ def operation_doc(op: ir.Operation) -> str:
     for param in op.parameters:
         note = f" Defaults to ``{param.default_repr}``." if param.default_repr is not None else ""
         args.append(f"    {param.py_name}: {_one_line(param.description) or f'The {param.location} parameter ``{param.wire_name}``.'}{note}")
-    if op.body is not None:
+    if op.body is not None and not op.body.fields:
         args.append(f"    {op.body.py_name}: {_one_line(op.body.description) or 'The request body'} (``{op.body.content_type}``).")
     args.append("    timeout: Seconds for this call, overriding the client's timeout.")
     args.append("    retries: Retry policy for this call, overriding the client's.")
@@ -232,6 +233,8 @@ def _scheme_view(api: ir.Api, scheme: ir.SecurityScheme) -> dict[str, Any]:
         "basic": "``(username, password)``, sent as HTTP basic auth",
     }
     doc = f"{kinds[scheme.kind]} (security scheme ``{scheme.key}``)."
+    if scheme.prefix:
+        doc += f" Sent as ``{scheme.prefix}<key>``; pass the key alone."
     if scheme.token_url:
         doc += f" Obtain it from ``{scheme.token_url}``."
     return {
@@ -245,7 +248,28 @@ def _scheme_view(api: ir.Api, scheme: ir.SecurityScheme) -> dict[str, Any]:
         "doc": doc,
         "description": scheme.description,
         "spec_type": scheme.spec_type,
+        "prefix": scheme.prefix,
     }
+
+
+def _credential_views(schemes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One ``Client`` argument per distinct credential; several schemes may share one."""
+    by_arg: dict[str, list[dict[str, Any]]] = {}
+    for scheme in schemes:
+        by_arg.setdefault(scheme["arg_name"], []).append(scheme)
+    views = []
+    for arg, members in by_arg.items():
+        first = members[0]
+        doc = " Or: ".join(member["doc"] for member in members)
+        views.append(
+            {
+                "arg_name": arg,
+                "annotation": first["annotation"],
+                "env_var": "" if first["kind"] == "basic" else first["env_var"],
+                "doc": doc,
+            }
+        )
+    return views
 
 
 def render(api: ir.Api, models_source: str, package_version: str, generator_version: str) -> dict[str, str]:
@@ -270,6 +294,8 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             "servers": api.servers,
             "groups": groups,
             "security_schemes": schemes,
+            "credentials": _credential_views(schemes),
+            "uses_environment": any(scheme["kind"] != "basic" for scheme in schemes),
             "models": api.models,
             "openapi_version": api.openapi_version,
         },

@@ -28,7 +28,7 @@ import html
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from generator.naming import snake_case
@@ -46,12 +46,7 @@ class SeedFormatError(ValueError):
 
 
 class _NoDefault:
-    _instance: "_NoDefault | None" = None
-
-    def __new__(cls) -> "_NoDefault":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    """Type of ``NO_DEFAULT``: "the doc shows no default" (``None`` is a real default)."""
 
     def __repr__(self) -> str:
         return "NO_DEFAULT"
@@ -69,7 +64,9 @@ class SeedParameter:
     type: str  # type exactly as the doc writes it, markup removed ("OptionalNullable[models.ConcernType]")
     required: bool
     default: object = NO_DEFAULT  # the default when the doc shows one
-    location: str | None = None  # "path" when the doc shows it (path template); else unknown
+    location: str | None = (
+        None  # "path" when the doc shows it (path template); else unknown
+    )
 
     @property
     def has_default(self) -> bool:
@@ -91,7 +88,9 @@ class SeedOperation:
     name: str  # Python method name
     http_method: str  # upper case
     path: str
-    group: str  # resource group ("datasources_connections", "connection", "connections")
+    group: (
+        str  # resource group ("datasources_connections", "connection", "connections")
+    )
     parameters: tuple[SeedParameter, ...]
     body: SeedBody | None
     return_type: str | None  # type name without module prefix; None for void
@@ -107,9 +106,13 @@ class SeedOperation:
     # True when ``auth`` holds Python field names (snake_case of the scheme names)
     auth_names_are_python: bool = False
     request_content_types: tuple[str, ...] = ()  # empty: the doc does not show them
-    response_content_types: tuple[str, ...] = ()  # union over responses (empty: not shown / none)
+    response_content_types: tuple[
+        str, ...
+    ] = ()  # union over responses (empty: not shown / none)
     # status -> content types, when the doc shows them per status
-    response_content_types_by_status: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    response_content_types_by_status: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )
     # status -> response model name, when the doc shows it per status
     response_types_by_status: dict[str, str | None] = field(default_factory=dict)
     operation_id: str | None = None  # when the doc shows it (Speakeasy)
@@ -149,7 +152,7 @@ def seed_files() -> list[Path]:
     return files
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_seed_cached(path_str: str) -> tuple[SeedOperation, ...]:
     path = Path(path_str)
     text = path.read_text(encoding="utf-8")
@@ -175,11 +178,16 @@ def read_seeds() -> list[SeedOperation]:
 
 
 def detect_style(text: str) -> str:
-    if "<!-- UsageSnippet" in text or re.search(r"^### Available Operations", text, re.M):
+    if "<!-- UsageSnippet" in text or re.search(
+        r"^### Available Operations", text, re.MULTILINE
+    ):
         return STYLE_SPEAKEASY
-    if re.search(r"^# \S+\.apis\.tags\.", text, re.M) or "### Return Types, Responses" in text:
+    if (
+        re.search(r"^# \S+\.apis\.tags\.", text, re.MULTILINE)
+        or "### Return Types, Responses" in text
+    ):
         return STYLE_OAG_EXPERIMENTAL
-    if re.search(r"^# \*\*\w+\*\*", text, re.M):
+    if re.search(r"^# \*\*\w+\*\*", text, re.MULTILINE):
         return STYLE_OAG
     raise SeedFormatError("unrecognised seed document layout")
 
@@ -227,10 +235,8 @@ def clean_cell(text: str) -> str:
 
 def table_cells(line: str) -> list[str]:
     s = line.strip()
-    if s.startswith("|"):
-        s = s[1:]
-    if s.endswith("|"):
-        s = s[:-1]
+    s = s.removeprefix("|")
+    s = s.removesuffix("|")
     return [c.strip() for c in s.split("|")]
 
 
@@ -318,7 +324,11 @@ def path_variables(path: str) -> list[str]:
 
 
 def group_from_class(class_name: str) -> str:
-    stem = class_name[:-3] if class_name.endswith("Api") and len(class_name) > 3 else class_name
+    stem = (
+        class_name[:-3]
+        if class_name.endswith("Api") and len(class_name) > 3
+        else class_name
+    )
     return snake_case(stem)
 
 
@@ -387,7 +397,9 @@ def _title(lines: list[str]) -> str:
     raise SeedFormatError("no '# package.ClassName' title line")
 
 
-def _parse_openapi_generator(text: str, seed_name: str, style: str) -> list[SeedOperation]:
+def _parse_openapi_generator(
+    text: str, seed_name: str, style: str
+) -> list[SeedOperation]:
     lines = text.splitlines()
     prose = without_code(lines)
     title = _title(prose)
@@ -417,19 +429,21 @@ def _parse_openapi_generator(text: str, seed_name: str, style: str) -> list[Seed
     ops = []
     for name, http_method, path in listed:
         if name not in bounds:
-            raise SeedFormatError(f"{seed_name}: method {name} is listed but has no section")
+            raise SeedFormatError(
+                f"{seed_name}: method {name} is listed but has no section"
+            )
         start, end = bounds[name]
         section_raw = lines[start:end]
         section = prose[start:end]
-        common = dict(
-            api=package,
-            seed_file=seed_name,
-            style=style,
-            name=name,
-            http_method=http_method,
-            path=path,
-            group=group,
-        )
+        common = {
+            "api": package,
+            "seed_file": seed_name,
+            "style": style,
+            "name": name,
+            "http_method": http_method,
+            "path": path,
+            "group": group,
+        }
         if style == STYLE_OAG_EXPERIMENTAL:
             ops.append(_parse_experimental_operation(section_raw, section, common))
         else:
@@ -467,7 +481,9 @@ def _status_rows(section: list[str]) -> list[str]:
     return codes
 
 
-def _parse_oag_operation(raw: list[str], section: list[str], common: dict) -> SeedOperation:
+def _parse_oag_operation(
+    raw: list[str], section: list[str], common: dict
+) -> SeedOperation:
     name, path = common["name"], common["path"]
     ret_sig, signature = _signature(section, name)
     subs = subsections(section, "###")
@@ -494,7 +510,9 @@ def _parse_oag_operation(raw: list[str], section: list[str], common: dict) -> Se
             notes = cells[-1] if len(cells) >= 4 else ""
             required = "[optional]" not in notes
             default = _default_from_notes(notes)
-            location = "path" if pname in path_vars or pname in path_vars.values() else None
+            location = (
+                "path" if pname in path_vars or pname in path_vars.values() else None
+            )
             params.append((pname, ptype, required, default, location))
 
     # The request body is the non-path parameter named after its model
@@ -505,7 +523,10 @@ def _parse_oag_operation(raw: list[str], section: list[str], common: dict) -> Se
             p
             for p in params
             if p[4] is None
-            and (p[0] == "body" or p[0] == snake_case(strip_module(_base_type_name(p[1]))))
+            and (
+                p[0] == "body"
+                or p[0] == snake_case(strip_module(_base_type_name(p[1])))
+            )
         ]
         if len(candidates) != 1:
             raise SeedFormatError(
@@ -520,7 +541,9 @@ def _parse_oag_operation(raw: list[str], section: list[str], common: dict) -> Se
     ret_lines = [line.strip() for line in subs.get("Return type", []) if line.strip()]
     if not ret_lines:
         raise SeedFormatError(f"{name}: no Return type section")
-    return_type = None if ret_lines[0].lower().startswith("void") else clean_cell(ret_lines[0])
+    return_type = (
+        None if ret_lines[0].lower().startswith("void") else clean_cell(ret_lines[0])
+    )
     if (ret_sig or None) != (return_type and return_type.replace(" ", "")):
         raise SeedFormatError(
             f"{name}: signature return type {ret_sig!r} != Return type section {return_type!r}"
@@ -586,7 +609,9 @@ def _parse_experimental_operation(
                 btype = _experimental_schema_type(section, schemas[0])
                 if btype is None:
                     raise SeedFormatError(f"{name}: no '# {schemas[0]}' section")
-                body = SeedBody(name="body", type=btype, required="required" in desc.split())
+                body = SeedBody(
+                    name="body", type=btype, required="required" in desc.split()
+                )
             elif pname == "content_type":
                 m = re.search(r"default is (.+)$", desc)
                 if m:
@@ -595,7 +620,9 @@ def _parse_experimental_operation(
                 m = re.search(r"default is (.+)$", desc)
                 if m:
                     value = parse_literal(m.group(1))
-                    response_cts = tuple(value) if isinstance(value, tuple) else (str(value),)
+                    response_cts = (
+                        tuple(value) if isinstance(value, tuple) else (str(value),)
+                    )
             elif pname in _EXPERIMENTAL_CLIENT_OPTIONS:
                 continue
             else:
@@ -631,7 +658,9 @@ def _parse_experimental_operation(
                                         strip_module(t) if t else None
                                     )
     success = sorted(c for c in statuses if c.isdigit() and c.startswith("2"))
-    return_type = next((types_by_status[c] for c in success if types_by_status[c]), None)
+    return_type = next(
+        (types_by_status[c] for c in success if types_by_status[c]), None
+    )
     if (ret_sig or None) != return_type:
         raise SeedFormatError(
             f"{name}: signature return type {ret_sig!r} != response schema {return_type!r}"
@@ -658,7 +687,9 @@ def _parse_experimental_operation(
 # --------------------------------------------------------------------------
 
 
-def _snippet_call(code: str, group: str, name: str) -> tuple[ast.Call | None, ast.Call | None]:
+def _snippet_call(
+    code: str, group: str, name: str
+) -> tuple[ast.Call | None, ast.Call | None]:
     """The ``<client>.<group>.<name>(...)`` call and the ``Security(...)`` call."""
     tree = ast.parse(code)
     op_call = sec_call = None
@@ -684,12 +715,14 @@ def _parse_speakeasy(text: str, seed_name: str) -> list[SeedOperation]:
 
     package = None
     for block in code_blocks(lines):
-        m = re.search(r"^from (\w+) import", block, re.M)
+        m = re.search(r"^from (\w+) import", block, re.MULTILINE)
         if m:
             package = m.group(1)
             break
     if package is None:
-        raise SeedFormatError(f"{seed_name}: no 'from <package> import' in the usage snippets")
+        raise SeedFormatError(
+            f"{seed_name}: no 'from <package> import' in the usage snippets"
+        )
 
     group = None
     for line in prose:
@@ -723,17 +756,26 @@ def _parse_speakeasy(text: str, seed_name: str) -> list[SeedOperation]:
     ops = []
     for name in listed:
         if name not in starts:
-            raise SeedFormatError(f"{seed_name}: operation {name} is listed but has no section")
+            raise SeedFormatError(
+                f"{seed_name}: operation {name} is listed but has no section"
+            )
         start = starts[name]
         later = [s for s in ordered if s > start]
         end = later[0] if later else len(lines)
         raw, section = lines[start:end], prose[start:end]
-        ops.append(_parse_speakeasy_operation(raw, section, package, group, name, seed_name))
+        ops.append(
+            _parse_speakeasy_operation(raw, section, package, group, name, seed_name)
+        )
     return ops
 
 
 def _parse_speakeasy_operation(
-    raw: list[str], section: list[str], package: str, group: str, name: str, seed_name: str
+    raw: list[str],
+    section: list[str],
+    package: str,
+    group: str,
+    name: str,
+    seed_name: str,
 ) -> SeedOperation:
     snippet = next((line for line in raw if "<!-- UsageSnippet" in line), None)
     if snippet is None:
@@ -744,7 +786,9 @@ def _parse_speakeasy_operation(
     code = next(iter(code_blocks(raw)), "")
     op_call, sec_call = _snippet_call(code, group, name)
     if op_call is None:
-        raise SeedFormatError(f"{name}: usage snippet does not call .{group}.{name}(...)")
+        raise SeedFormatError(
+            f"{name}: usage snippet does not call .{group}.{name}(...)"
+        )
     literal_args = {
         kw.arg for kw in op_call.keywords if isinstance(kw.value, (ast.Dict, ast.List))
     }
@@ -763,7 +807,9 @@ def _parse_speakeasy_operation(
             required = "heavy_check_mark" in cells[2]
             if ptype.replace("Optional[", "").startswith("utils."):
                 continue  # SDK plumbing (e.g. retries), not an API parameter
-            location = "path" if pname in path_vars or pname in path_vars.values() else None
+            location = (
+                "path" if pname in path_vars or pname in path_vars.values() else None
+            )
             if location is None and pname in literal_args:
                 # request bodies are passed as dict/list literals in Speakeasy snippets
                 if body is not None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -48,7 +49,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 # --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _clients() -> dict[str, dict[str, str]]:
     data = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     clients = data.get("tool", {}).get("clientsmith", {}).get("clients", [])
@@ -65,12 +66,12 @@ def api_label(api: str) -> str:
     return path.stem if path else api
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_spec(path_str: str) -> dict[str, Any]:
     with open(path_str, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     if not isinstance(data, dict):
-        raise ValueError("top level is not a mapping")
+        raise TypeError("top level is not a mapping")
     return data
 
 
@@ -85,7 +86,7 @@ def load_spec(api: str) -> tuple[Path, dict[str, Any]]:
         pytest.fail(f"{path.relative_to(REPO_ROOT)} does not exist (spec for {api})")
     try:
         return path, _load_spec(str(path))
-    except (yaml.YAMLError, ValueError) as exc:
+    except (yaml.YAMLError, TypeError) as exc:
         pytest.fail(f"{path.relative_to(REPO_ROOT)} cannot be loaded: {exc}")
 
 
@@ -95,7 +96,9 @@ def resolve(spec: dict[str, Any], obj: Any) -> Any:
     while isinstance(obj, dict) and "$ref" in obj:
         ref = obj["$ref"]
         if ref in seen or not isinstance(ref, str) or not ref.startswith("#/"):
-            raise ValueError(f"cannot resolve $ref {ref!r} (only local refs are supported)")
+            raise ValueError(
+                f"cannot resolve $ref {ref!r} (only local refs are supported)"
+            )
         seen.add(ref)
         target: Any = spec
         for part in ref[2:].split("/"):
@@ -150,13 +153,20 @@ def spec_operations(spec: dict[str, Any]) -> list[SpecOperation]:
                 continue
             own = [resolve(spec, p) for p in op.get("parameters", [])]
             keys = {(p.get("name"), p.get("in")) for p in own}
-            params = [p for p in shared if (p.get("name"), p.get("in")) not in keys] + own
+            params = [
+                p for p in shared if (p.get("name"), p.get("in")) not in keys
+            ] + own
             result.append(
                 SpecOperation(
                     name=method_name(
-                        op.get("operationId"), method, path, op.get("x-clientsmith-name")
+                        op.get("operationId"),
+                        method,
+                        path,
+                        op.get("x-clientsmith-name"),
                     ),
-                    group=group_name(op.get("tags") or [], op.get("x-clientsmith-group")),
+                    group=group_name(
+                        op.get("tags") or [], op.get("x-clientsmith-group")
+                    ),
                     http_method=method.upper(),
                     path=path,
                     op=op,
@@ -177,7 +187,9 @@ def find_operation(
     by_name = [o for o in ops if o.name == seed.name]
     if len(by_name) == 1:
         return by_name[0], "name"
-    by_path = [o for o in ops if o.http_method == seed.http_method and o.path == seed.path]
+    by_path = [
+        o for o in ops if o.http_method == seed.http_method and o.path == seed.path
+    ]
     if by_path:
         return by_path[0], "path"
     return None, ""
@@ -240,7 +252,7 @@ def canonical_seed_type(text: str) -> str:
     if text.startswith("[") and text.endswith("]"):  # older layout: [str]
         return f"List[{canonical_seed_type(text[1:-1])}]"
     if text.startswith("{") and text.endswith("}"):  # older layout: {str: (bool, ...)}
-        key, _, value = text[1:-1].partition(":")
+        _key, _, value = text[1:-1].partition(":")
         value = value.strip()
         inner = "Any" if value.startswith("(") else canonical_seed_type(value)
         return f"Dict[str, {inner}]"
@@ -255,7 +267,9 @@ def canonical_seed_type(text: str) -> str:
         if low in ("optional", "nullable", "optionalnullable") and len(args) == 1:
             return canonical_seed_type(args[0])
         if low == "union":
-            return "Union[" + ", ".join(sorted(canonical_seed_type(a) for a in args)) + "]"
+            return (
+                "Union[" + ", ".join(sorted(canonical_seed_type(a) for a in args)) + "]"
+            )
         return f"{head}[{', '.join(canonical_seed_type(a) for a in args)}]"
     return _SCALARS.get(text.lower(), text)
 
@@ -296,6 +310,12 @@ def schema_view(
     core = schema
 
     def note_nullable_keyword(s: dict[str, Any]) -> bool:
+        if "nullable" in s and "$ref" in s and not v31:
+            problems.append(
+                "puts `nullable` next to `$ref` in an OpenAPI 3.0 document, where $ref "
+                "siblings are ignored: write `allOf: [{$ref: ...}]` + `nullable: true`"
+            )
+            return False
         if "nullable" in s:
             if v31:
                 problems.append(
@@ -313,7 +333,9 @@ def schema_view(
             members = core.get(key)
             if not isinstance(members, list):
                 continue
-            nulls = [m for m in members if isinstance(m, dict) and m.get("type") == "null"]
+            nulls = [
+                m for m in members if isinstance(m, dict) and m.get("type") == "null"
+            ]
             if not nulls:
                 continue
             if not v31:
@@ -324,7 +346,11 @@ def schema_view(
             nullable, changed = True, True
             rest = [m for m in members if m not in nulls]
             outer = {k: v for k, v in core.items() if k != key}
-            core = outer | rest[0] if len(rest) == 1 and isinstance(rest[0], dict) else outer | {key: rest}
+            core = (
+                outer | rest[0]
+                if len(rest) == 1 and isinstance(rest[0], dict)
+                else outer | {key: rest}
+            )
             break
         types = core.get("type")
         if isinstance(types, list):
@@ -354,7 +380,9 @@ def schema_view(
             and not core.get("properties")
             and "type" not in core
         ):
-            core = {k: v for k, v in core.items() if k not in ("allOf", "nullable")} | all_of[0]
+            core = {
+                k: v for k, v in core.items() if k not in ("allOf", "nullable")
+            } | all_of[0]
             changed = True
         if not changed:
             break
@@ -397,7 +425,11 @@ def schema_view(
         else:
             canonical = "Dict[str, Any]"
     elif kind is None and "enum" in core:
-        canonical = "str" if all(isinstance(e, str) or e is None for e in core["enum"]) else "Any"
+        canonical = (
+            "str"
+            if all(isinstance(e, str) or e is None for e in core["enum"])
+            else "Any"
+        )
     else:
         canonical = "Any"
     return SchemaView(canonical, nullable, problems, core)
@@ -421,7 +453,9 @@ def status_key(code: Any) -> str:
     return "0" if code == "DEFAULT" else code
 
 
-def spec_responses(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def spec_responses(
+    spec: dict[str, Any], op: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     return {
         status_key(code): resolve(spec, resp) or {}
         for code, resp in (op.get("responses") or {}).items()
@@ -434,7 +468,9 @@ def _success_order(code: str) -> tuple[int, str]:
     return (299 if code == "2XX" else 999, code)
 
 
-def spec_return_type(spec: dict[str, Any], found: SpecOperation) -> tuple[str | None, str]:
+def spec_return_type(
+    spec: dict[str, Any], found: SpecOperation
+) -> tuple[str | None, str]:
     responses = spec_responses(spec, found.op)
     success = sorted((c for c in responses if c.startswith("2")), key=_success_order)
     for code in success:
@@ -446,7 +482,9 @@ def spec_return_type(spec: dict[str, Any], found: SpecOperation) -> tuple[str | 
         if schema is None:
             continue  # content without a schema (e.g. only an example) carries no type
         view = schema_view(
-            spec, schema, lambda: inline_model_name(found.name, code, "response")
+            spec,
+            schema,
+            lambda code=code: inline_model_name(found.name, code, "response"),
         )
         return view.canonical, code
     return None, ""
@@ -504,7 +542,10 @@ def check_group(seed, spec, found, how):
 def _spec_param(seed: SeedOperation, found: SpecOperation, name: str) -> dict[str, Any]:
     matches = [p for p in found.parameters if spec_param_name(p) == name]
     if not matches:
-        have = {spec_param_name(p): f"{p.get('in')}:{p.get('name')}" for p in found.parameters}
+        have = {
+            spec_param_name(p): f"{p.get('in')}:{p.get('name')}"
+            for p in found.parameters
+        }
         hint = ""
         for python, wire in have.items():
             if snake_case(python).replace("_", "") == name.replace("_", ""):
@@ -514,7 +555,9 @@ def _spec_param(seed: SeedOperation, found: SpecOperation, name: str) -> dict[st
             f"{name!r}; spec parameters (python -> in:name): {have}{hint}"
         )
     if len(matches) > 1:
-        pytest.fail(f"{_where(seed)} parameter {name!r}: {len(matches)} spec parameters map to it")
+        pytest.fail(
+            f"{_where(seed)} parameter {name!r}: {len(matches)} spec parameters map to it"
+        )
     return matches[0]
 
 
@@ -532,6 +575,7 @@ def check_param_exists(param: SeedParameter) -> Check:
                 f"{_where(seed)} parameter {param.name!r} is `in: path` in the spec but the "
                 f"seed's path template has no such variable: make it a query/header parameter"
             )
+
     return check
 
 
@@ -545,6 +589,7 @@ def check_param_required(param: SeedParameter) -> Check:
                 f"{'required' if param.required else 'optional'}, spec has required: "
                 f"{str(required).lower()}: set required: {str(param.required).lower()}"
             )
+
     return check
 
 
@@ -596,6 +641,7 @@ def check_param_type(param: SeedParameter) -> Check:
         )
         if message:
             pytest.fail(message)
+
     return check
 
 
@@ -619,6 +665,7 @@ def check_param_default(param: SeedParameter) -> Check:
             f"{_where(seed)} parameter {param.name!r} default: seed shows {param.default!r}, "
             f"the spec schema has no default: set schema.default: {param.default!r}"
         )
+
     return check
 
 
@@ -641,12 +688,33 @@ def _request_body(spec, found) -> dict[str, Any] | None:
     if raw is None:
         return None
     body = dict(resolve(spec, raw))
-    if isinstance(raw, dict) and "x-clientsmith-body-name" in raw:
-        body["x-clientsmith-body-name"] = raw["x-clientsmith-body-name"]
+    if isinstance(raw, dict):
+        for key in ("x-clientsmith-body-name", "x-clientsmith-flatten"):
+            if key in raw:
+                body[key] = raw[key]
     return body
 
 
-def _body_schema(body: dict[str, Any], preferred: tuple[str, ...]) -> tuple[str | None, Any]:
+def _flattened_field(spec, body, seed) -> Any:
+    """With ``x-clientsmith-flatten`` the body object's fields are the arguments:
+    the seed's body argument must be one of them (the Speakeasy style)."""
+    if not body.get("x-clientsmith-flatten"):
+        return None
+    _, schema = _body_schema(body, seed.request_content_types)
+    target = resolve(spec, schema) if ref_name(schema) else schema
+    props = (target or {}).get("properties") or {}
+    for wire_name, prop in props.items():
+        if parameter_name(wire_name, (prop or {}).get("x-clientsmith-name")) == seed.body.name:
+            return prop
+    pytest.fail(
+        f"{_where(seed)} the requestBody is flattened (x-clientsmith-flatten) but its schema has no "
+        f"property named {seed.body.name!r} after snake_case: add it or drop the flattening"
+    )
+
+
+def _body_schema(
+    body: dict[str, Any], preferred: tuple[str, ...]
+) -> tuple[str | None, Any]:
     content = body.get("content") or {}
     for ct in (*preferred, "application/json"):
         if ct in content:
@@ -671,6 +739,8 @@ def check_body(seed, spec, found, how):
             f"{_where(seed)} the seed passes a request body {seed.body.name!r} "
             f"({seed.body.type}) but the spec operation has no requestBody"
         )
+    if _flattened_field(spec, body, seed) is not None:
+        return
     _, schema = _body_schema(body, seed.request_content_types)
     name = body_parameter_name(ref_name(schema), body.get("x-clientsmith-body-name"))
     if name != seed.body.name:
@@ -685,7 +755,9 @@ def check_body(seed, spec, found, how):
 def _require_body(seed, spec, found) -> dict[str, Any]:
     body = _request_body(spec, found)
     if body is None:
-        pytest.fail(f"{_where(seed)} the spec operation has no requestBody (see ::body)")
+        pytest.fail(
+            f"{_where(seed)} the spec operation has no requestBody (see ::body)"
+        )
     return body
 
 
@@ -704,6 +776,9 @@ def check_body_required(seed, spec, found, how):
 def check_body_type(seed, spec, found, how):
     body = _require_body(seed, spec, found)
     _, schema = _body_schema(body, seed.request_content_types)
+    flattened = _flattened_field(spec, body, seed)
+    if flattened is not None:
+        schema = flattened
     view = schema_view(spec, schema)
     message = _type_mismatch(
         seed,
@@ -836,7 +911,9 @@ def check_security(seed, spec, found, how):
     problems = []
     undefined = sorted(set(names) - defined)
     if undefined:
-        problems.append(f"schemes {undefined} are not defined in components.securitySchemes")
+        problems.append(
+            f"schemes {undefined} are not defined in components.securitySchemes"
+        )
     if seed.auth_names_are_python:
         have = {snake_case(n) for n in names}
         want = set(seed.auth)
@@ -846,11 +923,22 @@ def check_security(seed, spec, found, how):
     if have != want:
         problems.append(
             f"seed schemes {sorted(want)}, spec {sorted(have)}{note}"
-            + ("; the seed needs no auth: set `security: []` on the operation" if not want else "")
+            + (
+                "; the seed needs no auth: set `security: []` on the operation"
+                if not want
+                else ""
+            )
         )
-    if seed.auth_together and want and not any(
-        want <= ({snake_case(n) for n in req} if seed.auth_names_are_python else set(req))
-        for req in requirements
+    if (
+        seed.auth_together
+        and want
+        and not any(
+            want
+            <= (
+                {snake_case(n) for n in req} if seed.auth_names_are_python else set(req)
+            )
+            for req in requirements
+        )
     ):
         problems.append(
             f"the seed supplies {sorted(want)} together: they must be in one security "
@@ -868,7 +956,9 @@ def check_security_types(seed, spec, found, how):
         if scheme is None:
             problems.append(f"{name!r} is not defined")
         elif scheme.get("type") != kind:
-            problems.append(f"{name!r}: seed shows a {kind} scheme, spec type {scheme.get('type')!r}")
+            problems.append(
+                f"{name!r}: seed shows a {kind} scheme, spec type {scheme.get('type')!r}"
+            )
     if problems:
         pytest.fail(f"{_where(seed)} security scheme types: " + "; ".join(problems))
 
@@ -880,10 +970,14 @@ def facts_for(seed: SeedOperation) -> list[Fact]:
     ]
     for param in seed.parameters:
         facts.append(Fact(seed, f"param[{param.name}]", check_param_exists(param)))
-        facts.append(Fact(seed, f"param[{param.name}].required", check_param_required(param)))
+        facts.append(
+            Fact(seed, f"param[{param.name}].required", check_param_required(param))
+        )
         facts.append(Fact(seed, f"param[{param.name}].type", check_param_type(param)))
         if param.has_default:
-            facts.append(Fact(seed, f"param[{param.name}].default", check_param_default(param)))
+            facts.append(
+                Fact(seed, f"param[{param.name}].default", check_param_default(param))
+            )
     facts.append(Fact(seed, "parameters.no_extra", check_no_extra_params))
     facts.append(Fact(seed, "body", check_body))
     if seed.body is not None:

@@ -421,6 +421,7 @@ class SecurityScheme:
     kind: str  # "api_key" | "bearer" | "basic"
     location: str  # "header" | "query" | "cookie"
     name: str  # header, query or cookie name
+    prefix: str = ""  # sent before an API key, e.g. "apikey "
 
 
 @dataclass(frozen=True)
@@ -653,11 +654,11 @@ class BaseClient:
             token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
             headers.append(("authorization", f"Basic {token}"))
         elif scheme.location == "query":
-            query.append((scheme.name, str(credential)))
+            query.append((scheme.name, f"{scheme.prefix}{credential}"))
         elif scheme.location == "cookie":
-            cookies.append((scheme.name, str(credential)))
+            cookies.append((scheme.name, f"{scheme.prefix}{credential}"))
         else:
-            headers.append((scheme.name, str(credential)))
+            headers.append((scheme.name, f"{scheme.prefix}{credential}"))
 
     @staticmethod
     def _handle(
@@ -666,10 +667,9 @@ class BaseClient:
         status = response.status_code
         if 200 <= status < 300:
             matched, type_ = _match(operation.success, status)
-            if matched:
-                return _decode(type_, response.content)
-            if not operation.success:
-                return None
+            if not matched:  # an undeclared 2xx: read it as the main success response
+                type_ = next(iter(operation.success.values()), None)
+            return _decode(type_, response.content)
         matched, type_ = _match(operation.errors, status)
         body = _error_body(type_, response.content)
         cls = error_class(status)

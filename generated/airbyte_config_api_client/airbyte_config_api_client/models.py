@@ -18,6 +18,7 @@ class AirbyteCatalog(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     streams: list[AirbyteStreamAndConfiguration]
@@ -29,7 +30,7 @@ class AirbyteStream(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     name: str
@@ -70,7 +71,7 @@ class AirbyteStreamAndConfiguration(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     stream: AirbyteStream | None = None
@@ -83,7 +84,7 @@ class AirbyteStreamConfiguration(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     sync_mode: Annotated[SyncMode, Field(alias="syncMode")]
@@ -145,6 +146,7 @@ class AttemptFailureReason(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     failure_origin: Annotated[
@@ -169,6 +171,7 @@ class AttemptFailureSummary(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     failures: list[AttemptFailureReason]
@@ -195,6 +198,7 @@ class AttemptInfoRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     attempt: AttemptRead
@@ -207,6 +211,7 @@ class AttemptRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: int
@@ -231,6 +236,7 @@ class AttemptStats(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     records_emitted: Annotated[int | None, Field(alias="recordsEmitted")] = None
@@ -255,6 +261,7 @@ class AttemptStreamStats(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     stream_name: Annotated[str, Field(alias="streamName")]
@@ -264,6 +271,7 @@ class AttemptStreamStats(BaseModel):
 
 class BasicSchedule(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     time_unit: Annotated[TimeUnit, Field(alias="timeUnit")]
@@ -276,6 +284,7 @@ class ConnectionCreate(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str | None = None
@@ -332,6 +341,7 @@ class ConnectionIdRequestBody(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
@@ -343,6 +353,7 @@ class ConnectionRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
@@ -394,6 +405,7 @@ class ConnectionReadList(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connections: list[ConnectionRead]
@@ -405,6 +417,7 @@ class ConnectionSchedule(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     units: int
@@ -417,6 +430,7 @@ class ConnectionScheduleData(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     basic_schedule: Annotated[BasicSchedule | None, Field(alias="basicSchedule")] = None
@@ -439,6 +453,7 @@ class ConnectionSearch(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connection_id: Annotated[ConnectionId | None, Field(alias="connectionId")] = None
@@ -486,6 +501,7 @@ class ConnectionUpdate(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
@@ -534,6 +550,7 @@ class ConnectionUpdate(BaseModel):
 
 class Cron(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     cron_expression: Annotated[str, Field(alias="cronExpression")]
@@ -561,6 +578,7 @@ class DestinationSearch(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     destination_definition_id: Annotated[
@@ -597,6 +615,7 @@ class InvalidInputExceptionInfo(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     message: str
@@ -615,6 +634,7 @@ class InvalidInputProperty(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     property_path: Annotated[str, Field(alias="propertyPath")]
@@ -641,6 +661,7 @@ class JobInfoRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     job: JobRead
@@ -653,6 +674,7 @@ class JobRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: JobId
@@ -680,6 +702,7 @@ class LogRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     log_lines: Annotated[list[str], Field(alias="logLines")]
@@ -710,6 +733,7 @@ class NotFoundKnownExceptionInfo(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str | None = None
@@ -736,6 +760,7 @@ class ResetConfig(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     streams_to_reset: Annotated[
@@ -749,6 +774,7 @@ class ResourceRequirements(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     cpu_request: str | None = None
@@ -763,6 +789,7 @@ class SelectedFieldInfo(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     field_path: Annotated[list[str] | None, Field(alias="fieldPath")] = None
@@ -789,6 +816,7 @@ class SourceSearch(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     source_definition_id: Annotated[
@@ -809,6 +837,7 @@ class StreamDescriptor(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str
@@ -821,6 +850,7 @@ class StreamJsonSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
 
@@ -848,6 +878,7 @@ class WorkspaceIdRequestBody(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     workspace_id: Annotated[WorkspaceId, Field(alias="workspaceId")]

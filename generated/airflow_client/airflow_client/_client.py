@@ -41,7 +41,7 @@ class Client(SyncApiClient):
     """Synchronous client for the Airflow API.
 
     Args:
-        o_auth2_password_bearer: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``OAuth2PasswordBearer``). Obtain it from ``/auth/token``. Read from ``AIRFLOW_CLIENT_O_AUTH2_PASSWORD_BEARER`` when not given.
+        access_token: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``OAuth2PasswordBearer``). Obtain it from ``/auth/token``. Read from ``AIRFLOW_CLIENT_ACCESS_TOKEN`` when not given.
         base_url: Server to talk to. Defaults to ``http://localhost``.
         timeout: Seconds before a request is abandoned (``None``: wait forever).
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
@@ -55,7 +55,7 @@ class Client(SyncApiClient):
     def __init__(
         self,
         *,
-        o_auth2_password_bearer: str | None = None,
+        access_token: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -64,17 +64,15 @@ class Client(SyncApiClient):
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
     ) -> None:
+        if access_token is None:
+            access_token = os.environ.get("AIRFLOW_CLIENT_ACCESS_TOKEN")
         super().__init__(
             transport=(
                 transport if transport is not None else HttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "OAuth2PasswordBearer": (
-                    o_auth2_password_bearer
-                    if o_auth2_password_bearer is not None
-                    else os.environ.get("AIRFLOW_CLIENT_O_AUTH2_PASSWORD_BEARER")
-                ),
+                "OAuth2PasswordBearer": access_token,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
@@ -107,7 +105,7 @@ class AsyncClient(AsyncApiClient):
     """Asynchronous client for the Airflow API.
 
     Args:
-        o_auth2_password_bearer: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``OAuth2PasswordBearer``). Obtain it from ``/auth/token``. Read from ``AIRFLOW_CLIENT_O_AUTH2_PASSWORD_BEARER`` when not given.
+        access_token: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``OAuth2PasswordBearer``). Obtain it from ``/auth/token``. Read from ``AIRFLOW_CLIENT_ACCESS_TOKEN`` when not given.
         base_url: Server to talk to. Defaults to ``http://localhost``.
         timeout: Seconds before a request is abandoned (``None``: wait forever).
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
@@ -121,7 +119,7 @@ class AsyncClient(AsyncApiClient):
     def __init__(
         self,
         *,
-        o_auth2_password_bearer: str | None = None,
+        access_token: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -130,17 +128,15 @@ class AsyncClient(AsyncApiClient):
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
     ) -> None:
+        if access_token is None:
+            access_token = os.environ.get("AIRFLOW_CLIENT_ACCESS_TOKEN")
         super().__init__(
             transport=(
                 transport if transport is not None else AsyncHttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "OAuth2PasswordBearer": (
-                    o_auth2_password_bearer
-                    if o_auth2_password_bearer is not None
-                    else os.environ.get("AIRFLOW_CLIENT_O_AUTH2_PASSWORD_BEARER")
-                ),
+                "OAuth2PasswordBearer": access_token,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,

@@ -46,6 +46,7 @@ class BulkActionResponse(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     success: Annotated[list[str], Field(title="Success")] = []
@@ -64,7 +65,7 @@ class BulkBodyConnectionBody(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     actions: Annotated[
@@ -83,7 +84,7 @@ class BulkCreateActionConnectionBody(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     action: BulkAction
@@ -103,7 +104,7 @@ class BulkDeleteActionConnectionBody(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     action: BulkAction
@@ -123,6 +124,7 @@ class BulkResponse(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     create: BulkActionResponse | None = None
@@ -136,7 +138,7 @@ class BulkUpdateActionConnectionBody(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     action: BulkAction
@@ -156,7 +158,7 @@ class ConnectionBody(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     connection_id: Annotated[
@@ -178,6 +180,7 @@ class ConnectionCollectionResponse(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connections: Annotated[list[ConnectionResponse], Field(title="Connections")]
@@ -190,6 +193,7 @@ class ConnectionResponse(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connection_id: Annotated[str, Field(title="Connection Id")]
@@ -209,6 +213,7 @@ class ConnectionTestResponse(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status: Annotated[bool, Field(title="Status")]
@@ -221,6 +226,7 @@ class HttpExceptionResponse(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     detail: Annotated[str | dict[str, Any], Field(title="Detail")]
@@ -232,6 +238,7 @@ class HttpValidationError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     detail: Annotated[list[ValidationError] | None, Field(title="Detail")] = None
@@ -243,6 +250,7 @@ class ValidationError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     loc: Annotated[list[str | int], Field(title="Location")]

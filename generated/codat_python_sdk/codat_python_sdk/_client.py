@@ -42,8 +42,8 @@ class Client(SyncApiClient):
     """Synchronous client for the Codat API.
 
     Args:
-        api_key_auth: API key, sent in the ``Authorization`` header (security scheme ``API Key Auth``). Read from ``CODAT_PYTHON_SDK_API_KEY_AUTH`` when not given.
-        codat_login: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``Codat Login``). Read from ``CODAT_PYTHON_SDK_CODAT_LOGIN`` when not given.
+        api_key: API key, sent in the ``Authorization`` header (security scheme ``API Key Auth``). Read from ``CODAT_PYTHON_SDK_API_KEY`` when not given.
+        access_token: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``Codat Login``). Read from ``CODAT_PYTHON_SDK_ACCESS_TOKEN`` when not given.
         base_url: Server to talk to. Defaults to ``https://api.codat.io``.
         timeout: Seconds before a request is abandoned (``None``: wait forever).
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
@@ -57,8 +57,8 @@ class Client(SyncApiClient):
     def __init__(
         self,
         *,
-        api_key_auth: str | None = None,
-        codat_login: str | None = None,
+        api_key: str | None = None,
+        access_token: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -67,22 +67,18 @@ class Client(SyncApiClient):
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
     ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("CODAT_PYTHON_SDK_API_KEY")
+        if access_token is None:
+            access_token = os.environ.get("CODAT_PYTHON_SDK_ACCESS_TOKEN")
         super().__init__(
             transport=(
                 transport if transport is not None else HttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "API Key Auth": (
-                    api_key_auth
-                    if api_key_auth is not None
-                    else os.environ.get("CODAT_PYTHON_SDK_API_KEY_AUTH")
-                ),
-                "Codat Login": (
-                    codat_login
-                    if codat_login is not None
-                    else os.environ.get("CODAT_PYTHON_SDK_CODAT_LOGIN")
-                ),
+                "API Key Auth": api_key,
+                "Codat Login": access_token,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
@@ -115,8 +111,8 @@ class AsyncClient(AsyncApiClient):
     """Asynchronous client for the Codat API.
 
     Args:
-        api_key_auth: API key, sent in the ``Authorization`` header (security scheme ``API Key Auth``). Read from ``CODAT_PYTHON_SDK_API_KEY_AUTH`` when not given.
-        codat_login: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``Codat Login``). Read from ``CODAT_PYTHON_SDK_CODAT_LOGIN`` when not given.
+        api_key: API key, sent in the ``Authorization`` header (security scheme ``API Key Auth``). Read from ``CODAT_PYTHON_SDK_API_KEY`` when not given.
+        access_token: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``Codat Login``). Read from ``CODAT_PYTHON_SDK_ACCESS_TOKEN`` when not given.
         base_url: Server to talk to. Defaults to ``https://api.codat.io``.
         timeout: Seconds before a request is abandoned (``None``: wait forever).
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
@@ -130,8 +126,8 @@ class AsyncClient(AsyncApiClient):
     def __init__(
         self,
         *,
-        api_key_auth: str | None = None,
-        codat_login: str | None = None,
+        api_key: str | None = None,
+        access_token: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -140,22 +136,18 @@ class AsyncClient(AsyncApiClient):
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
     ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("CODAT_PYTHON_SDK_API_KEY")
+        if access_token is None:
+            access_token = os.environ.get("CODAT_PYTHON_SDK_ACCESS_TOKEN")
         super().__init__(
             transport=(
                 transport if transport is not None else AsyncHttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "API Key Auth": (
-                    api_key_auth
-                    if api_key_auth is not None
-                    else os.environ.get("CODAT_PYTHON_SDK_API_KEY_AUTH")
-                ),
-                "Codat Login": (
-                    codat_login
-                    if codat_login is not None
-                    else os.environ.get("CODAT_PYTHON_SDK_CODAT_LOGIN")
-                ),
+                "API Key Auth": api_key,
+                "Codat Login": access_token,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,

@@ -16,6 +16,7 @@ class CodatPublicApiModelsCompanyDataConnection(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str
@@ -62,6 +63,7 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseHrefModel(BaseModel)
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     href: str | None = None
@@ -76,6 +78,7 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseLinksModel(BaseModel
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     self: CodatPublicApiModelsCompanyDataConnectionPagedResponseHrefModel | None = None
@@ -94,6 +97,7 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseModel(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     results: list[CodatPublicApiModelsCompanyDataConnection] | None = None
@@ -124,6 +128,7 @@ class CodatPublicApiModelsCompanyPatchDataConnectionModel(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status: str | None = None

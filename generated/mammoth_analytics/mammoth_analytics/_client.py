@@ -67,22 +67,18 @@ class Client(SyncApiClient):
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
     ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("MAMMOTH_ANALYTICS_API_KEY")
+        if api_secret is None:
+            api_secret = os.environ.get("MAMMOTH_ANALYTICS_API_SECRET")
         super().__init__(
             transport=(
                 transport if transport is not None else HttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "apiKey": (
-                    api_key
-                    if api_key is not None
-                    else os.environ.get("MAMMOTH_ANALYTICS_API_KEY")
-                ),
-                "apiSecret": (
-                    api_secret
-                    if api_secret is not None
-                    else os.environ.get("MAMMOTH_ANALYTICS_API_SECRET")
-                ),
+                "apiKey": api_key,
+                "apiSecret": api_secret,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
@@ -140,22 +136,18 @@ class AsyncClient(AsyncApiClient):
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
     ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("MAMMOTH_ANALYTICS_API_KEY")
+        if api_secret is None:
+            api_secret = os.environ.get("MAMMOTH_ANALYTICS_API_SECRET")
         super().__init__(
             transport=(
                 transport if transport is not None else AsyncHttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "apiKey": (
-                    api_key
-                    if api_key is not None
-                    else os.environ.get("MAMMOTH_ANALYTICS_API_KEY")
-                ),
-                "apiSecret": (
-                    api_secret
-                    if api_secret is not None
-                    else os.environ.get("MAMMOTH_ANALYTICS_API_SECRET")
-                ),
+                "apiKey": api_key,
+                "apiSecret": api_secret,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,

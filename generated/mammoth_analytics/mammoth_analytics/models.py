@@ -26,6 +26,7 @@ class ConnectionPatchOp(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     op: Literal["replace"]
@@ -48,6 +49,7 @@ class ConnectionPatchRequest(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     patch: list[ConnectionPatchOp]
@@ -62,6 +64,7 @@ class DeleteConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -84,6 +87,7 @@ class DeleteConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -106,6 +110,7 @@ class DeleteConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -128,6 +133,7 @@ class GetConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -150,6 +156,7 @@ class GetConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -172,6 +179,7 @@ class GetConnectionSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connection_key: Annotated[str, Field(min_length=1)]
@@ -190,6 +198,7 @@ class GetConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -212,6 +221,7 @@ class ListConnectionsSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     connections: list[GetConnectionSchema]
@@ -244,6 +254,7 @@ class SaveConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -266,6 +277,7 @@ class SaveConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -288,6 +300,7 @@ class SaveConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -310,6 +323,7 @@ class UpdateConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -332,6 +346,7 @@ class UpdateConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int
@@ -354,6 +369,7 @@ class UpdateConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status_code: int

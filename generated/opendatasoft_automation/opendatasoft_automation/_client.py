@@ -38,7 +38,9 @@ DEFAULT_BASE_URL: Final = (
 DEFAULT_TIMEOUT: Final = 60.0
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
-    "HeaderAPIKey": SecurityScheme("api_key", "header", "Authorization"),
+    "HeaderAPIKey": SecurityScheme(
+        "api_key", "header", "Authorization", prefix="apikey "
+    ),
     "QueryAPIKey": SecurityScheme("api_key", "query", "apikey"),
 }
 
@@ -47,8 +49,7 @@ class Client(SyncApiClient):
     """Synchronous client for the Opendatasoft Automation API.
 
     Args:
-        header_api_key: API key, sent in the ``Authorization`` header (security scheme ``HeaderAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_HEADER_API_KEY`` when not given.
-        query_api_key: API key, sent in the ``apikey`` query parameter (security scheme ``QueryAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_QUERY_API_KEY`` when not given.
+        api_key: API key, sent in the ``Authorization`` header (security scheme ``HeaderAPIKey``). Sent as ``apikey <key>``; pass the key alone. Or: API key, sent in the ``apikey`` query parameter (security scheme ``QueryAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_API_KEY`` when not given.
         base_url: Server to talk to. Defaults to ``https://documentation-resources.opendatasoft.com/api/automation/v1.0``.
         timeout: Seconds before a request is abandoned (``None``: wait forever).
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
@@ -62,8 +63,7 @@ class Client(SyncApiClient):
     def __init__(
         self,
         *,
-        header_api_key: str | None = None,
-        query_api_key: str | None = None,
+        api_key: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -72,22 +72,16 @@ class Client(SyncApiClient):
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
     ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("OPENDATASOFT_AUTOMATION_API_KEY")
         super().__init__(
             transport=(
                 transport if transport is not None else HttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "HeaderAPIKey": (
-                    header_api_key
-                    if header_api_key is not None
-                    else os.environ.get("OPENDATASOFT_AUTOMATION_HEADER_API_KEY")
-                ),
-                "QueryAPIKey": (
-                    query_api_key
-                    if query_api_key is not None
-                    else os.environ.get("OPENDATASOFT_AUTOMATION_QUERY_API_KEY")
-                ),
+                "HeaderAPIKey": api_key,
+                "QueryAPIKey": api_key,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
@@ -120,8 +114,7 @@ class AsyncClient(AsyncApiClient):
     """Asynchronous client for the Opendatasoft Automation API.
 
     Args:
-        header_api_key: API key, sent in the ``Authorization`` header (security scheme ``HeaderAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_HEADER_API_KEY`` when not given.
-        query_api_key: API key, sent in the ``apikey`` query parameter (security scheme ``QueryAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_QUERY_API_KEY`` when not given.
+        api_key: API key, sent in the ``Authorization`` header (security scheme ``HeaderAPIKey``). Sent as ``apikey <key>``; pass the key alone. Or: API key, sent in the ``apikey`` query parameter (security scheme ``QueryAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_API_KEY`` when not given.
         base_url: Server to talk to. Defaults to ``https://documentation-resources.opendatasoft.com/api/automation/v1.0``.
         timeout: Seconds before a request is abandoned (``None``: wait forever).
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
@@ -135,8 +128,7 @@ class AsyncClient(AsyncApiClient):
     def __init__(
         self,
         *,
-        header_api_key: str | None = None,
-        query_api_key: str | None = None,
+        api_key: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -145,22 +137,16 @@ class AsyncClient(AsyncApiClient):
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
     ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("OPENDATASOFT_AUTOMATION_API_KEY")
         super().__init__(
             transport=(
                 transport if transport is not None else AsyncHttpxTransport(http_client)
             ),
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
-                "HeaderAPIKey": (
-                    header_api_key
-                    if header_api_key is not None
-                    else os.environ.get("OPENDATASOFT_AUTOMATION_HEADER_API_KEY")
-                ),
-                "QueryAPIKey": (
-                    query_api_key
-                    if query_api_key is not None
-                    else os.environ.get("OPENDATASOFT_AUTOMATION_QUERY_API_KEY")
-                ),
+                "HeaderAPIKey": api_key,
+                "QueryAPIKey": api_key,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,

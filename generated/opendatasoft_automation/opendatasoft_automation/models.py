@@ -18,6 +18,7 @@ class AmazonS3Auth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
@@ -29,6 +30,7 @@ class AwsSignatureV4Auth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     access_key_id: str
@@ -45,6 +47,7 @@ class AmazonS3AwsSignatureV4Auth(AmazonS3Auth, AwsSignatureV4Auth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Literal["aws_signature_v4"]
@@ -56,6 +59,7 @@ class AwsiamRoleAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     ods_aws_account_id: Annotated[str | None, Field(examples=["210987654321"])] = None
@@ -88,6 +92,7 @@ class AmazonS3AwsiamRoleAuth(AmazonS3Auth, AwsiamRoleAuth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Literal["iam_role"]
@@ -99,6 +104,7 @@ class AzureBlobStorageAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
@@ -110,6 +116,7 @@ class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     account_name: str
@@ -126,6 +133,7 @@ class BasicAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     username: str
@@ -141,6 +149,7 @@ class Connection(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     uid: Annotated[str | None, Field(examples=["co_qf2hyt"], min_length=1)] = None
@@ -191,6 +200,7 @@ class AmazonS3Connection(Connection):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     headers: list[Header] | None = None
@@ -210,6 +220,7 @@ class AzureBlobStorageConnection(Connection):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     headers: list[Header] | None = None
@@ -224,6 +235,7 @@ class AzureBlobStorageConnection(Connection):
 
 class CreateConnection400Response(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: ErrorCode
@@ -236,6 +248,7 @@ class CreateConnection400Response(BaseModel):
 
 class CreateConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: str
@@ -258,6 +271,7 @@ class CreateConnectionDefaultResponse(BaseModel):
 
 class DeleteConnection404Response(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: ErrorCode3
@@ -266,6 +280,7 @@ class DeleteConnection404Response(BaseModel):
 
 class DeleteConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: str
@@ -308,6 +323,7 @@ class FtpAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
@@ -319,6 +335,7 @@ class FtpBasicAuth(FtpAuth, BasicAuth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
 
@@ -329,6 +346,7 @@ class FtpConnection(Connection):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     url: Annotated[str, Field(examples=["ftps://my-server.com"], min_length=1)]
@@ -358,6 +376,7 @@ class GoogleDriveAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
@@ -369,6 +388,7 @@ class GoogleDriveConnection(Connection):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     auth: Annotated[GoogleDriveOidcAuth | None, Field(discriminator="type")] = None
@@ -386,7 +406,7 @@ class GrantType1(StrEnum):
 
 class Header(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     name: Annotated[str, Field(examples=["header-name"])]
@@ -405,6 +425,7 @@ class HttpAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
@@ -416,6 +437,7 @@ class HttpBasicAuth(HttpAuth, BasicAuth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
 
@@ -426,6 +448,7 @@ class HttpConnection(Connection):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     url: Annotated[str, Field(examples=["https://my-server.com"], min_length=1)]
@@ -455,6 +478,7 @@ class HttpConnection(Connection):
 
 class ListConnectionsDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: str
@@ -481,6 +505,7 @@ class OAuth2Auth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     client_id: str
@@ -499,6 +524,7 @@ class HttpoAuth2Auth(HttpAuth, OAuth2Auth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
 
@@ -509,6 +535,7 @@ class OdsoidcAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     nonce: str
@@ -523,6 +550,7 @@ class GoogleDriveOidcAuth(GoogleDriveAuth, OdsoidcAuth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     application_id: str
@@ -538,6 +566,7 @@ class OidcAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     client_id: str
@@ -555,6 +584,7 @@ class HttpoidcAuth(HttpAuth, OidcAuth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
 
@@ -565,6 +595,7 @@ class PaginatedResults(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     total_count: Annotated[int | None, Field(examples=[18])] = None
@@ -583,6 +614,7 @@ class PaginatedResults(BaseModel):
 
 class ListConnections200Response(PaginatedResults):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     results: (
@@ -603,6 +635,7 @@ class ListConnections200Response(PaginatedResults):
 
 class RetrieveConnection404Response(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: ErrorCode1
@@ -611,6 +644,7 @@ class RetrieveConnection404Response(BaseModel):
 
 class RetrieveConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: str
@@ -637,6 +671,7 @@ class SharepointAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
@@ -648,6 +683,7 @@ class SharepointConnection(Connection):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     auth: Annotated[SharepointOidcAuth | None, Field(discriminator="type")] = None
@@ -659,6 +695,7 @@ class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Literal["oidc"]
@@ -666,6 +703,7 @@ class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
 
 class UpdateConnection400Response(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: ErrorCode2
@@ -678,6 +716,7 @@ class UpdateConnection400Response(BaseModel):
 
 class UpdateConnection404Response(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: ErrorCode3
@@ -686,6 +725,7 @@ class UpdateConnection404Response(BaseModel):
 
 class UpdateConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error_code: str

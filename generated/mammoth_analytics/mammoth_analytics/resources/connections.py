@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .._runtime import NOT_GIVEN, NotGiven, Operation, RetryConfig
 from ..models import (
     ConcernType,
-    ConnectionPatchRequest,
+    ConnectionPatchOp,
     DeleteConnectionResponseBodyError1,
     DeleteConnectionResponseBodyError2,
     DeleteConnectionUnauthorizedError,
@@ -270,7 +270,7 @@ class ConnectionsResource:
         project_id: int,
         connector_key: str,
         connection_key: str,
-        patch: ConnectionPatchRequest,
+        patch: list[ConnectionPatchOp],
         *,
         is_export: bool = False,
         timeout: float | None | NotGiven = NOT_GIVEN,
@@ -288,8 +288,8 @@ class ConnectionsResource:
             project_id: Numeric ID of the project inside the workspace.
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
             connection_key: Encoded key identifying the connection.
+            patch: Patch operations, applied in order.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
-            patch: Patch document whose `patch` member lists the operations to apply. (``application/json``).
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -316,7 +316,9 @@ class ConnectionsResource:
                 query={
                     "is_export": is_export,
                 },
-                body=patch,
+                body={
+                    "patch": patch,
+                },
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -560,7 +562,7 @@ class AsyncConnectionsResource:
         project_id: int,
         connector_key: str,
         connection_key: str,
-        patch: ConnectionPatchRequest,
+        patch: list[ConnectionPatchOp],
         *,
         is_export: bool = False,
         timeout: float | None | NotGiven = NOT_GIVEN,
@@ -578,8 +580,8 @@ class AsyncConnectionsResource:
             project_id: Numeric ID of the project inside the workspace.
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
             connection_key: Encoded key identifying the connection.
+            patch: Patch operations, applied in order.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
-            patch: Patch document whose `patch` member lists the operations to apply. (``application/json``).
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -606,7 +608,9 @@ class AsyncConnectionsResource:
                 query={
                     "is_export": is_export,
                 },
-                body=patch,
+                body={
+                    "patch": patch,
+                },
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,

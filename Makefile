@@ -1,0 +1,42 @@
+# clientsmith: `make generate` then `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup generate test check lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## setup: create .venv and install clientsmith with its dev extras
+setup: $(STAMP)
+
+## generate: regenerate every client listed in pyproject.toml into generated/
+generate: $(STAMP)
+	$(BIN)/clientsmith generate
+
+## test: run every test (golden files, specs, runtime behaviour, mypy --strict)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## check: fail if generated/ is not what the specs and templates produce
+check: $(STAMP)
+	$(BIN)/clientsmith check
+
+## lint: ruff + mypy on the generator, black --check and mypy --strict on generated/
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests
+	$(BIN)/black --check --quiet generated
+	$(BIN)/mypy generator
+	cd generated && for pkg in */; do (cd $$pkg && ../../$(BIN)/mypy --strict $$(basename $$pkg)) || exit 1; done
+
+## bench: generation and runtime benchmarks (issue 6, not built yet)
+bench: $(STAMP)
+	@echo "make bench: the benchmark suite is not built yet (see issue 6)" >&2; exit 1
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
