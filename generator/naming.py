@@ -105,7 +105,8 @@ def safe_identifier(name: str, *, fallback: str = "value") -> str:
         name = fallback
     if name[0].isdigit():
         name = f"n{name}"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    # Soft keywords as of Python 3.12, listed so output never depends on the interpreter.
+    if keyword.iskeyword(name) or name in ("_", "case", "match", "type"):
         name = f"{name}_"
     return name
 
@@ -210,7 +211,7 @@ def class_name(schema_name: str) -> str:
     name = pascal_case(schema_name) or "Model"
     if name[0].isdigit():
         name = f"Model{name}"
-    if name in _RESERVED_CLASSES:
+    if name in _RESERVED_CLASSES or keyword.iskeyword(name):
         name = f"{name}Model"
     return name
 

@@ -66,7 +66,7 @@ def docstring(value: object, indent: int = 0) -> str:
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     text = "".join(ch if ch == "\n" or (ord(ch) >= 32 and ord(ch) != 127 and not 0xD800 <= ord(ch) <= 0xDFFF) else " " for ch in text)
     lines = [line.rstrip() for line in text.strip().split("\n")]
-    if text.endswith('"'):
+    if lines[-1].endswith('"'):
         lines[-1] += " "
     pad = " " * indent
     return "\n".join(lines[:1] + [pad + line if line else "" for line in lines[1:]])
@@ -74,8 +74,8 @@ def docstring(value: object, indent: int = 0) -> str:
 
 def mdtext(value: object) -> str:
     """Text safe on one Markdown line or table cell (README only, never code)."""
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    text = " ".join(str(value).split()).replace("``", "`")
+    return text.replace("|", "\\|")
 
 
 def mdsummary(value: object) -> str:
@@ -164,6 +164,22 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "deprecation_message": f"{op.py_name} is deprecated by the API.",
         "doc": operation_doc(op),
         "summary_line": _one_line(op.summary) or _one_line(op.description),
+        "parameter_rows": [
+            {
+                "name": p.py_name,
+                "annotation": p.annotation,
+                "where": f"{p.location} `{p.wire_name}`" if p.location != "body" else f"body field `{p.wire_name}`",
+                "required": "required" if p.required else (f"default `{p.default_repr}`" if p.default_repr is not None else "optional"),
+                "description": p.description,
+            }
+            for p in op.parameters
+        ]
+        + (
+            [{"name": op.body.py_name, "annotation": op.body.annotation, "where": f"body ({op.body.content_type})",
+              "required": "required" if op.body.required else "optional", "description": op.body.description}]
+            if op.body is not None and not op.body.fields
+            else []
+        ),
         "error_lines": ", ".join(f"{_error_name(r.status)} (HTTP {r.status})" for r in op.errors),
     }
 

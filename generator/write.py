@@ -64,11 +64,20 @@ def write_package(output: Path, files: dict[str, str]) -> None:
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` (relative POSIX path -> bytes), caches excluded."""
+    """Every file under ``root`` (relative POSIX path -> bytes), tool caches excluded."""
     result: dict[str, bytes] = {}
     if not root.is_dir():
         return result
     for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc"):
-            result[path.relative_to(root).as_posix()] = path.read_bytes()
+        relative = path.relative_to(root)
+        if path.is_file() and not any(_is_cache(part) for part in relative.parts):
+            result[relative.as_posix()] = path.read_bytes()
     return result
+
+
+_CACHE_DIRS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist"})
+
+
+def _is_cache(part: str) -> bool:
+    """Tool caches and build output are never part of a generated package."""
+    return part in _CACHE_DIRS or part.endswith((".egg-info", ".pyc"))

@@ -536,6 +536,11 @@ class BaseClient:
         retries: RetryConfig,
         headers: Mapping[str, str] | None,
     ) -> None:
+        if "://" not in base_url:
+            raise ValueError(
+                f"base_url {base_url!r} is not an absolute URL: pass the server's full address, "
+                "e.g. base_url='https://api.example.com'"
+            )
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = retries

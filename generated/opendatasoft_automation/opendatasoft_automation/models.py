@@ -196,13 +196,17 @@ class Connection(BaseModel):
 
 class AmazonS3Connection(Connection):
     """
-    Connection to Amazon S3 (`type` is `amazon_s3`). The original document lists `url` as required without declaring it as a property; that is kept as is.
+    Connection to Amazon S3 (`type` is `amazon_s3`). The original document lists `url` as required without declaring it; it is declared here as a string (the bucket URL), marked inferred.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
+    url: str
+    """
+    Address of the storage location (inferred; the original requires it without declaring it).
+    """
     headers: list[Header] | None = None
     """
     Extra HTTP headers sent with every request.
@@ -211,18 +215,21 @@ class AmazonS3Connection(Connection):
         AmazonS3AwsSignatureV4Auth | AmazonS3AwsiamRoleAuth | None,
         Field(discriminator="type"),
     ] = None
-    url: Any
 
 
 class AzureBlobStorageConnection(Connection):
     """
-    Connection to Azure Blob Storage (`type` is `azure_blob_storage`). The original document lists `url` as required without declaring it as a property; that is kept as is.
+    Connection to Azure Blob Storage (`type` is `azure_blob_storage`). The original document lists `url` as required without declaring it; it is declared here as a string (the container URL), marked inferred.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
+    url: str
+    """
+    Address of the storage location (inferred; the original requires it without declaring it).
+    """
     headers: list[Header] | None = None
     """
     Extra HTTP headers sent with every request.
@@ -230,7 +237,6 @@ class AzureBlobStorageConnection(Connection):
     auth: Annotated[
         AzureBlobStorageSharedKeyAuth | None, Field(discriminator="type")
     ] = None
-    url: Any
 
 
 class CreateConnection400Response(BaseModel):
