@@ -130,6 +130,19 @@ class Model:
     description: str
 
 
+@dataclass(frozen=True)
+class Polymorphic:
+    """A base schema with a discriminator whose subtypes extend it with ``allOf``.
+
+    The base model dispatches on ``property_name`` to the subtype classes, so a
+    response typed as the base parses into the right subclass.
+    """
+
+    base: str
+    property_name: str
+    subtypes: tuple[tuple[str, str], ...]  # (discriminator value, class name)
+
+
 @dataclass
 class Api:
     title: str
@@ -144,6 +157,7 @@ class Api:
     default_security: list[list[str]]
     groups: list[ResourceGroup]
     models: list[Model]
+    polymorphic: list[Polymorphic] = field(default_factory=list)
     # The schemas handed to the model stage, after inline schemas were hoisted
     # and every schema renamed to its final class name.
     model_document: dict[str, object] = field(default_factory=dict)

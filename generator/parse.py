@@ -217,6 +217,12 @@ class _Builder:
         if self.problems:
             raise SpecError(self.problems)
 
+        polymorphic = self._polymorphic()
+        for poly in polymorphic:
+            # The base model dispatches itself (see models.add_dispatch); left in,
+            # the discriminator would make datamodel-code-generator replace every
+            # reference to the base by an undiscriminated union of its subtypes.
+            self.model_schemas[poly.base] = {k: v for k, v in self.model_schemas[poly.base].items() if k != "discriminator"}
         servers = [
             ir.Server(url=_server_url(s), description=str(s.get("description", "")))
             for s in self.source.get("servers") or []
@@ -239,6 +245,7 @@ class _Builder:
             default_security=default_security,
             groups=list(groups.values()),
             models=models,
+            polymorphic=polymorphic,
             model_document={
                 "openapi": self.version,
                 "info": {"title": str(info.get("title", "")), "version": str(info.get("version", ""))},
@@ -246,6 +253,35 @@ class _Builder:
                 "components": {"schemas": self.model_schemas},
             },
         )
+
+    def _polymorphic(self) -> list[ir.Polymorphic]:
+        """Base schemas (properties + discriminator, no oneOf) and their allOf subtypes."""
+        result = []
+        for name, schema in self.model_schemas.items():
+            if not isinstance(schema, dict) or "oneOf" in schema or "anyOf" in schema:
+                continue
+            discriminator = schema.get("discriminator")
+            if not isinstance(discriminator, dict) or not isinstance(discriminator.get("propertyName"), str):
+                continue
+            base_ref = _SCHEMA_REF + name
+            children = {
+                child
+                for child, child_schema in self.model_schemas.items()
+                if isinstance(child_schema, dict)
+                and any(isinstance(part, dict) and part.get("$ref") == base_ref for part in child_schema.get("allOf") or [])
+            }
+            mapping = discriminator.get("mapping")
+            if isinstance(mapping, dict) and mapping:
+                pairs = [
+                    (str(tag), target[len(_SCHEMA_REF) :])
+                    for tag, target in mapping.items()
+                    if isinstance(target, str) and target[len(_SCHEMA_REF) :] in children
+                ]
+            else:
+                pairs = [(child, child) for child in sorted(children)]
+            if pairs:
+                result.append(ir.Polymorphic(name, discriminator["propertyName"], tuple(pairs)))
+        return result
 
     def _security_schemes(self) -> list[ir.SecurityScheme]:
         raw = (self.source.get("components") or {}).get("securitySchemes") or {}

@@ -20,7 +20,7 @@ def build(spec_path: Path, package: str) -> Generated:
     file = str(spec_path)
     validate.validate_or_raise(loaded.document, file)
     api = parse.build_ir(loaded.document, file, package)
-    models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file)
+    models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
     package_version = api.version if _is_pep440ish(api.version) else "0.0.0"
     files = format.format_files(render.render(api, models_source, package_version, __version__))
     files[write.MANIFEST] = write.manifest_text(

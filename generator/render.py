@@ -314,6 +314,8 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             "uses_environment": any(scheme["kind"] != "basic" for scheme in schemes),
             "models": api.models,
             "openapi_version": api.openapi_version,
+            # polymorphic_serialization (used by dispatching base models) arrived in pydantic 2.14
+            "pydantic_requirement": "pydantic>=2.14,<3" if api.polymorphic else "pydantic>=2.7,<3",
         },
         "flavours": FLAVOURS,
         "status_errors": status_errors,

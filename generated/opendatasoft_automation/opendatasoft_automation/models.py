@@ -6,7 +6,8 @@ models accept both names and ``model_dump(by_alias=True)`` gives the wire form.
 """
 
 from __future__ import annotations
-from typing import Annotated, Any, Literal
+from pydantic import ValidatorFunctionWrapHandler, model_validator
+from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from datetime import date
 from enum import StrEnum
@@ -18,10 +19,21 @@ class AmazonS3Auth(BaseModel):
     """
 
     model_config = ConfigDict(
+        polymorphic_serialization=True,
         extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is AmazonS3Auth and isinstance(data, dict):
+            subtype = _AMAZONS3AUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
 
 
 class AwsSignatureV4Auth(BaseModel):
@@ -50,7 +62,6 @@ class AmazonS3AwsSignatureV4Auth(AmazonS3Auth, AwsSignatureV4Auth):
         extra="allow",
         populate_by_name=True,
     )
-    type: Literal["aws_signature_v4"]
 
 
 class AwsiamRoleAuth(BaseModel):
@@ -95,7 +106,6 @@ class AmazonS3AwsiamRoleAuth(AmazonS3Auth, AwsiamRoleAuth):
         extra="allow",
         populate_by_name=True,
     )
-    type: Literal["iam_role"]
 
 
 class AzureBlobStorageAuth(BaseModel):
@@ -104,10 +114,21 @@ class AzureBlobStorageAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        polymorphic_serialization=True,
         extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is AzureBlobStorageAuth and isinstance(data, dict):
+            subtype = _AZUREBLOBSTORAGEAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
 
 
 class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
@@ -124,7 +145,6 @@ class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
     """
     Storage account key. Responses always carry null to keep it secret.
     """
-    type: Literal["shared_key"]
 
 
 class BasicAuth(BaseModel):
@@ -149,6 +169,7 @@ class Connection(BaseModel):
     """
 
     model_config = ConfigDict(
+        polymorphic_serialization=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -193,6 +214,16 @@ class Connection(BaseModel):
     When the connection was last modified.
     """
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is Connection and isinstance(data, dict):
+            subtype = _CONNECTION_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
+
 
 class AmazonS3Connection(Connection):
     """
@@ -211,10 +242,7 @@ class AmazonS3Connection(Connection):
     """
     Extra HTTP headers sent with every request.
     """
-    auth: Annotated[
-        AmazonS3AwsSignatureV4Auth | AmazonS3AwsiamRoleAuth | None,
-        Field(discriminator="type"),
-    ] = None
+    auth: AmazonS3Auth | None = None
 
 
 class AzureBlobStorageConnection(Connection):
@@ -234,9 +262,7 @@ class AzureBlobStorageConnection(Connection):
     """
     Extra HTTP headers sent with every request.
     """
-    auth: Annotated[
-        AzureBlobStorageSharedKeyAuth | None, Field(discriminator="type")
-    ] = None
+    auth: AzureBlobStorageAuth | None = None
 
 
 class CreateConnection400Response(BaseModel):
@@ -329,10 +355,21 @@ class FtpAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        polymorphic_serialization=True,
         extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is FtpAuth and isinstance(data, dict):
+            subtype = _FTPAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
 
 
 class FtpBasicAuth(FtpAuth, BasicAuth):
@@ -360,7 +397,7 @@ class FtpConnection(Connection):
     URL of the FTP server.
     """
     auth: Annotated[
-        FtpBasicAuth | None,
+        FtpAuth | None,
         Field(
             examples=[
                 {
@@ -382,10 +419,21 @@ class GoogleDriveAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        polymorphic_serialization=True,
         extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is GoogleDriveAuth and isinstance(data, dict):
+            subtype = _GOOGLEDRIVEAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
 
 
 class GoogleDriveConnection(Connection):
@@ -397,7 +445,7 @@ class GoogleDriveConnection(Connection):
         extra="allow",
         populate_by_name=True,
     )
-    auth: Annotated[GoogleDriveOidcAuth | None, Field(discriminator="type")] = None
+    auth: GoogleDriveAuth | None = None
 
 
 class GrantType(StrEnum):
@@ -431,10 +479,21 @@ class HttpAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        polymorphic_serialization=True,
         extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is HttpAuth and isinstance(data, dict):
+            subtype = _HTTPAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
 
 
 class HttpBasicAuth(HttpAuth, BasicAuth):
@@ -466,7 +525,7 @@ class HttpConnection(Connection):
     Extra HTTP headers sent with every request.
     """
     auth: Annotated[
-        HttpBasicAuth | HttpoAuth2Auth | HttpoidcAuth | None,
+        HttpAuth | None,
         Field(
             examples=[
                 {
@@ -563,7 +622,6 @@ class GoogleDriveOidcAuth(GoogleDriveAuth, OdsoidcAuth):
     """
     Identifier of the Google application used for sign-in.
     """
-    type: Literal["oidc"]
 
 
 class OidcAuth(BaseModel):
@@ -623,17 +681,7 @@ class ListConnections200Response(PaginatedResults):
         extra="allow",
         populate_by_name=True,
     )
-    results: (
-        list[
-            HttpConnection
-            | FtpConnection
-            | SharepointConnection
-            | GoogleDriveConnection
-            | AmazonS3Connection
-            | AzureBlobStorageConnection
-        ]
-        | None
-    ) = None
+    results: list[Connection] | None = None
     """
     The connections on the current page.
     """
@@ -677,10 +725,21 @@ class SharepointAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        polymorphic_serialization=True,
         extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is SharepointAuth and isinstance(data, dict):
+            subtype = _SHAREPOINTAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
 
 
 class SharepointConnection(Connection):
@@ -692,7 +751,7 @@ class SharepointConnection(Connection):
         extra="allow",
         populate_by_name=True,
     )
-    auth: Annotated[SharepointOidcAuth | None, Field(discriminator="type")] = None
+    auth: SharepointAuth | None = None
 
 
 class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
@@ -704,7 +763,6 @@ class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
         extra="allow",
         populate_by_name=True,
     )
-    type: Literal["oidc"]
 
 
 class UpdateConnection400Response(BaseModel):
@@ -750,3 +808,40 @@ class UpdateConnectionDefaultResponse(BaseModel):
     """
     Extra information about the error, when available.
     """
+
+
+_CONNECTION_SUBTYPES: dict[Any, type[Connection]] = {
+    "http": HttpConnection,
+    "ftp": FtpConnection,
+    "sharepoint": SharepointConnection,
+    "google_drive": GoogleDriveConnection,
+    "amazon_s3": AmazonS3Connection,
+    "azure_blob_storage": AzureBlobStorageConnection,
+}
+
+_HTTPAUTH_SUBTYPES: dict[Any, type[HttpAuth]] = {
+    "basic_auth": HttpBasicAuth,
+    "oauth2": HttpoAuth2Auth,
+    "oidc": HttpoidcAuth,
+}
+
+_FTPAUTH_SUBTYPES: dict[Any, type[FtpAuth]] = {
+    "basic_auth": FtpBasicAuth,
+}
+
+_SHAREPOINTAUTH_SUBTYPES: dict[Any, type[SharepointAuth]] = {
+    "oidc": SharepointOidcAuth,
+}
+
+_GOOGLEDRIVEAUTH_SUBTYPES: dict[Any, type[GoogleDriveAuth]] = {
+    "oidc": GoogleDriveOidcAuth,
+}
+
+_AMAZONS3AUTH_SUBTYPES: dict[Any, type[AmazonS3Auth]] = {
+    "aws_signature_v4": AmazonS3AwsSignatureV4Auth,
+    "iam_role": AmazonS3AwsiamRoleAuth,
+}
+
+_AZUREBLOBSTORAGEAUTH_SUBTYPES: dict[Any, type[AzureBlobStorageAuth]] = {
+    "shared_key": AzureBlobStorageSharedKeyAuth,
+}
