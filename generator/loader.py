@@ -60,7 +60,31 @@ def read_document(path: Path) -> tuple[Any, bytes]:
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}{where}: invalid YAML: {problem}") from None
-    return _normalize(data), raw
+    data = _normalize(data)
+    where = _find_surrogate(data, ())
+    if where is not None:
+        raise SpecError(
+            [Problem(str(path), pointer(*where), "text contains a lone UTF-16 surrogate escape", "remove the invalid \\uD800-\\uDFFF escape")]
+        )
+    return data, raw
+
+
+def _find_surrogate(node: Any, where: tuple[object, ...]) -> tuple[object, ...] | None:
+    """The location of the first string (key or value) holding a lone surrogate."""
+    if isinstance(node, str):
+        return where if any(0xD800 <= ord(ch) <= 0xDFFF for ch in node) else None
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found = _find_surrogate(key, (*where, key)) if isinstance(key, str) else None
+            found = found or _find_surrogate(value, (*where, key))
+            if found is not None:
+                return found
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            found = _find_surrogate(item, (*where, index))
+            if found is not None:
+                return found
+    return None
 
 
 def _normalize(node: Any) -> Any:
@@ -89,9 +113,10 @@ class _Bundler:
     def __init__(self, root_path: Path, document: dict[str, Any]) -> None:
         self.root_path = root_path
         self.root_dir = root_path.parent
-        self.document = document
+        self.document = copy.deepcopy(document)  # hoisted schemas are added to this copy
         self.files: dict[Path, Any] = {root_path: document}
         self.hoisted: dict[tuple[Path, str], str] = {}
+        self.hoisted_schemas: dict[str, Any] = {}
         self.problems: list[Problem] = []
 
     def bundle(self) -> dict[str, Any]:
@@ -101,6 +126,9 @@ class _Bundler:
         if self.problems:
             raise SpecError(self.problems)
         assert isinstance(result, dict)
+        if self.hoisted_schemas:
+            components = result.setdefault("components", {})
+            components["schemas"] = {**(components.get("schemas") or {}), **self.hoisted_schemas}
         return result
 
     def _resolve(self, node: Any, current: Path, where: list[object]) -> Any:
@@ -136,11 +164,11 @@ class _Bundler:
         if is_schema:
             if key not in self.hoisted:
                 stem = tokens[-1] if tokens else target_file.stem
-                schemas = self.document.setdefault("components", {}).setdefault("schemas", {})
-                name = naming.dedupe([*schemas, stem])[-1] if stem in schemas else stem
+                taken = [*((self.document.get("components") or {}).get("schemas") or {}), *self.hoisted_schemas]
+                name = naming.dedupe([*taken, stem])[-1]
                 self.hoisted[key] = name
-                schemas[name] = {}
-                schemas[name] = self._resolve(copy.deepcopy(target), target_file, ["components", "schemas", name])
+                self.hoisted_schemas[name] = {}  # reserves the name while its refs resolve
+                self.hoisted_schemas[name] = self._resolve(copy.deepcopy(target), target_file, ["components", "schemas", name])
             return {"$ref": f"#/components/schemas/{self.hoisted[key]}"}
         return self._resolve(copy.deepcopy(target), target_file, where)
 

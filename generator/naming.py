@@ -39,7 +39,18 @@ _RESERVED_PARAMETERS = frozenset(
         "extra_headers",
         "extra_query",
         "idempotent",
+        # module-level names a generated method body uses
+        "cast",
+        "warnings",
+        "datetime",
+        "typing",
     }
+)
+# Attributes of the generated Client that a resource group must not hide.
+_CLIENT_ATTRIBUTES = frozenset({"request", "close", "base_url", "timeout", "retries"})
+# Client.__init__'s own arguments, which credentials must not take.
+_CLIENT_ARGUMENTS = frozenset(
+    {"self", "base_url", "timeout", "max_retries", "retries", "headers", "http_client", "transport"}
 )
 _SHADOWED_BUILTINS = frozenset(
     {
@@ -130,11 +141,11 @@ def method_name(
 def group_name(tags: Iterable[str], override: str | None = None) -> str:
     """The resource-group attribute an operation lives on."""
     if override:
-        return safe_identifier(snake_case(override), fallback="default")
+        return _avoid(safe_identifier(snake_case(override), fallback="default"), _CLIENT_ATTRIBUTES)
     for tag in tags:
         name = snake_case(tag)
         if name:
-            return _avoid(safe_identifier(name), _RESERVED_PARAMETERS | {"close"})
+            return _avoid(safe_identifier(name), _CLIENT_ATTRIBUTES)
     return "default"
 
 
@@ -185,7 +196,7 @@ def credential_names(schemes: dict[str, Any]) -> dict[str, str]:
     resolved = dedupe(result[key] for key in schemes if key not in explicit)
     for key, name in zip([k for k in schemes if k not in explicit], resolved, strict=True):
         result[key] = name
-    return {key: result[key] for key in schemes}
+    return {key: _avoid(result[key], _CLIENT_ARGUMENTS) for key in schemes}
 
 
 def body_parameter_name(schema_name: str | None, override: str | None = None) -> str:

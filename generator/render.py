@@ -56,8 +56,14 @@ def _escape_char(ch: str) -> str:
     if ch == "\t":
         return "\\t"
     if ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\u2028\u2029\x85":
-        return f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}"
+        return f"\\u{ord(ch):04x}"  # \uXXXX: valid in Python and in TOML basic strings
     return ch
+
+
+def tomlstr(value: object) -> str:
+    """A TOML basic string holding ``value`` (lone surrogates, which TOML cannot hold, become U+FFFD)."""
+    text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in str(value))
+    return pystr(text)
 
 
 def docstring(value: object, indent: int = 0) -> str:
@@ -96,6 +102,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["pystr"] = pystr
     env.filters["docstring"] = docstring
+    env.filters["tomlstr"] = tomlstr
     env.filters["mdtext"] = mdtext
     env.filters["mdsummary"] = mdsummary
     return env

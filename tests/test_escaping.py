@@ -82,8 +82,8 @@ def check_pystr(value: str) -> None:
     assert isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str), (
         f"pystr({value!r}) = {literal!r} is not a single string literal: spec text would run as code; fix render.pystr"
     )
-    assert eval(literal, {"__builtins__": {}}) == value, (  # noqa: S307 - the point of the test
-        f"pystr({value!r}) = {literal!r} evaluates to {eval(literal)!r}, not the original text; fix render.pystr"  # noqa: S307
+    assert eval(literal, {"__builtins__": {}}) == value, (
+        f"pystr({value!r}) = {literal!r} evaluates to {eval(literal)!r}, not the original text; fix render.pystr"
     )
 
 
@@ -100,7 +100,7 @@ def test_pystr_round_trips_any_text(value: str) -> None:
 
 def test_pystr_of_non_strings() -> None:
     assert pystr(3) == '"3"', "pystr formats non-strings with str()"
-    assert eval(pystr(None)) == "None"  # noqa: S307
+    assert eval(pystr(None)) == "None"
 
 
 # -- docstring -------------------------------------------------------------------
@@ -167,7 +167,7 @@ def _payloads(marker: Path) -> list[str]:
         f'\\"; open({m!r}, "w").close() #',
         f'\n"""\nopen({m!r}, "w").close()\n"""\n',
         f"{{{{ lipsum.__globals__.os.system('touch {m}') }}}} {{% raw %}} {{# x",
-        f'ends with a quote"\n',
+        'ends with a quote"\n',
         'trailing backslash \\',
         "nul\x00 line sep\u2028 cr\r end",
     ]
@@ -342,5 +342,5 @@ def test_lone_surrogate_in_json_spec_is_reported_not_a_crash(tmp_path: Path) -> 
             f"a lone surrogate in the spec crashes generation with {type(exc).__name__}: {exc} (the CLI reports an "
             "'internal error'); reject it in loader.read_document with the file and pointer, or replace it"
         )
-    for path, text in generated.files.items():
+    for text in generated.files.values():
         text.encode("utf-8")  # every file must be writable

@@ -30,12 +30,8 @@ __all__ = ["ConnectionResource", "AsyncConnectionResource"]
 _CREATE_CONNECTION = Operation(
     method="POST",
     path="/v1/connections/create",
-    success={
-        "200": ConnectionRead,
-    },
-    errors={
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": ConnectionRead},
+    errors={"422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -45,12 +41,8 @@ _CREATE_CONNECTION = Operation(
 _UPDATE_CONNECTION = Operation(
     method="POST",
     path="/v1/connections/update",
-    success={
-        "200": ConnectionRead,
-    },
-    errors={
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": ConnectionRead},
+    errors={"422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -60,13 +52,8 @@ _UPDATE_CONNECTION = Operation(
 _LIST_CONNECTIONS_FOR_WORKSPACE = Operation(
     method="POST",
     path="/v1/connections/list",
-    success={
-        "200": ConnectionReadList,
-    },
-    errors={
-        "404": NotFoundKnownExceptionInfo,
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": ConnectionReadList},
+    errors={"404": NotFoundKnownExceptionInfo, "422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -76,13 +63,8 @@ _LIST_CONNECTIONS_FOR_WORKSPACE = Operation(
 _LIST_ALL_CONNECTIONS_FOR_WORKSPACE = Operation(
     method="POST",
     path="/v1/connections/list_all",
-    success={
-        "200": ConnectionReadList,
-    },
-    errors={
-        "404": NotFoundKnownExceptionInfo,
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": ConnectionReadList},
+    errors={"404": NotFoundKnownExceptionInfo, "422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -92,13 +74,8 @@ _LIST_ALL_CONNECTIONS_FOR_WORKSPACE = Operation(
 _GET_CONNECTION = Operation(
     method="POST",
     path="/v1/connections/get",
-    success={
-        "200": ConnectionRead,
-    },
-    errors={
-        "404": NotFoundKnownExceptionInfo,
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": ConnectionRead},
+    errors={"404": NotFoundKnownExceptionInfo, "422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -108,12 +85,8 @@ _GET_CONNECTION = Operation(
 _SEARCH_CONNECTIONS = Operation(
     method="POST",
     path="/v1/connections/search",
-    success={
-        "200": ConnectionReadList,
-    },
-    errors={
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": ConnectionReadList},
+    errors={"422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -123,13 +96,8 @@ _SEARCH_CONNECTIONS = Operation(
 _DELETE_CONNECTION = Operation(
     method="POST",
     path="/v1/connections/delete",
-    success={
-        "204": None,
-    },
-    errors={
-        "404": NotFoundKnownExceptionInfo,
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"204": None},
+    errors={"404": NotFoundKnownExceptionInfo, "422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -139,13 +107,8 @@ _DELETE_CONNECTION = Operation(
 _SYNC_CONNECTION = Operation(
     method="POST",
     path="/v1/connections/sync",
-    success={
-        "200": JobInfoRead,
-    },
-    errors={
-        "404": NotFoundKnownExceptionInfo,
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": JobInfoRead},
+    errors={"404": NotFoundKnownExceptionInfo, "422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",
@@ -155,13 +118,8 @@ _SYNC_CONNECTION = Operation(
 _RESET_CONNECTION = Operation(
     method="POST",
     path="/v1/connections/reset",
-    success={
-        "200": JobInfoRead,
-    },
-    errors={
-        "404": NotFoundKnownExceptionInfo,
-        "422": InvalidInputExceptionInfo,
-    },
+    success={"200": JobInfoRead},
+    errors={"404": NotFoundKnownExceptionInfo, "422": InvalidInputExceptionInfo},
     security=((),),
     idempotent=False,
     body_encoding="json",

@@ -28,9 +28,7 @@ __all__ = ["ConnectionResource", "AsyncConnectionResource"]
 _GET_CONNECTIONS = Operation(
     method="GET",
     path="/api/v2/connections",
-    success={
-        "200": ConnectionCollectionResponse,
-    },
+    success={"200": ConnectionCollectionResponse},
     errors={
         "401": HttpExceptionResponse,
         "403": HttpExceptionResponse,
@@ -44,9 +42,7 @@ _GET_CONNECTIONS = Operation(
 _POST_CONNECTION = Operation(
     method="POST",
     path="/api/v2/connections",
-    success={
-        "201": ConnectionResponse,
-    },
+    success={"201": ConnectionResponse},
     errors={
         "401": HttpExceptionResponse,
         "403": HttpExceptionResponse,
@@ -62,9 +58,7 @@ _POST_CONNECTION = Operation(
 _BULK_CONNECTIONS = Operation(
     method="PATCH",
     path="/api/v2/connections",
-    success={
-        "200": BulkResponse,
-    },
+    success={"200": BulkResponse},
     errors={
         "401": HttpExceptionResponse,
         "403": HttpExceptionResponse,
@@ -79,13 +73,8 @@ _BULK_CONNECTIONS = Operation(
 _CREATE_DEFAULT_CONNECTIONS = Operation(
     method="POST",
     path="/api/v2/connections/defaults",
-    success={
-        "204": None,
-    },
-    errors={
-        "401": HttpExceptionResponse,
-        "403": HttpExceptionResponse,
-    },
+    success={"204": None},
+    errors={"401": HttpExceptionResponse, "403": HttpExceptionResponse},
     security=(("OAuth2PasswordBearer",),),
     idempotent=False,
 )
@@ -93,9 +82,7 @@ _CREATE_DEFAULT_CONNECTIONS = Operation(
 _TEST_CONNECTION = Operation(
     method="POST",
     path="/api/v2/connections/test",
-    success={
-        "200": ConnectionTestResponse,
-    },
+    success={"200": ConnectionTestResponse},
     errors={
         "401": HttpExceptionResponse,
         "403": HttpExceptionResponse,
@@ -110,9 +97,7 @@ _TEST_CONNECTION = Operation(
 _GET_CONNECTION = Operation(
     method="GET",
     path="/api/v2/connections/{connection_id}",
-    success={
-        "200": ConnectionResponse,
-    },
+    success={"200": ConnectionResponse},
     errors={
         "401": HttpExceptionResponse,
         "403": HttpExceptionResponse,
@@ -126,9 +111,7 @@ _GET_CONNECTION = Operation(
 _DELETE_CONNECTION = Operation(
     method="DELETE",
     path="/api/v2/connections/{connection_id}",
-    success={
-        "204": None,
-    },
+    success={"204": None},
     errors={
         "401": HttpExceptionResponse,
         "403": HttpExceptionResponse,
@@ -142,9 +125,7 @@ _DELETE_CONNECTION = Operation(
 _PATCH_CONNECTION = Operation(
     method="PATCH",
     path="/api/v2/connections/{connection_id}",
-    success={
-        "200": ConnectionResponse,
-    },
+    success={"200": ConnectionResponse},
     errors={
         "400": HttpExceptionResponse,
         "401": HttpExceptionResponse,
@@ -399,9 +380,7 @@ class ConnectionResource:
             ConnectionResponse,
             self._client.request(
                 _GET_CONNECTION,
-                path={
-                    "connection_id": connection_id,
-                },
+                path={"connection_id": connection_id},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -436,9 +415,7 @@ class ConnectionResource:
             ApiConnectionError: The server could not be reached."""
         self._client.request(
             _DELETE_CONNECTION,
-            path={
-                "connection_id": connection_id,
-            },
+            path={"connection_id": connection_id},
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
@@ -482,12 +459,8 @@ class ConnectionResource:
             ConnectionResponse,
             self._client.request(
                 _PATCH_CONNECTION,
-                path={
-                    "connection_id": connection_id,
-                },
-                query={
-                    "update_mask": update_mask,
-                },
+                path={"connection_id": connection_id},
+                query={"update_mask": update_mask},
                 body=connection_body,
                 timeout=timeout,
                 retries=retries,
@@ -736,9 +709,7 @@ class AsyncConnectionResource:
             ConnectionResponse,
             await self._client.request(
                 _GET_CONNECTION,
-                path={
-                    "connection_id": connection_id,
-                },
+                path={"connection_id": connection_id},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -773,9 +744,7 @@ class AsyncConnectionResource:
             ApiConnectionError: The server could not be reached."""
         await self._client.request(
             _DELETE_CONNECTION,
-            path={
-                "connection_id": connection_id,
-            },
+            path={"connection_id": connection_id},
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
@@ -819,12 +788,8 @@ class AsyncConnectionResource:
             ConnectionResponse,
             await self._client.request(
                 _PATCH_CONNECTION,
-                path={
-                    "connection_id": connection_id,
-                },
-                query={
-                    "update_mask": update_mask,
-                },
+                path={"connection_id": connection_id},
+                query={"update_mask": update_mask},
                 body=connection_body,
                 timeout=timeout,
                 retries=retries,

@@ -23,28 +23,18 @@ __all__ = ["ConnectionResource", "AsyncConnectionResource"]
 _COMPANIES_COMPANY_ID_CONNECTIONS_GET = Operation(
     method="GET",
     path="/companies/{companyId}/connections",
-    success={
-        "200": CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
-    },
+    success={"200": CodatPublicApiModelsCompanyDataConnectionPagedResponseModel},
     errors={},
-    security=(
-        ("API Key Auth",),
-        ("Codat Login",),
-    ),
+    security=(("API Key Auth",), ("Codat Login",)),
     idempotent=True,
 )
 
 _COMPANIES_COMPANY_ID_CONNECTIONS_POST = Operation(
     method="POST",
     path="/companies/{companyId}/connections",
-    success={
-        "200": CodatPublicApiModelsCompanyDataConnection,
-    },
+    success={"200": CodatPublicApiModelsCompanyDataConnection},
     errors={},
-    security=(
-        ("API Key Auth",),
-        ("Codat Login",),
-    ),
+    security=(("API Key Auth",), ("Codat Login",)),
     idempotent=False,
     body_encoding="json",
     content_type="application/json",
@@ -53,42 +43,27 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_POST = Operation(
 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET = Operation(
     method="GET",
     path="/companies/{companyId}/connections/{connectionId}",
-    success={
-        "200": CodatPublicApiModelsCompanyDataConnection,
-    },
+    success={"200": CodatPublicApiModelsCompanyDataConnection},
     errors={},
-    security=(
-        ("API Key Auth",),
-        ("Codat Login",),
-    ),
+    security=(("API Key Auth",), ("Codat Login",)),
     idempotent=True,
 )
 
 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE = Operation(
     method="DELETE",
     path="/companies/{companyId}/connections/{connectionId}",
-    success={
-        "200": bool,
-    },
+    success={"200": bool},
     errors={},
-    security=(
-        ("API Key Auth",),
-        ("Codat Login",),
-    ),
+    security=(("API Key Auth",), ("Codat Login",)),
     idempotent=True,
 )
 
 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH = Operation(
     method="PATCH",
     path="/companies/{companyId}/connections/{connectionId}",
-    success={
-        "200": CodatPublicApiModelsCompanyDataConnection,
-    },
+    success={"200": CodatPublicApiModelsCompanyDataConnection},
     errors={},
-    security=(
-        ("API Key Auth",),
-        ("Codat Login",),
-    ),
+    security=(("API Key Auth",), ("Codat Login",)),
     idempotent=False,
     body_encoding="json",
     content_type="application/json",
@@ -141,9 +116,7 @@ class ConnectionResource:
             CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
             self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={
-                    "companyId": company_id,
-                },
+                path={"companyId": company_id},
                 query={
                     "page": page,
                     "pageSize": page_size,
@@ -187,9 +160,7 @@ class ConnectionResource:
             CodatPublicApiModelsCompanyDataConnection,
             self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={
-                    "companyId": company_id,
-                },
+                path={"companyId": company_id},
                 body=body,
                 timeout=timeout,
                 retries=retries,
@@ -228,10 +199,7 @@ class ConnectionResource:
             CodatPublicApiModelsCompanyDataConnection,
             self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={
-                    "companyId": company_id,
-                    "connectionId": connection_id,
-                },
+                path={"companyId": company_id, "connectionId": connection_id},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -269,10 +237,7 @@ class ConnectionResource:
             bool,
             self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={
-                    "companyId": company_id,
-                    "connectionId": connection_id,
-                },
+                path={"companyId": company_id, "connectionId": connection_id},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -314,10 +279,7 @@ class ConnectionResource:
             CodatPublicApiModelsCompanyDataConnection,
             self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={
-                    "companyId": company_id,
-                    "connectionId": connection_id,
-                },
+                path={"companyId": company_id, "connectionId": connection_id},
                 body=codat_public_api_models_company_patch_data_connection_model,
                 timeout=timeout,
                 retries=retries,
@@ -372,9 +334,7 @@ class AsyncConnectionResource:
             CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
             await self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={
-                    "companyId": company_id,
-                },
+                path={"companyId": company_id},
                 query={
                     "page": page,
                     "pageSize": page_size,
@@ -418,9 +378,7 @@ class AsyncConnectionResource:
             CodatPublicApiModelsCompanyDataConnection,
             await self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={
-                    "companyId": company_id,
-                },
+                path={"companyId": company_id},
                 body=body,
                 timeout=timeout,
                 retries=retries,
@@ -459,10 +417,7 @@ class AsyncConnectionResource:
             CodatPublicApiModelsCompanyDataConnection,
             await self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={
-                    "companyId": company_id,
-                    "connectionId": connection_id,
-                },
+                path={"companyId": company_id, "connectionId": connection_id},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -500,10 +455,7 @@ class AsyncConnectionResource:
             bool,
             await self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={
-                    "companyId": company_id,
-                    "connectionId": connection_id,
-                },
+                path={"companyId": company_id, "connectionId": connection_id},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -545,10 +497,7 @@ class AsyncConnectionResource:
             CodatPublicApiModelsCompanyDataConnection,
             await self._client.request(
                 _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={
-                    "companyId": company_id,
-                    "connectionId": connection_id,
-                },
+                path={"companyId": company_id, "connectionId": connection_id},
                 body=codat_public_api_models_company_patch_data_connection_model,
                 timeout=timeout,
                 retries=retries,

@@ -36,63 +36,42 @@ __all__ = ["ConnectionsResource", "AsyncConnectionsResource"]
 _GET = Operation(
     method="GET",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
-    success={
-        "200": Any,
-    },
+    success={"200": Any},
     errors={
         "400": GetConnectionResponseBodyError1 | GetConnectionResponseBodyError2,
         "401": GetConnectionUnauthorizedError,
         "4XX": str,
         "5XX": str,
     },
-    security=(
-        (
-            "apiKey",
-            "apiSecret",
-        ),
-    ),
+    security=(("apiKey", "apiSecret"),),
     idempotent=True,
 )
 
 _DELETE = Operation(
     method="DELETE",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
-    success={
-        "204": None,
-    },
+    success={"204": None},
     errors={
         "400": DeleteConnectionResponseBodyError1 | DeleteConnectionResponseBodyError2,
         "401": DeleteConnectionUnauthorizedError,
         "4XX": str,
         "5XX": str,
     },
-    security=(
-        (
-            "apiKey",
-            "apiSecret",
-        ),
-    ),
+    security=(("apiKey", "apiSecret"),),
     idempotent=True,
 )
 
 _UPDATE = Operation(
     method="PATCH",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
-    success={
-        "200": Any,
-    },
+    success={"200": Any},
     errors={
         "400": UpdateConnectionResponseBodyError1 | UpdateConnectionResponseBodyError2,
         "401": UpdateConnectionUnauthorizedError,
         "4XX": str,
         "5XX": str,
     },
-    security=(
-        (
-            "apiKey",
-            "apiSecret",
-        ),
-    ),
+    security=(("apiKey", "apiSecret"),),
     idempotent=False,
     body_encoding="json",
     content_type="application/json",
@@ -101,42 +80,23 @@ _UPDATE = Operation(
 _LIST = Operation(
     method="GET",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections",
-    success={
-        "200": ListConnectionsSchema,
-    },
-    errors={
-        "400": None,
-        "401": None,
-        "4XX": str,
-        "5XX": str,
-    },
-    security=(
-        (
-            "apiKey",
-            "apiSecret",
-        ),
-    ),
+    success={"200": ListConnectionsSchema},
+    errors={"400": None, "401": None, "4XX": str, "5XX": str},
+    security=(("apiKey", "apiSecret"),),
     idempotent=True,
 )
 
 _CREATE = Operation(
     method="POST",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections",
-    success={
-        "201": Any,
-    },
+    success={"201": Any},
     errors={
         "400": SaveConnectionResponseBodyError1 | SaveConnectionResponseBodyError2,
         "401": SaveConnectionUnauthorizedError,
         "4XX": str,
         "5XX": str,
     },
-    security=(
-        (
-            "apiKey",
-            "apiSecret",
-        ),
-    ),
+    security=(("apiKey", "apiSecret"),),
     idempotent=False,
     body_encoding="json",
     content_type="application/json",
@@ -203,11 +163,7 @@ class ConnectionsResource:
                     "connector_key": connector_key,
                     "connection_key": connection_key,
                 },
-                query={
-                    "concern": concern,
-                    "profile": profile,
-                    "is_export": is_export,
-                },
+                query={"concern": concern, "profile": profile, "is_export": is_export},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -256,9 +212,7 @@ class ConnectionsResource:
                 "connector_key": connector_key,
                 "connection_key": connection_key,
             },
-            query={
-                "is_export": is_export,
-            },
+            query={"is_export": is_export},
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
@@ -313,12 +267,8 @@ class ConnectionsResource:
                     "connector_key": connector_key,
                     "connection_key": connection_key,
                 },
-                query={
-                    "is_export": is_export,
-                },
-                body={
-                    "patch": patch,
-                },
+                query={"is_export": is_export},
+                body={"patch": patch},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -369,9 +319,7 @@ class ConnectionsResource:
                     "project_id": project_id,
                     "connector_key": connector_key,
                 },
-                query={
-                    "is_export": is_export,
-                },
+                query={"is_export": is_export},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -424,9 +372,7 @@ class ConnectionsResource:
                     "project_id": project_id,
                     "connector_key": connector_key,
                 },
-                query={
-                    "is_export": is_export,
-                },
+                query={"is_export": is_export},
                 body=request_body,
                 timeout=timeout,
                 retries=retries,
@@ -495,11 +441,7 @@ class AsyncConnectionsResource:
                     "connector_key": connector_key,
                     "connection_key": connection_key,
                 },
-                query={
-                    "concern": concern,
-                    "profile": profile,
-                    "is_export": is_export,
-                },
+                query={"concern": concern, "profile": profile, "is_export": is_export},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -548,9 +490,7 @@ class AsyncConnectionsResource:
                 "connector_key": connector_key,
                 "connection_key": connection_key,
             },
-            query={
-                "is_export": is_export,
-            },
+            query={"is_export": is_export},
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
@@ -605,12 +545,8 @@ class AsyncConnectionsResource:
                     "connector_key": connector_key,
                     "connection_key": connection_key,
                 },
-                query={
-                    "is_export": is_export,
-                },
-                body={
-                    "patch": patch,
-                },
+                query={"is_export": is_export},
+                body={"patch": patch},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -661,9 +597,7 @@ class AsyncConnectionsResource:
                     "project_id": project_id,
                     "connector_key": connector_key,
                 },
-                query={
-                    "is_export": is_export,
-                },
+                query={"is_export": is_export},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -716,9 +650,7 @@ class AsyncConnectionsResource:
                     "project_id": project_id,
                     "connector_key": connector_key,
                 },
-                query={
-                    "is_export": is_export,
-                },
+                query={"is_export": is_export},
                 body=request_body,
                 timeout=timeout,
                 retries=retries,

@@ -32,33 +32,21 @@ __all__ = ["DatasourcesConnectionsResource", "AsyncDatasourcesConnectionsResourc
 _LIST_CONNECTIONS = Operation(
     method="GET",
     path="/datasource_connections/",
-    success={
-        "200": ListConnections200Response,
-    },
-    errors={
-        "default": ListConnectionsDefaultResponse,
-    },
-    security=(
-        ("HeaderAPIKey",),
-        ("QueryAPIKey",),
-    ),
+    success={"200": ListConnections200Response},
+    errors={"default": ListConnectionsDefaultResponse},
+    security=(("HeaderAPIKey",), ("QueryAPIKey",)),
     idempotent=True,
 )
 
 _CREATE_CONNECTION = Operation(
     method="POST",
     path="/datasource_connections/",
-    success={
-        "201": Connection,
-    },
+    success={"201": Connection},
     errors={
         "400": CreateConnection400Response,
         "default": CreateConnectionDefaultResponse,
     },
-    security=(
-        ("HeaderAPIKey",),
-        ("QueryAPIKey",),
-    ),
+    security=(("HeaderAPIKey",), ("QueryAPIKey",)),
     idempotent=False,
     body_encoding="json",
     content_type="application/json",
@@ -67,35 +55,25 @@ _CREATE_CONNECTION = Operation(
 _RETRIEVE_CONNECTION = Operation(
     method="GET",
     path="/datasource_connections/{connection_uid}/",
-    success={
-        "200": Connection,
-    },
+    success={"200": Connection},
     errors={
         "404": RetrieveConnection404Response,
         "default": RetrieveConnectionDefaultResponse,
     },
-    security=(
-        ("HeaderAPIKey",),
-        ("QueryAPIKey",),
-    ),
+    security=(("HeaderAPIKey",), ("QueryAPIKey",)),
     idempotent=True,
 )
 
 _UPDATE_CONNECTION = Operation(
     method="PUT",
     path="/datasource_connections/{connection_uid}/",
-    success={
-        "200": Connection,
-    },
+    success={"200": Connection},
     errors={
         "400": UpdateConnection400Response,
         "404": UpdateConnection404Response,
         "default": UpdateConnectionDefaultResponse,
     },
-    security=(
-        ("HeaderAPIKey",),
-        ("QueryAPIKey",),
-    ),
+    security=(("HeaderAPIKey",), ("QueryAPIKey",)),
     idempotent=True,
     body_encoding="json",
     content_type="application/json",
@@ -104,17 +82,12 @@ _UPDATE_CONNECTION = Operation(
 _DELETE_CONNECTION = Operation(
     method="DELETE",
     path="/datasource_connections/{connection_uid}/",
-    success={
-        "204": None,
-    },
+    success={"204": None},
     errors={
         "404": DeleteConnection404Response,
         "default": DeleteConnectionDefaultResponse,
     },
-    security=(
-        ("HeaderAPIKey",),
-        ("QueryAPIKey",),
-    ),
+    security=(("HeaderAPIKey",), ("QueryAPIKey",)),
     idempotent=True,
 )
 
@@ -164,11 +137,7 @@ class DatasourcesConnectionsResource:
             ListConnections200Response,
             self._client.request(
                 _LIST_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "sort": sort,
-                },
+                query={"limit": limit, "offset": offset, "sort": sort},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -244,9 +213,7 @@ class DatasourcesConnectionsResource:
             Connection,
             self._client.request(
                 _RETRIEVE_CONNECTION,
-                path={
-                    "connection_uid": connection_uid,
-                },
+                path={"connection_uid": connection_uid},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -287,9 +254,7 @@ class DatasourcesConnectionsResource:
             Connection,
             self._client.request(
                 _UPDATE_CONNECTION,
-                path={
-                    "connection_uid": connection_uid,
-                },
+                path={"connection_uid": connection_uid},
                 body=connection,
                 timeout=timeout,
                 retries=retries,
@@ -323,9 +288,7 @@ class DatasourcesConnectionsResource:
             ApiConnectionError: The server could not be reached."""
         self._client.request(
             _DELETE_CONNECTION,
-            path={
-                "connection_uid": connection_uid,
-            },
+            path={"connection_uid": connection_uid},
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
@@ -377,11 +340,7 @@ class AsyncDatasourcesConnectionsResource:
             ListConnections200Response,
             await self._client.request(
                 _LIST_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "sort": sort,
-                },
+                query={"limit": limit, "offset": offset, "sort": sort},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -457,9 +416,7 @@ class AsyncDatasourcesConnectionsResource:
             Connection,
             await self._client.request(
                 _RETRIEVE_CONNECTION,
-                path={
-                    "connection_uid": connection_uid,
-                },
+                path={"connection_uid": connection_uid},
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
@@ -500,9 +457,7 @@ class AsyncDatasourcesConnectionsResource:
             Connection,
             await self._client.request(
                 _UPDATE_CONNECTION,
-                path={
-                    "connection_uid": connection_uid,
-                },
+                path={"connection_uid": connection_uid},
                 body=connection,
                 timeout=timeout,
                 retries=retries,
@@ -536,9 +491,7 @@ class AsyncDatasourcesConnectionsResource:
             ApiConnectionError: The server could not be reached."""
         await self._client.request(
             _DELETE_CONNECTION,
-            path={
-                "connection_uid": connection_uid,
-            },
+            path={"connection_uid": connection_uid},
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
