@@ -195,4 +195,4 @@ def main() -> None:
         raise SystemExit(exc.code) from None
 
 
-__all__ = ["app", "main", "drift"]
+__all__ = ["app", "drift", "main"]

@@ -120,7 +120,9 @@ class ResourceGroup:
     class_name: str  # stem: <stem>Resource / Async<stem>Resource
     description: str
     operations: list[Operation] = field(default_factory=list)
-    model_imports: list[str] = field(default_factory=list)
+    model_imports: list[str] = field(default_factory=list)  # model classes its module imports
+    typing_imports: list[str] = field(default_factory=list)  # names from typing its annotations use
+    module_imports: list[str] = field(default_factory=list)  # stdlib modules (datetime, warnings)
 
 
 @dataclass(frozen=True)

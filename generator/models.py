@@ -53,7 +53,7 @@ def generate_models(
                 set_default_enum_member=True,
                 extra_fields="allow",
             )
-        except Exception as exc:  # noqa: BLE001 - report any backend failure as one line
+        except Exception as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise SpecError([Problem(file, "/components/schemas", f"model generation failed: {message}")]) from exc
     if not isinstance(source, str):

@@ -204,15 +204,15 @@ class _Builder:
                 built = self._operation(path, method, path_item, operation, default_security, scheme_keys, group_ctx[group])
                 groups[group].operations.append(built)
 
-        for group_name, group in groups.items():
-            names = naming.dedupe([op.py_name for op in group.operations])
-            for op, name in zip(group.operations, names, strict=True):
+        for key, resource in groups.items():
+            names = naming.dedupe([op.py_name for op in resource.operations])
+            for op, name in zip(resource.operations, names, strict=True):
                 op.py_name = name
                 op.constant_name = "_" + name.upper().strip("_")
-            ctx = group_ctx[group_name]
-            group.model_imports = sorted(ctx.models)
-            group.typing_imports = sorted(ctx.typing)  # type: ignore[attr-defined]
-            group.module_imports = sorted(ctx.modules)  # type: ignore[attr-defined]
+            ctx = group_ctx[key]
+            resource.model_imports = sorted(ctx.models)
+            resource.typing_imports = sorted(ctx.typing)
+            resource.module_imports = sorted(ctx.modules)
 
         if self.problems:
             raise SpecError(self.problems)
@@ -331,8 +331,6 @@ class _Builder:
     ) -> ir.Operation:
         operation_id = operation.get("operationId")
         py_name = naming.method_name(operation_id if isinstance(operation_id, str) else None, method, path, operation.get("x-clientsmith-name"))
-        where = ("paths", path, method)
-
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
             param = self._deref(raw)
@@ -340,10 +338,10 @@ class _Builder:
                 merged[(str(param["in"]), str(param["name"]))] = param
         parameters: list[ir.Parameter] = []
         for (location, wire_name), param in merged.items():
-            schema = param.get("schema")
+            schema: Any = param.get("schema")
             if schema is None and isinstance(param.get("content"), dict):
-                schema = next(iter(param["content"].values()), {}).get("schema")
-            schema = schema or {}
+                schema = (next(iter(param["content"].values()), None) or {}).get("schema")
+            schema = schema if isinstance(schema, dict) else {}
             py_param = naming.parameter_name(wire_name, param.get("x-clientsmith-name"))
             annotation = self.annotation(schema, naming.inline_model_name(py_name, py_param), ctx)
             required = bool(param.get("required")) or location == "path"
@@ -393,7 +391,7 @@ class _Builder:
             if any(r.annotation is None for r in success):
                 return_annotation = _nullable(return_annotation, True)
 
-        security_raw = operation["security"] if "security" in operation else None
+        security_raw = operation.get("security")
         security = self._security(security_raw, scheme_keys) if security_raw is not None else default_security
         if operation.get("deprecated"):
             ctx.modules.add("warnings")
@@ -627,7 +625,7 @@ def _follow(document: Any, ref: str) -> Any:
 
 def _rename_refs(node: Any, class_names: dict[str, str]) -> Any:
     if isinstance(node, dict):
-        result = {}
+        result: dict[str, Any] = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
                 target = _unescape(value[len(_SCHEMA_REF) :])

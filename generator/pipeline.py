@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import __version__, format, loader, models, parse, render, validate, write
+from generator import (
+    __version__,
+    format,
+    loader,
+    models,
+    parse,
+    render,
+    validate,
+    write,
+)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - we emit Python, escaped by pystr/docstring
+        autoescape=False,
     )
     env.filters["pystr"] = pystr
     env.filters["docstring"] = docstring
@@ -234,7 +234,7 @@ def _one_line(text: str) -> str:
 
 
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
-    typing_names = {"TYPE_CHECKING", *group.typing_imports}  # type: ignore[attr-defined]
+    typing_names = {"TYPE_CHECKING", *group.typing_imports}
     operations = [_operation_view(op) for op in group.operations]
     if any(op["return_annotation"] != "None" for op in operations):
         typing_names.add("cast")
@@ -244,7 +244,7 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
         "doc": _one_line(group.description) or f"Operations of the ``{group.name}`` group.",
         "operations": operations,
         "model_imports": group.model_imports,
-        "module_imports": group.module_imports,  # type: ignore[attr-defined]
+        "module_imports": group.module_imports,
         "typing_line": ", ".join(sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n))),
     }
 
