@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PRISM := tests/prism
+PRISM_STAMP := $(PRISM)/node_modules/.installed-stamp
 
 .PHONY: setup generate test check lint bench clean
 
@@ -12,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Stoplight Prism, the contract-test mock server, pinned by tests/prism/package-lock.json.
+$(PRISM_STAMP): $(PRISM)/package.json $(PRISM)/package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm is needed for the contract tests (install Node.js 18+)" >&2; exit 1; }
+	cd $(PRISM) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(PRISM_STAMP)
+
 ## setup: create .venv and install clientsmith with its dev extras
 setup: $(STAMP)
 
@@ -19,8 +27,8 @@ setup: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/clientsmith generate
 
-## test: run every test (golden files, specs, runtime behaviour, mypy --strict)
-test: $(STAMP)
+## test: run every test (golden files, specs, runtime behaviour, Prism contract tests, mypy --strict)
+test: $(STAMP) $(PRISM_STAMP)
 	$(BIN)/python -m pytest -q
 
 ## check: fail if generated/ is not what the specs and templates produce
@@ -39,4 +47,4 @@ bench: $(STAMP)
 	@echo "make bench: the benchmark suite is not built yet (see issue 6)" >&2; exit 1
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PRISM)/node_modules .pytest_cache .mypy_cache .ruff_cache
