@@ -65,6 +65,19 @@ class Response:
     content_type: str
 
 
+@dataclass(frozen=True)
+class Pagination:
+    """How a list operation pages, for its generated ``iter_<name>`` helper."""
+
+    style: str  # "offset" (offset + limit) | "page" (page number + page size)
+    position: Parameter  # the offset or page-number parameter the helper drives
+    size: Parameter | None  # the limit / page-size parameter, if any
+    start: int  # first offset or page number
+    items_field: str  # wire name of the array of items in the response
+    total_field: str  # wire name of the total count in the response, or ""
+    item_annotation: str
+
+
 @dataclass
 class Operation:
     py_name: str
@@ -83,6 +96,8 @@ class Operation:
     deprecated: bool
     idempotent: bool
     constant_name: str = ""  # module-level name of the operation's runtime description
+    idempotency_header: str = ""  # header the client fills with a fresh key per call
+    pagination: Pagination | None = None
 
     @property
     def path_parameters(self) -> list[Parameter]:

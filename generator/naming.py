@@ -149,6 +149,11 @@ def group_name(tags: Iterable[str], override: str | None = None) -> str:
     return "default"
 
 
+def iterator_name(method: str) -> str:
+    """The lazy all-pages helper of a list operation: ``iter_<method>``."""
+    return f"iter_{method}"
+
+
 def group_class_name(group: str) -> str:
     """``datasources_connections`` -> ``DatasourcesConnections`` (resource class stem)."""
     return pascal_case(group) or "Default"

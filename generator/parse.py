@@ -395,7 +395,10 @@ class _Builder:
         security = self._security(security_raw, scheme_keys) if security_raw is not None else default_security
         if operation.get("deprecated"):
             ctx.modules.add("warnings")
+        sorted_parameters = sorted(parameters, key=lambda p: not p.required)
         return ir.Operation(
+            pagination=self._pagination(operation, sorted_parameters, success, py_name, ctx),
+            idempotency_header=_idempotency_header(operation, parameters),
             py_name=py_name,
             http_method=method.upper(),
             path=path,
@@ -403,7 +406,7 @@ class _Builder:
             summary=str(operation.get("summary", "")),
             description=str(operation.get("description", "")),
             group="",
-            parameters=sorted(parameters, key=lambda p: not p.required),
+            parameters=sorted_parameters,
             body=body,
             success=success,
             errors=errors,
@@ -452,6 +455,95 @@ class _Builder:
             encoding=encoding,
             description=str(body.get("description", "")),
         )
+
+    def _pagination(
+        self,
+        operation: dict[str, Any],
+        parameters: list[ir.Parameter],
+        success: list[ir.Response],
+        py_name: str,
+        ctx: _Context,
+    ) -> ir.Pagination | None:
+        """``x-clientsmith-pagination`` if given (``false`` turns detection off), else detection:
+        offset/limit or page/pageSize query parameters and a response object with one array."""
+        declared = operation.get("x-clientsmith-pagination")
+        if declared is False:
+            return None
+        declared = declared if isinstance(declared, dict) else {}
+        query = {p.wire_name: p for p in parameters if p.location == "query"}
+
+        def pick(key: str, candidates: tuple[str, ...]) -> ir.Parameter | None:
+            wanted = declared.get(key)
+            if isinstance(wanted, str):
+                return query.get(wanted)
+            return next((query[name] for name in candidates if name in query), None)
+
+        style = declared.get("style")
+        size = pick("size", _SIZE_PARAMETERS)
+        position = None
+        if style in (None, "offset"):
+            position = pick("offset", _OFFSET_PARAMETERS)
+            style = "offset" if position is not None else None
+        if position is None and declared.get("style") in (None, "page"):
+            position = pick("page", _PAGE_PARAMETERS)
+            style = "page" if position is not None else None
+        if position is None or style is None:
+            return None
+        schema = self._success_schema(operation)
+        if schema is None:
+            return None
+        properties = self._properties(schema)
+        items_field = declared.get("items") if isinstance(declared.get("items"), str) else _pick_items(properties)
+        if not items_field or not isinstance(properties.get(items_field), dict):
+            return None
+        items_schema = self._resolve_schema(properties[items_field])
+        if self._schema_type(items_schema) != "array":
+            return None
+        total_field = declared.get("total") if isinstance(declared.get("total"), str) else _pick_total(properties)
+        start_default = position.default_repr
+        start = int(declared.get("start", int(start_default) if start_default and start_default.isdigit() else (0 if style == "offset" else 1)))
+        item_annotation = self.annotation(items_schema.get("items") or {}, naming.inline_model_name(py_name, "item"), ctx)
+        return ir.Pagination(style, position, size, start, items_field, total_field or "", item_annotation)
+
+    def _success_schema(self, operation: dict[str, Any]) -> dict[str, Any] | None:
+        responses = operation.get("responses") or {}
+        for status in sorted(str(s) for s in responses):
+            if status.startswith("2"):
+                response = self._deref(responses[status])
+                content = (response or {}).get("content") or {}
+                if content:
+                    media = content[_pick_content_type(list(content))] or {}
+                    schema = media.get("schema")
+                    return self._resolve_schema(schema) if isinstance(schema, dict) else None
+        return None
+
+    def _resolve_schema(self, schema: Any) -> dict[str, Any]:
+        seen: set[str] = set()
+        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"] not in seen:
+            seen.add(schema["$ref"])
+            target = self._schema_target(schema["$ref"])
+            if target is None:
+                break
+            schema = target[1]
+        return schema if isinstance(schema, dict) else {}
+
+    def _properties(self, schema: dict[str, Any]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for part in schema.get("allOf") or []:
+            merged.update(self._properties(self._resolve_schema(part)))
+        merged.update(schema.get("properties") or {})
+        return merged
+
+    @staticmethod
+    def _schema_type(schema: dict[str, Any]) -> str | None:
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), None)
+        if kind is None:
+            for option in schema.get("anyOf") or schema.get("oneOf") or []:
+                if isinstance(option, dict) and option.get("type") == "array":
+                    return "array"
+        return kind if isinstance(kind, str) else None
 
     def _flattened_body(
         self, body: dict[str, Any], schema: dict[str, Any], content_type: str, py_name: str, ctx: _Context
@@ -506,6 +598,42 @@ class _Builder:
             return ir.Response(status, description, "Any", content_type)
         hoist = naming.inline_model_name(py_name, status.lower() if status != "default" else "default", "response")
         return ir.Response(status, description, self.annotation(schema, hoist, ctx), content_type)
+
+
+_OFFSET_PARAMETERS = ("offset", "skip", "start")
+_PAGE_PARAMETERS = ("page", "pageNumber", "page_number", "pageNo")
+_SIZE_PARAMETERS = ("limit", "pageSize", "page_size", "per_page", "perPage", "size", "count")
+_ITEM_FIELDS = ("results", "items", "data", "entries", "records", "values", "content")
+_TOTAL_FIELDS = ("total_count", "totalCount", "total_entries", "totalEntries", "totalResults", "total_results", "total", "count")
+
+
+def _pick_items(properties: dict[str, Any]) -> str | None:
+    for name in _ITEM_FIELDS:
+        if name in properties:
+            return name
+    arrays = [name for name, prop in properties.items() if isinstance(prop, dict) and (prop.get("type") == "array" or "array" in (prop.get("type") or []))]
+    return arrays[0] if len(arrays) == 1 else None
+
+
+def _pick_total(properties: dict[str, Any]) -> str | None:
+    return next((name for name in _TOTAL_FIELDS if name in properties), None)
+
+
+_IDEMPOTENCY_HEADER = re.compile(r"^idempotency[-_]?key$", re.IGNORECASE)
+
+
+def _idempotency_header(operation: dict[str, Any], parameters: list[ir.Parameter]) -> str:
+    """``x-clientsmith-idempotency`` (a header name, or true for ``Idempotency-Key``), else a declared
+    ``Idempotency-Key`` header parameter."""
+    declared = operation.get("x-clientsmith-idempotency")
+    if isinstance(declared, str) and declared:
+        return declared
+    if declared is True:
+        return "Idempotency-Key"
+    for param in parameters:
+        if param.location == "header" and _IDEMPOTENCY_HEADER.match(param.wire_name):
+            return param.wire_name
+    return ""
 
 
 def build_ir(document: dict[str, Any], file: str, package_name: str) -> ir.Api:

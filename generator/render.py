@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from generator import ir
+from generator import ir, naming
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -134,12 +134,72 @@ FLAVOURS = [
 ]
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One generated resource class: sync or async, parsed results or raw responses."""
+
+    flavour: Flavour
+    raw: bool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.flavour, name)
+
+    @property
+    def suffix(self) -> str:
+        return "WithRawResponse" if self.raw else ""
+
+    @property
+    def iterator(self) -> str:
+        return "AsyncIterator" if self.flavour.async_kw else "Iterator"
+
+    @property
+    def paginate(self) -> str:
+        return "aiterate_pages" if self.flavour.async_kw else "iterate_pages"
+
+
+VARIANTS = [Variant(flavour, raw) for flavour in FLAVOURS for raw in (False, True)]
+
+
 def _argument(annotation: str, name: str, required: bool, default: str | None) -> str:
     if required:
         return f"{name}: {annotation}"
     if default is not None:
         return f"{name}: {annotation} = {default}"
     return f"{name}: {annotation} | NotGiven = NOT_GIVEN"
+
+
+def _pager_view(op: ir.Operation) -> dict[str, Any] | None:
+    pagination = op.pagination
+    if pagination is None:
+        return None
+    position = pagination.position
+    others = [p for p in op.parameters if p is not position]
+    positional = [_argument(p.annotation, p.py_name, True, None) for p in others if p.required]
+    keyword = [_argument(p.annotation, p.py_name, False, p.default_repr) for p in others if not p.required]
+    calls = [f"{p.py_name}={p.py_name}" for p in others]
+    if op.body is not None and not op.body.fields:
+        (positional if op.body.required else keyword).append(_argument(op.body.annotation, op.body.py_name, op.body.required, None))
+        calls.append(f"{op.body.py_name}={op.body.py_name}")
+    walk = "offsets" if pagination.style == "offset" else "page numbers"
+    return {
+        "name": naming.iterator_name(op.py_name),
+        "constant": f"{op.constant_name}_PAGES",
+        "style": pagination.style,
+        "items_field": pagination.items_field,
+        "total_field": pagination.total_field,
+        "item_annotation": pagination.item_annotation,
+        "position_name": position.py_name,
+        "start": pagination.start,
+        "size_expr": pagination.size.py_name if pagination.size is not None else "None",
+        "positional": positional,
+        "keyword": keyword,
+        "calls": calls,
+        "doc": (
+            f"Every item of :meth:`{op.py_name}`, fetching pages lazily.\n\n"
+            f"Walks {walk} from {pagination.start} through ``{position.py_name}``; stops on an empty or short page"
+            + (f" or once ``{pagination.total_field}`` items were seen." if pagination.total_field else ".")
+        ),
+    }
 
 
 def _operation_view(op: ir.Operation) -> dict[str, Any]:
@@ -157,6 +217,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "errors": op.errors,
         "security": op.security,
         "idempotent": op.idempotent,
+        "idempotency_header": op.idempotency_header,
         "body": op.body,
         "non_exploded": [p.wire_name for p in op.query_parameters if not p.explode],
         "path_parameters": op.path_parameters,
@@ -171,6 +232,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "deprecation_message": f"{op.py_name} is deprecated by the API.",
         "doc": operation_doc(op),
         "summary_line": _one_line(op.summary) or _one_line(op.description),
+        "pager": _pager_view(op),
         "parameter_rows": [
             {
                 "name": p.py_name,
@@ -236,8 +298,7 @@ def _one_line(text: str) -> str:
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
     typing_names = {"TYPE_CHECKING", *group.typing_imports}
     operations = [_operation_view(op) for op in group.operations]
-    if any(op["return_annotation"] != "None" for op in operations):
-        typing_names.add("cast")
+    typing_names.add("cast")  # raw-response methods always cast
     return {
         "name": group.name,
         "class_name": group.class_name,
@@ -245,6 +306,7 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
         "operations": operations,
         "model_imports": group.model_imports,
         "module_imports": group.module_imports,
+        "has_pagination": any(op["pager"] for op in operations),
         "typing_line": ", ".join(sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n))),
     }
 
@@ -318,6 +380,12 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             "groups": groups,
             "security_schemes": schemes,
             "credentials": _credential_views(schemes),
+            "pagers": [
+                {**op["pager"], "group": view["name"], "position": op["pager"]["position_name"]}
+                for view in groups
+                for op in view["operations"]
+                if op["pager"]
+            ],
             "uses_environment": any(scheme["kind"] != "basic" for scheme in schemes),
             "models": api.models,
             "openapi_version": api.openapi_version,
@@ -325,6 +393,7 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             "pydantic_requirement": "pydantic>=2.14,<3" if api.polymorphic else "pydantic>=2.7,<3",
         },
         "flavours": FLAVOURS,
+        "variants": VARIANTS,
         "status_errors": status_errors,
         "package_version": package_version,
         "generator_version": generator_version,

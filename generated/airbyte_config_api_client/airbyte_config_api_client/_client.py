@@ -16,6 +16,7 @@ from ._runtime import (
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
+    Hooks,
     HttpxTransport,
     RetryConfig,
     SecurityScheme,
@@ -46,6 +47,7 @@ class Client(SyncApiClient):
         http_client: An ``httpx.Client`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``SyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Client(SyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         super().__init__(
             transport=(
@@ -71,6 +74,7 @@ class Client(SyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -104,6 +108,7 @@ class AsyncClient(AsyncApiClient):
         http_client: An ``httpx.AsyncClient`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``AsyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -116,6 +121,7 @@ class AsyncClient(AsyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         super().__init__(
             transport=(
@@ -129,6 +135,7 @@ class AsyncClient(AsyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

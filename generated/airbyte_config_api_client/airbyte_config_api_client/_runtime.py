@@ -12,13 +12,23 @@ import base64
 import datetime
 import email.utils
 import enum
+import inspect
 import json
+import logging
 import random
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
-from urllib.parse import quote, urlencode
+from typing import Any, Final, Generic, Protocol, TypeVar
+from urllib.parse import quote, unquote, urlencode
 
 import httpx
 import pydantic
@@ -26,6 +36,9 @@ import pydantic
 __all__ = [
     "NOT_GIVEN",
     "NotGiven",
+    "ApiResponse",
+    "Hooks",
+    "Pagination",
     "RetryConfig",
     "SdkError",
     "ApiConnectionError",
@@ -55,6 +68,10 @@ __all__ = [
     "RawRequest",
     "RawResponse",
 ]
+
+T = TypeVar("T")
+
+_log = logging.getLogger(__package__ or __name__)
 
 USER_AGENT: Final = "airbyte-config-api-client/1.0.0 (clientsmith)"
 
@@ -443,6 +460,7 @@ class Operation:
     explode: Mapping[str, bool] = field(
         default_factory=dict
     )  # query params sent comma-joined
+    idempotency_header: str = ""  # header carrying a per-call idempotency key, if any
 
 
 _ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
@@ -523,6 +541,66 @@ def _error_body(type_: Any, content: bytes) -> Any:
         return content.decode("utf-8", errors="replace")
 
 
+@dataclass(frozen=True)
+class ApiResponse(Generic[T]):
+    """A response with its parsed body, from ``<resource>.with_raw_response.<method>(...)``."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+    parsed: T
+    method: str
+    url: str  # credentials in the query string are redacted
+    elapsed: float  # seconds, including retries
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's request id header, when it sends one."""
+        return _request_id(self.headers)
+
+
+BeforeRequest = Callable[
+    [RawRequest], "RawRequest | None | Awaitable[RawRequest | None]"
+]
+AfterResponse = Callable[[RawRequest, RawResponse], "None | Awaitable[None]"]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Callables run around every HTTP attempt (retries included).
+
+    ``before_request`` may return a replacement :class:`RawRequest` (to sign or
+    tag it) or ``None`` to keep it; ``after_response`` sees every response,
+    errors included. With :class:`AsyncClient` they may be coroutines.
+    """
+
+    before_request: Sequence[BeforeRequest] = ()
+    after_response: Sequence[AfterResponse] = ()
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name in ("x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id"):
+        if name in headers:
+            return headers[name]
+    return None
+
+
+def _check_header(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+        raise ValueError(
+            f"header {name!r} contains CR or LF; refusing to send it (header injection)"
+        )
+    return value
+
+
+def _path_segment(value: Any) -> str:
+    """One path segment: ``/``, ``?``, ``#`` and dot segments can never change the URL's shape."""
+    text = quote(_to_text(value), safe="")
+    if text in (".", ".."):
+        text = text.replace(".", "%2E")
+    return text
+
+
 class BaseClient:
     """Request building and response handling shared by the sync and async clients."""
 
@@ -535,6 +613,7 @@ class BaseClient:
         timeout: float | None,
         retries: RetryConfig,
         headers: Mapping[str, str] | None,
+        hooks: Hooks | None,
     ) -> None:
         if "://" not in base_url:
             raise ValueError(
@@ -544,12 +623,25 @@ class BaseClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = retries
+        self.hooks = hooks if hooks is not None else Hooks()
         self._credentials = {
             key: value for key, value in credentials.items() if value is not None
         }
         self._schemes = schemes
+        self._secret_query_names = frozenset(
+            s.name
+            for s in schemes.values()
+            if s.kind == "api_key" and s.location == "query"
+        )
         self._headers = [("user-agent", USER_AGENT), ("accept", "application/json")]
-        self._headers += [(name, value) for name, value in (headers or {}).items()]
+        self._headers += [
+            (name, _check_header(name, value))
+            for name, value in (headers or {}).items()
+        ]
+
+    def __repr__(self) -> str:
+        # Never show credentials.
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     def _build(
         self,
@@ -563,7 +655,7 @@ class BaseClient:
         extra_headers: Mapping[str, str] | None,
     ) -> RawRequest:
         url = self.base_url + operation.path.format_map(
-            {name: quote(_to_text(value), safe="") for name, value in path.items()}
+            {name: _path_segment(value) for name, value in path.items()}
         )
         pairs: list[tuple[str, str]] = []
         for name, value in query.items():
@@ -601,6 +693,14 @@ class BaseClient:
                 (n, v) for n, v in request_headers if n.lower() not in overridden
             ]
             request_headers += list(extra_headers.items())
+        if operation.idempotency_header and not any(
+            n.lower() == operation.idempotency_header.lower()
+            for n, _ in request_headers
+        ):
+            # One key per logical call, reused by every retry of it.
+            request_headers.append((operation.idempotency_header, str(uuid.uuid4())))
+        for name, value in request_headers:
+            _check_header(name, value)
         if pairs:
             url += "?" + urlencode(pairs, quote_via=quote)
         return RawRequest(operation.method, url, request_headers, content)
@@ -665,9 +765,23 @@ class BaseClient:
         else:
             headers.append((scheme.name, f"{scheme.prefix}{credential}"))
 
-    @staticmethod
+    def _redact(self, url: str) -> str:
+        """``url`` with credentials in its query string replaced by ``REDACTED``."""
+        if not self._secret_query_names or "?" not in url:
+            return url
+        base, _, query = url.partition("?")
+        parts = []
+        for part in query.split("&"):
+            name = unquote(part.partition("=")[0])
+            parts.append(
+                f"{part.partition('=')[0]}=REDACTED"
+                if name in self._secret_query_names
+                else part
+            )
+        return base + "?" + "&".join(parts)
+
     def _handle(
-        operation: Operation, request: RawRequest, response: RawResponse
+        self, operation: Operation, request: RawRequest, response: RawResponse
     ) -> Any:
         status = response.status_code
         if 200 <= status < 300:
@@ -685,7 +799,7 @@ class BaseClient:
             body=body,
             content=response.content,
             method=request.method,
-            url=request.url,
+            url=self._redact(request.url),
         )
 
     def _retry_config(self, retries: RetryConfig | NotGiven) -> RetryConfig:
@@ -693,6 +807,50 @@ class BaseClient:
 
     def _timeout(self, timeout: float | None | NotGiven) -> float | None:
         return self.timeout if isinstance(timeout, NotGiven) else timeout
+
+    def _result(
+        self,
+        raw: bool,
+        parsed: Any,
+        request: RawRequest,
+        response: RawResponse,
+        started: float,
+    ) -> Any:
+        if not raw:
+            return parsed
+        return ApiResponse(
+            status_code=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            parsed=parsed,
+            method=request.method,
+            url=self._redact(request.url),
+            elapsed=time.monotonic() - started,
+        )
+
+    def _log_response(
+        self, request: RawRequest, response: RawResponse, attempt_started: float
+    ) -> None:
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(
+                "%s %s -> HTTP %d in %.1f ms",
+                request.method,
+                self._redact(request.url),
+                response.status_code,
+                (time.monotonic() - attempt_started) * 1000,
+            )
+
+    def _log_retry(
+        self, request: RawRequest, attempt: int, delay: float, reason: str
+    ) -> None:
+        _log.debug(
+            "%s %s: %s; retry %d in %.2f s",
+            request.method,
+            self._redact(request.url),
+            reason,
+            attempt,
+            delay,
+        )
 
 
 def _error_message(status: int, body: Any) -> str:
@@ -714,7 +872,11 @@ def _should_retry(
 ) -> bool:
     if attempt > config.max_retries:
         return False
-    if not (operation.idempotent or config.retry_non_idempotent):
+    if not (
+        operation.idempotent
+        or operation.idempotency_header
+        or config.retry_non_idempotent
+    ):
         return False
     return status is None or status in config.statuses
 
@@ -738,8 +900,9 @@ class SyncApiClient(BaseClient):
         timeout: float | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
-        """Send ``operation`` with retries; return the parsed success body."""
+        """Send ``operation`` with retries; return the parsed body (an :class:`ApiResponse` if ``raw``)."""
         request = self._build(
             operation,
             path=path or {},
@@ -751,22 +914,38 @@ class SyncApiClient(BaseClient):
         )
         config = self._retry_config(retries)
         seconds = self._timeout(timeout)
+        started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
+            sent = request
+            for before in self.hooks.before_request:
+                replaced = before(sent)
+                if isinstance(replaced, RawRequest):
+                    sent = replaced
+            attempt_started = time.monotonic()
             try:
-                response = self._transport.send(request, seconds)
-            except ApiConnectionError:
+                response = self._transport.send(sent, seconds)
+            except ApiConnectionError as exc:
                 if not _should_retry(config, operation, attempt, None):
                     raise
-                time.sleep(config.delay(attempt, None))
+                delay = config.delay(attempt, None)
+                self._log_retry(sent, attempt, delay, type(exc).__name__)
+                time.sleep(delay)
                 continue
+            self._log_response(sent, response, attempt_started)
+            for after in self.hooks.after_response:
+                after(sent, response)
             if response.status_code >= 400 and _should_retry(
                 config, operation, attempt, response.status_code
             ):
-                time.sleep(config.delay(attempt, response.headers))
+                delay = config.delay(attempt, response.headers)
+                self._log_retry(sent, attempt, delay, f"HTTP {response.status_code}")
+                time.sleep(delay)
                 continue
-            return self._handle(operation, request, response)
+            return self._result(
+                raw, self._handle(operation, sent, response), sent, response, started
+            )
 
     def close(self) -> None:
         """Close the underlying connections (only those the client opened itself)."""
@@ -792,8 +971,9 @@ class AsyncApiClient(BaseClient):
         timeout: float | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
-        """Send ``operation`` with retries; return the parsed success body."""
+        """Send ``operation`` with retries; return the parsed body (an :class:`ApiResponse` if ``raw``)."""
         request = self._build(
             operation,
             path=path or {},
@@ -805,23 +985,134 @@ class AsyncApiClient(BaseClient):
         )
         config = self._retry_config(retries)
         seconds = self._timeout(timeout)
+        started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
+            sent = request
+            for before in self.hooks.before_request:
+                replaced = before(sent)
+                if inspect.isawaitable(replaced):
+                    replaced = await replaced
+                if isinstance(replaced, RawRequest):
+                    sent = replaced
+            attempt_started = time.monotonic()
             try:
-                response = await self._transport.send(request, seconds)
-            except ApiConnectionError:
+                response = await self._transport.send(sent, seconds)
+            except ApiConnectionError as exc:
                 if not _should_retry(config, operation, attempt, None):
                     raise
-                await asyncio.sleep(config.delay(attempt, None))
+                delay = config.delay(attempt, None)
+                self._log_retry(sent, attempt, delay, type(exc).__name__)
+                await asyncio.sleep(delay)
                 continue
+            self._log_response(sent, response, attempt_started)
+            for after in self.hooks.after_response:
+                outcome = after(sent, response)
+                if inspect.isawaitable(outcome):
+                    await outcome
             if response.status_code >= 400 and _should_retry(
                 config, operation, attempt, response.status_code
             ):
-                await asyncio.sleep(config.delay(attempt, response.headers))
+                delay = config.delay(attempt, response.headers)
+                self._log_retry(sent, attempt, delay, f"HTTP {response.status_code}")
+                await asyncio.sleep(delay)
                 continue
-            return self._handle(operation, request, response)
+            return self._result(
+                raw, self._handle(operation, sent, response), sent, response, started
+            )
 
     async def close(self) -> None:
         """Close the underlying connections (only those the client opened itself)."""
         await self._transport.aclose()
+
+
+# -- pagination -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where a list operation's pages keep their items and total."""
+
+    style: str  # "offset": advance by the items received; "page": advance the page number by one
+    items: str  # wire name of the array of items
+    total: str = ""  # wire name of the total number of items, if the API sends one
+
+
+def _field(page: Any, wire_name: str) -> Any:
+    """A response field by its wire name (works whatever Python name the model gave it)."""
+    if isinstance(page, pydantic.BaseModel):
+        for name, info in type(page).model_fields.items():
+            if (info.alias or name) == wire_name:
+                return getattr(page, name)
+        return (page.model_extra or {}).get(wire_name)
+    if isinstance(page, Mapping):
+        return page.get(wire_name)
+    return None
+
+
+class _PageWalk:
+    """Decides, page after page, where the next one starts and when to stop.
+
+    Stops on an empty page, on a page shorter than the requested size, or once
+    the API's total count is reached.
+    """
+
+    def __init__(self, pagination: Pagination, start: int, size: Any) -> None:
+        self.pagination = pagination
+        self.position = start
+        whole = (
+            isinstance(size, (int, float))
+            and not isinstance(size, bool)
+            and float(size).is_integer()
+        )
+        self.size = int(size) if whole else None
+        self.seen = 0
+
+    def items(self, page: Any) -> list[Any]:
+        return list(_field(page, self.pagination.items) or [])
+
+    def advance(self, page: Any, count: int) -> bool:
+        """Move past a page of ``count`` items; False when there is nothing more to fetch."""
+        self.seen += count
+        if count == 0 or (self.size is not None and count < self.size):
+            return False
+        total = _field(page, self.pagination.total) if self.pagination.total else None
+        if self.pagination.style == "offset":
+            self.position += count
+            reached = self.position
+        else:
+            self.position += 1
+            reached = self.seen
+        return not (isinstance(total, int) and reached >= total)
+
+
+def iterate_pages(
+    fetch: Callable[[int], Any], pagination: Pagination, *, start: int, size: Any
+) -> Iterator[Any]:
+    """Every item of every page, fetching each page only when the previous one is used up."""
+    walk = _PageWalk(pagination, start, size)
+    while True:
+        page = fetch(walk.position)
+        items = walk.items(page)
+        yield from items
+        if not walk.advance(page, len(items)):
+            return
+
+
+async def aiterate_pages(
+    fetch: Callable[[int], Awaitable[Any]],
+    pagination: Pagination,
+    *,
+    start: int,
+    size: Any,
+) -> AsyncIterator[Any]:
+    """The async form of :func:`iterate_pages`."""
+    walk = _PageWalk(pagination, start, size)
+    while True:
+        page = await fetch(walk.position)
+        items = walk.items(page)
+        for item in items:
+            yield item
+        if not walk.advance(page, len(items)):
+            return

@@ -17,6 +17,7 @@ from ._runtime import (
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
+    Hooks,
     HttpxTransport,
     RetryConfig,
     SecurityScheme,
@@ -50,6 +51,7 @@ class Client(SyncApiClient):
         http_client: An ``httpx.Client`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``SyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class Client(SyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         if access_token is None:
             access_token = os.environ.get("AIRFLOW_CLIENT_ACCESS_TOKEN")
@@ -80,6 +83,7 @@ class Client(SyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -114,6 +118,7 @@ class AsyncClient(AsyncApiClient):
         http_client: An ``httpx.AsyncClient`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``AsyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -127,6 +132,7 @@ class AsyncClient(AsyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         if access_token is None:
             access_token = os.environ.get("AIRFLOW_CLIENT_ACCESS_TOKEN")
@@ -144,6 +150,7 @@ class AsyncClient(AsyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

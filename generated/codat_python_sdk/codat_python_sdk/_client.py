@@ -17,6 +17,7 @@ from ._runtime import (
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
+    Hooks,
     HttpxTransport,
     RetryConfig,
     SecurityScheme,
@@ -52,6 +53,7 @@ class Client(SyncApiClient):
         http_client: An ``httpx.Client`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``SyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class Client(SyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("CODAT_PYTHON_SDK_API_KEY")
@@ -86,6 +89,7 @@ class Client(SyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -121,6 +125,7 @@ class AsyncClient(AsyncApiClient):
         http_client: An ``httpx.AsyncClient`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``AsyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -135,6 +140,7 @@ class AsyncClient(AsyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("CODAT_PYTHON_SDK_API_KEY")
@@ -155,6 +161,7 @@ class AsyncClient(AsyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

@@ -14,6 +14,8 @@ from ._client import DEFAULT_BASE_URL, AsyncClient, Client
 from ._runtime import (
     NOT_GIVEN,
     ApiConnectionError,
+    ApiResponse,
+    Hooks,
     ApiError,
     ApiTimeoutError,
     AsyncTransport,
@@ -53,6 +55,8 @@ __all__ = [
     "NOT_GIVEN",
     "NotGiven",
     "RetryConfig",
+    "ApiResponse",
+    "Hooks",
     "SyncTransport",
     "AsyncTransport",
     "RawRequest",

@@ -17,6 +17,7 @@ from ._runtime import (
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
+    Hooks,
     HttpxTransport,
     RetryConfig,
     SecurityScheme,
@@ -58,6 +59,7 @@ class Client(SyncApiClient):
         http_client: An ``httpx.Client`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``SyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Client(SyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         transport: SyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("OPENDATASOFT_AUTOMATION_API_KEY")
@@ -89,6 +92,7 @@ class Client(SyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -123,6 +127,7 @@ class AsyncClient(AsyncApiClient):
         http_client: An ``httpx.AsyncClient`` to send requests with (proxies, TLS, mounts, ``MockTransport``).
             You keep ownership: :meth:`close` leaves it open.
         transport: A custom transport implementing ``AsyncTransport``; wins over ``http_client``.
+        hooks: Callables run before each request and after each response (see :class:`Hooks`).
     """
 
     def __init__(
@@ -136,6 +141,7 @@ class AsyncClient(AsyncApiClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("OPENDATASOFT_AUTOMATION_API_KEY")
@@ -154,6 +160,7 @@ class AsyncClient(AsyncApiClient):
                 retries if retries is not None else RetryConfig(max_retries=max_retries)
             ),
             headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

@@ -1,0 +1,368 @@
+"""Runtime behaviour of generated clients against a real server on 127.0.0.1 (uvicorn).
+
+Retries (statuses, Retry-After, idempotency, per-call policy), timeouts and
+connection errors, pagination, raw responses, hooks, logging and safety. The
+Airflow client is one of the committed seed clients; ``features_client`` is
+generated here from tests/fixtures/features.yaml for what the seeds lack
+(query API keys, idempotency keys, page-number pagination, deprecation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import importlib
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from generator import config, pipeline
+from tests.fault_server import FaultServer, Reply
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+AIRFLOW = next(c for c in config.load_config(ROOT / "pyproject.toml") if c.package == "airflow_client")
+FAST = {"initial_delay": 0.01, "max_delay": 0.05}
+CONNECTION = {"connection_id": "c1", "conn_type": "http"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FaultServer]:
+    fault = FaultServer()
+    fault.start()
+    try:
+        yield fault
+    finally:
+        fault.stop()
+
+
+@pytest.fixture(scope="module")
+def airflow() -> Any:
+    if str(AIRFLOW.output) not in sys.path:
+        sys.path.insert(0, str(AIRFLOW.output))
+    return importlib.import_module("airflow_client")
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("features")
+    pipeline.generate(ROOT / "tests" / "fixtures" / "features.yaml", "features_client", out / "features_client")
+    sys.path.insert(0, str(out / "features_client"))
+    return importlib.import_module("features_client")
+
+
+def _client(module: Any, server: FaultServer, **options: Any) -> Any:
+    retries = options.pop("retries", module.RetryConfig(max_retries=options.pop("max_retries", 2), **FAST))
+    return module.Client(base_url=server.url, retries=retries, **options)
+
+
+# -- retries ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
+def test_retryable_status_is_retried_then_succeeds(airflow: Any, server: FaultServer, status: int) -> None:
+    server.script(Reply(status, {"detail": "busy"}), Reply(200, CONNECTION))
+    with _client(airflow, server) as client:
+        result = client.connection.get_connection("c1")
+    assert result.connection_id == "c1"
+    assert len(server.received) == 2, f"HTTP {status} must be retried once, got {len(server.received)} requests"
+
+
+def test_non_retryable_status_is_not_retried(airflow: Any, server: FaultServer) -> None:
+    server.script(Reply(404, {"detail": "missing"}), Reply(200, CONNECTION))
+    with _client(airflow, server) as client, pytest.raises(airflow.NotFoundError) as caught:
+        client.connection.get_connection("c1")
+    assert len(server.received) == 1 and caught.value.body.detail == "missing"
+
+
+def test_retries_stop_after_max_retries(airflow: Any, server: FaultServer) -> None:
+    server.script(*[Reply(503, {"detail": "down"})] * 5)
+    with _client(airflow, server, max_retries=2) as client, pytest.raises(airflow.ServiceUnavailableError):
+        client.connection.get_connection("c1")
+    assert len(server.received) == 3, "max_retries=2 means three attempts in all"
+
+
+def test_post_is_not_retried_unless_the_call_opts_in(airflow: Any, server: FaultServer) -> None:
+    body = airflow.models.ConnectionBody(connection_id="c1", conn_type="http")
+    server.script(Reply(503), Reply(201, CONNECTION))
+    with _client(airflow, server) as client, pytest.raises(airflow.ServiceUnavailableError):
+        client.connection.post_connection(body)
+    assert len(server.received) == 1, "a POST must not be retried by default"
+    server.script(Reply(503), Reply(201, CONNECTION))
+    with _client(airflow, server) as client:
+        opted = airflow.RetryConfig(max_retries=1, retry_non_idempotent=True, **FAST)
+        assert client.connection.post_connection(body, retries=opted).connection_id == "c1"
+    assert len(server.received) == 2
+
+
+def test_per_call_retries_override_the_client(airflow: Any, server: FaultServer) -> None:
+    server.script(Reply(503), Reply(200, CONNECTION))
+    with _client(airflow, server, max_retries=3) as client, pytest.raises(airflow.ServiceUnavailableError):
+        client.connection.get_connection("c1", retries=airflow.RetryConfig(max_retries=0))
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "minimum"),
+    [
+        ({"retry-after": "0.3"}, 0.25),
+        ({"retry-after-ms": "300"}, 0.25),
+        ({"retry-after": email.utils.formatdate(time.time() - 5, usegmt=True)}, 0.0),
+    ],
+    ids=["seconds", "milliseconds", "http-date-in-the-past"],
+)
+def test_retry_after_is_honoured(airflow: Any, server: FaultServer, headers: dict[str, str], minimum: float) -> None:
+    server.script(Reply(429, {"detail": "slow down"}, headers), Reply(200, CONNECTION))
+    retries = airflow.RetryConfig(max_retries=1, initial_delay=5.0, max_delay=1.0)
+    started = time.monotonic()
+    with _client(airflow, server, retries=retries) as client:
+        client.connection.get_connection("c1")
+    waited = time.monotonic() - started
+    assert waited >= minimum, f"the client waited {waited:.2f} s, less than the server's Retry-After"
+    assert waited < 1.0 + 0.5, "with a Retry-After the backoff (5 s here, capped at 1 s) must not be used"
+
+
+def test_backoff_is_exponential_capped_and_jittered() -> None:
+    sys.path.insert(0, str(AIRFLOW.output))
+    runtime = importlib.import_module("airflow_client._runtime")
+    config_ = runtime.RetryConfig(max_retries=10, initial_delay=0.5, max_delay=8.0)
+    delays = [config_.delay(attempt, None) for attempt in range(1, 8)]
+    for attempt, delay in enumerate(delays, start=1):
+        ceiling = min(0.5 * 2 ** (attempt - 1), 8.0)
+        assert 0.75 * ceiling <= delay <= ceiling, f"attempt {attempt}: delay {delay} outside [{0.75 * ceiling}, {ceiling}]"
+
+
+def test_idempotency_key_is_generated_once_and_reused_across_retries(features: Any, server: FaultServer) -> None:
+    server.script(Reply(503), Reply(201, {"id": "o1"}))
+    with _client(features, server, query_key="k") as client:
+        client.orders.create_order(features.models.Item(id="o1"))
+    keys = [request.headers.get("idempotency-key") for request in server.received]
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], f"a retried POST must reuse its idempotency key, got {keys}"
+    server.script(Reply(201, {"id": "o2"}))
+    with _client(features, server, query_key="k") as client:
+        client.orders.create_order(features.models.Item(id="o2"))
+    assert server.received[0].headers["idempotency-key"] != keys[0], "each logical call needs a fresh key"
+
+
+# -- timeouts and connection errors -------------------------------------------------
+
+
+def test_hung_server_raises_typed_timeout_within_the_bound(airflow: Any, server: FaultServer) -> None:
+    server.script(Reply(200, CONNECTION, delay=3.0))
+    started = time.monotonic()
+    with _client(airflow, server, max_retries=0, timeout=0.3) as client, pytest.raises(airflow.ApiTimeoutError):
+        client.connection.get_connection("c1")
+    assert time.monotonic() - started < 2.5, "the timeout must bound the call"
+
+
+def test_per_call_timeout_overrides_the_client(airflow: Any, server: FaultServer) -> None:
+    server.script(Reply(200, CONNECTION, delay=3.0))
+    with _client(airflow, server, max_retries=0, timeout=60) as client, pytest.raises(airflow.ApiTimeoutError):
+        client.connection.get_connection("c1", timeout=0.3)
+
+
+def test_refused_connection_raises_typed_connection_error_after_retries(airflow: Any) -> None:
+    port = free_port()  # nothing listens there
+    client = airflow.Client(base_url=f"http://127.0.0.1:{port}", retries=airflow.RetryConfig(max_retries=2, **FAST))
+    with client, pytest.raises(airflow.ApiConnectionError) as caught:
+        client.connection.get_connection("c1")
+    assert not isinstance(caught.value, airflow.ApiTimeoutError)
+
+
+def test_async_client_retries_and_times_out(airflow: Any, server: FaultServer) -> None:
+    async def run() -> None:
+        server.script(Reply(503), Reply(200, CONNECTION))
+        async with airflow.AsyncClient(base_url=server.url, retries=airflow.RetryConfig(max_retries=1, **FAST)) as client:
+            assert (await client.connection.get_connection("c1")).connection_id == "c1"
+        assert len(server.received) == 2
+        server.script(Reply(200, CONNECTION, delay=3.0))
+        async with airflow.AsyncClient(base_url=server.url, max_retries=0, timeout=0.3) as client:
+            with pytest.raises(airflow.ApiTimeoutError):
+                await client.connection.get_connection("c1")
+
+    asyncio.run(run())
+
+
+# -- pagination ----------------------------------------------------------------------
+
+
+def _offset_pages(items: list[dict[str, Any]], field: str, total_field: str | None) -> Any:
+    def reply(request: Any) -> Reply:
+        query = parse_qs(request.query)
+        offset, limit = int(query["offset"][0]), int(query["limit"][0])
+        body: dict[str, Any] = {field: items[offset : offset + limit]}
+        if total_field:
+            body[total_field] = len(items)
+        return Reply(200, body)
+
+    return reply
+
+
+def test_offset_pagination_walks_every_page_lazily_and_stops_on_total(airflow: Any, server: FaultServer) -> None:
+    items = [{"connection_id": f"c{i}", "conn_type": "http"} for i in range(4)]
+    server.script()
+    server.fallback = _offset_pages(items, "connections", "total_entries")
+    with _client(airflow, server) as client:
+        iterator = client.connection.iter_get_connections(limit=2)
+        assert server.received == [], "nothing may be fetched before iteration starts"
+        first = next(iterator)
+        assert first.connection_id == "c0" and len(server.received) == 1
+        rest = list(iterator)
+    assert [c.connection_id for c in [first, *rest]] == [f"c{i}" for i in range(4)]
+    offsets = [parse_qs(r.query)["offset"][0] for r in server.received]
+    assert offsets == ["0", "2"], f"with 4 items in all, pages at offsets 0 and 2 suffice; got {offsets}"
+
+
+def test_offset_pagination_stops_on_a_short_page(features: Any, server: FaultServer) -> None:
+    items = [{"id": f"i{i}"} for i in range(5)]
+    server.script()
+    server.fallback = _offset_pages(items, "items", None)
+    with _client(features, server, query_key="k") as client:
+        assert [i.id for i in client.items.iter_list_items(limit=2)] == [f"i{i}" for i in range(5)]
+    assert [parse_qs(r.query)["offset"][0] for r in server.received] == ["0", "2", "4"]
+
+
+def test_offset_pagination_stops_on_an_empty_page(features: Any, server: FaultServer) -> None:
+    server.script(Reply(200, {"items": [{"id": "a"}, {"id": "b"}]}), Reply(200, {"items": []}))
+    with _client(features, server, query_key="k") as client:
+        assert len(list(client.items.iter_list_items(limit=2))) == 2
+    assert len(server.received) == 2
+
+
+def test_page_number_pagination(features: Any, server: FaultServer) -> None:
+    pages = {1: [{"id": "a"}, {"id": "b"}, {"id": "c"}], 2: [{"id": "d"}, {"id": "e"}, {"id": "f"}], 3: [{"id": "g"}]}
+    server.script()
+    server.fallback = lambda request: Reply(200, {"results": pages.get(int(parse_qs(request.query)["page"][0]), []), "totalResults": 7})
+    with _client(features, server, query_key="k") as client:
+        ids = [item.id for item in client.items.iter_list_numbered()]
+    assert ids == list("abcdefg")
+    assert [parse_qs(r.query)["page"][0] for r in server.received] == ["1", "2", "3"]
+
+
+def test_async_pagination(airflow: Any, server: FaultServer) -> None:
+    items = [{"connection_id": f"c{i}", "conn_type": "http"} for i in range(3)]
+    server.script()
+    server.fallback = _offset_pages(items, "connections", "total_entries")
+
+    async def run() -> list[str]:
+        async with airflow.AsyncClient(base_url=server.url) as client:
+            return [c.connection_id async for c in client.connection.iter_get_connections(limit=2)]
+
+    assert asyncio.run(run()) == ["c0", "c1", "c2"]
+
+
+# -- raw responses, hooks, logging ----------------------------------------------------
+
+
+def test_raw_response_carries_status_headers_and_parsed_body(airflow: Any, server: FaultServer) -> None:
+    server.script(Reply(200, CONNECTION, {"x-request-id": "req-42"}))
+    with _client(airflow, server) as client:
+        raw = client.connection.with_raw_response.get_connection("c1")
+    assert isinstance(raw, airflow.ApiResponse)
+    assert (raw.status_code, raw.request_id, raw.parsed.connection_id) == (200, "req-42", "c1")
+    assert raw.headers["content-type"] == "application/json" and raw.elapsed >= 0
+
+
+def test_errors_expose_headers_and_request_id(airflow: Any, server: FaultServer) -> None:
+    server.script(Reply(404, {"detail": "gone"}, {"x-request-id": "req-7"}))
+    with _client(airflow, server) as client, pytest.raises(airflow.NotFoundError) as caught:
+        client.connection.get_connection("c1")
+    assert caught.value.headers["x-request-id"] == "req-7"
+
+
+def test_hooks_run_around_every_attempt(airflow: Any, server: FaultServer) -> None:
+    seen: list[int] = []
+
+    def sign(request: Any) -> Any:
+        return type(request)(request.method, request.url, [*request.headers, ("x-signature", "s1")], request.content)
+
+    hooks = airflow.Hooks(before_request=[sign], after_response=[lambda request, response: seen.append(response.status_code)])
+    server.script(Reply(503), Reply(200, CONNECTION))
+    with _client(airflow, server, hooks=hooks) as client:
+        client.connection.get_connection("c1")
+    assert seen == [503, 200]
+    assert all(r.headers.get("x-signature") == "s1" for r in server.received)
+
+
+def test_async_hooks_may_be_coroutines(airflow: Any, server: FaultServer) -> None:
+    seen: list[int] = []
+
+    async def after(request: Any, response: Any) -> None:
+        seen.append(response.status_code)
+
+    async def run() -> None:
+        server.script(Reply(200, CONNECTION))
+        async with airflow.AsyncClient(base_url=server.url, hooks=airflow.Hooks(after_response=[after])) as client:
+            await client.connection.get_connection("c1")
+
+    asyncio.run(run())
+    assert seen == [200]
+
+
+def test_debug_logging_under_the_package_name_redacts_secrets(features: Any, server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
+    server.script(Reply(503), Reply(200, {"id": "i1"}))
+    with caplog.at_level(logging.DEBUG, logger="features_client"), _client(features, server, query_key="top-secret") as client:
+        client.items.get_item("i1")
+    text = caplog.text
+    assert "GET" in text and "/items/i1" in text and "HTTP 200" in text and "retry 1" in text, text
+    assert "top-secret" not in text, "credentials must never be logged"
+    assert server.received[-1].query == "api_key=top-secret", "the key itself must still be sent"
+
+
+# -- safety ---------------------------------------------------------------------------
+
+
+def test_secrets_stay_out_of_repr_and_error_messages(features: Any, server: FaultServer) -> None:
+    server.script(Reply(404, {"detail": "nope"}))
+    client = _client(features, server, query_key="top-secret")
+    assert "top-secret" not in repr(client)
+    with client, pytest.raises(features.NotFoundError) as caught:
+        client.items.get_item("x")
+    error = caught.value
+    assert "top-secret" not in str(error) and "top-secret" not in error.url and "REDACTED" in error.url
+
+
+@pytest.mark.parametrize(("value", "expected"), [("../admin", "/api/v2/connections/..%2Fadmin"), ("a/b?c#d", "/api/v2/connections/a%2Fb%3Fc%23d"), ("..", "/api/v2/connections/%2E%2E")])
+def test_path_parameters_stay_one_segment(airflow: Any, value: str, expected: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=CONNECTION)
+
+    with airflow.Client(base_url="https://h.test", http_client=httpx.Client(transport=httpx.MockTransport(handler))) as client:
+        client.connection.get_connection(value)
+    assert seen[0].url.raw_path.decode() == expected
+
+
+def test_header_values_with_cr_or_lf_are_refused(features: Any, server: FaultServer) -> None:
+    server.script(Reply(200, {"id": "i1"}))
+    with _client(features, server, query_key="k") as client:
+        with pytest.raises(ValueError, match="CR or LF"):
+            client.items.get_item("i1", x_trace="a\r\nInjected: yes")
+        with pytest.raises(ValueError, match="CR or LF"):
+            client.items.get_item("i1", extra_headers={"X-Extra": "a\nb"})
+    assert server.received == [], "a refused request must not be sent"
+    with pytest.raises(ValueError, match="CR or LF"):
+        features.Client(base_url=server.url, headers={"X-Bad": "a\rb"})
+
+
+def test_tls_verification_is_on_by_default(airflow: Any) -> None:
+    runtime = importlib.import_module("airflow_client._runtime")
+    transport = runtime.HttpxTransport()
+    pool = transport._client._transport._pool  # httpx's default transport
+    assert pool._ssl_context.verify_mode.name == "CERT_REQUIRED", "the default transport must verify TLS certificates"
+    transport.close()
+
+
+def test_deprecated_operation_warns(features: Any, server: FaultServer) -> None:
+    server.script(Reply(204))
+    with _client(features, server, query_key="k") as client, pytest.warns(DeprecationWarning, match="legacy_thing"):
+        client.orders.legacy_thing()
