@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from generator import __version__, config, loader, pipeline, validate, write
-from generator.errors import ClientsmithError, SpecError, UsageError
+from generator.errors import ClientsmithError, Problem, SpecError, UsageError
 
 app = typer.Typer(
     name="clientsmith",
@@ -87,6 +87,7 @@ def generate(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder of the generated package (with SPEC).")] = None,
     package_name: Annotated[str | None, typer.Option("--package-name", help="Import name of the package (with SPEC).")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="pyproject.toml or clients.yaml to read.")] = None,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings and generate anyway.")] = False,
 ) -> None:
     """Generate one client (SPEC --output DIR) or every client of the project."""
 
@@ -95,20 +96,25 @@ def generate(
             if output is None:
                 raise UsageError("generate SPEC needs --output DIR")
             package = config.check_package_name(package_name or config.default_package_name(spec), "--package-name")
-            _generate_one(spec, package, output)
+            _generate_one(spec, package, output, lenient)
             return 0
         if output is not None or package_name is not None:
             raise UsageError("--output and --package-name need a SPEC argument")
         for client in _clients(config_file):
-            _generate_one(client.spec, client.package, client.output)
+            _generate_one(client.spec, client.package, client.output, lenient or client.lenient)
         return 0
 
     _guard(run)
 
 
-def _generate_one(spec: Path, package: str, output: Path) -> None:
+def _warn(problem: Problem) -> None:
+    if not _State.quiet:
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+def _generate_one(spec: Path, package: str, output: Path, lenient: bool) -> None:
     started = time.perf_counter()
-    generated = pipeline.generate(spec, package, output)
+    generated = pipeline.generate(spec, package, output, lenient=lenient, warn=_warn)
     _say(f"generated {package} from {spec} into {output} ({len(generated.files)} files, {time.perf_counter() - started:.1f} s)")
 
 
@@ -126,7 +132,7 @@ def check(
     def run() -> int:
         drifted = 0
         for client in _clients(config_file):
-            expected = pipeline.build(client.spec, client.package).files
+            expected = pipeline.build(client.spec, client.package, lenient=client.lenient).files
             actual = write.read_tree(client.output)
             problems = drift(expected, actual)
             if problems:
@@ -172,16 +178,44 @@ def drift(expected: dict[str, str], actual: dict[str, bytes], *, context_lines: 
 
 
 @app.command("validate")
-def validate_command(spec: Annotated[Path, typer.Argument(help="The spec to validate.")]) -> None:
+def validate_command(
+    spec: Annotated[Path, typer.Argument(help="The spec to validate.")],
+    lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings (exit 0 if usable).")] = False,
+) -> None:
     """Validate a spec (openapi-spec-validator plus reference and security checks)."""
 
     def run() -> int:
         loaded = loader.load(spec)
-        problems = validate.validate(loaded.document, str(spec))
-        if problems:
-            raise SpecError(problems)
+        warnings: list[Problem] = []
+        validate.validate_or_raise(loaded.document, str(spec), lenient=lenient, warn=warnings.append)
+        for problem in warnings:
+            _warn(problem)
+        if warnings:
+            _say(f"ok (lenient): {spec} is usable despite {len(warnings)} validation error(s)")
+            return 0
         _say(f"ok: {spec} is a valid OpenAPI {loaded.document.get('openapi')} document")
         return 0
+
+    _guard(run)
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The spec before the change.")],
+    new: Annotated[Path, typer.Argument(help="The spec after the change.")],
+    output_format: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+    package_name: Annotated[str | None, typer.Option("--package-name", help="Import name used to build both IRs.")] = None,
+) -> None:
+    """Compare two specs as users of the generated client see them (exit 1 if anything is breaking)."""
+    from generator import diff as spec_diff
+
+    def run() -> int:
+        if output_format not in spec_diff.FORMATS:
+            raise UsageError(f"--format: unknown format {output_format!r} (use one of: {', '.join(spec_diff.FORMATS)})")
+        package = config.check_package_name(package_name or config.default_package_name(new), "--package-name")
+        report = spec_diff.diff_specs(old, new, package)
+        sys.stdout.write(spec_diff.render(report, output_format))
+        return 1 if report.has_breaking else 0
 
     _guard(run)
 

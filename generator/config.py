@@ -4,6 +4,7 @@
     spec = "specs/airflow.yaml"        # required, relative to the config file
     package = "airflow_client"         # import name (default: from the spec's file name)
     output = "generated/airflow_client"  # folder of the package (default: generated/<package>)
+    lenient = false                    # true: validation errors become warnings
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ClientConfig:
     spec: Path
     package: str
     output: Path
+    lenient: bool = False
 
 
 def default_package_name(spec: Path) -> str:
@@ -70,7 +72,10 @@ def load_config(path: Path) -> list[ClientConfig]:
         spec = base / entry["spec"]
         package = check_package_name(str(entry.get("package") or default_package_name(spec)), where)
         output = base / str(entry.get("output") or f"generated/{package}")
-        clients.append(ClientConfig(spec=spec, package=package, output=output))
+        lenient = entry.get("lenient", False)
+        if not isinstance(lenient, bool):
+            raise UsageError(f"{where}: `lenient` must be true or false")
+        clients.append(ClientConfig(spec=spec, package=package, output=output, lenient=lenient))
     outputs = [c.output.resolve() for c in clients]
     if len(set(outputs)) != len(outputs):
         raise UsageError(f"{path}: two clients share an output folder")

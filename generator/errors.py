@@ -13,6 +13,9 @@ class Problem:
     pointer: str
     message: str
     hint: str = ""
+    # True for schema-validation findings that --lenient may downgrade to warnings;
+    # structural problems (unreadable, dangling references) are never lenient.
+    lenient_ok: bool = False
 
     def __str__(self) -> str:
         location = f"{self.file}#{self.pointer or '/'}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,15 @@ def read_document(path: Path) -> tuple[Any, bytes]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty (expected an OpenAPI document)")
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            data = yaml.load(text, Loader=_YamlLoader)
+            data = yaml.load(text, Loader=_YamlLoader)  # a safe loader (CSafeLoader)
+    except RecursionError:
+        raise InputError(f"{path}: the document nests deeper than {sys.getrecursionlimit()} levels; flatten it") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except yaml.YAMLError as exc:
@@ -60,7 +65,10 @@ def read_document(path: Path) -> tuple[Any, bytes]:
         position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}{position}: invalid YAML: {problem}") from None
-    data = _normalize(data)
+    try:
+        data = _normalize(data, _Budget(path))
+    except RecursionError:
+        raise InputError(f"{path}: the document nests deeper than {sys.getrecursionlimit()} levels; flatten it") from None
     where = _find_surrogate(data, ())
     if where is not None:
         raise SpecError(
@@ -87,12 +95,37 @@ def _find_surrogate(node: Any, where: tuple[object, ...]) -> tuple[object, ...] 
     return None
 
 
-def _normalize(node: Any) -> Any:
-    """Make YAML look like JSON: string keys (``200:`` is an int in YAML), ISO dates."""
+# The largest document we expand. Stripe's 4 MB spec has well under a million
+# values; a YAML "billion laughs" alias bomb reaches this bound in about a
+# second and is refused.
+MAX_NODES = 5_000_000
+
+
+class _Budget:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.left = MAX_NODES
+
+    def spend(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise InputError(
+                f"{self.path}: the document expands to more than {MAX_NODES:,} values "
+                "(a YAML alias bomb?); refusing to process it"
+            )
+
+
+def _normalize(node: Any, budget: _Budget) -> Any:
+    """Make YAML look like JSON: string keys (``200:`` is an int in YAML), ISO dates.
+
+    Every value is copied, so YAML aliases are expanded here, under ``budget``.
+    """
     if isinstance(node, dict):
-        return {str(key): _normalize(value) for key, value in node.items()}
+        budget.spend(len(node) + 1)
+        return {str(key): _normalize(value, budget) for key, value in node.items()}
     if isinstance(node, list):
-        return [_normalize(item) for item in node]
+        budget.spend(len(node) + 1)
+        return [_normalize(item, budget) for item in node]
     if isinstance(node, (datetime.date, datetime.datetime)):
         return node.isoformat()
     return node
@@ -142,6 +175,11 @@ class _Bundler:
         return {key: self._resolve(value, current, [*where, key]) for key, value in node.items()}
 
     def _resolve_ref(self, node: dict[str, Any], ref: str, current: Path, where: list[object]) -> Any:
+        if "://" in ref.partition("#")[0]:
+            self.problems.append(
+                Problem(str(current), pointer(*where, "$ref"), f"remote reference {ref!r} is not fetched", "download it next to the spec and reference the local file")
+            )
+            return node
         file_part, _, fragment = ref.partition("#")
         if not file_part and current == self.root_path:
             return node

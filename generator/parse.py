@@ -44,7 +44,8 @@ class _Builder:
         self.schemas: dict[str, Any] = copy.deepcopy(components.get("schemas") or {})
         self.class_names = self._decide_class_names()
         self.model_schemas: dict[str, Any] = {
-            self.class_names[name]: _rename_refs(schema, self.class_names) for name, schema in self.schemas.items()
+            self.class_names[name]: _null_defaults_nullable(_rename_refs(schema, self.class_names), self.is_31)
+            for name, schema in self.schemas.items()
         }
         self.problems: list[Problem] = []
 
@@ -487,8 +488,8 @@ class _Builder:
         if position is None and declared.get("style") in (None, "page"):
             position = pick("page", _PAGE_PARAMETERS)
             style = "page" if position is not None else None
-        if position is None or style is None:
-            return None
+        if position is None or style is None or position.annotation not in ("int", "float"):
+            return None  # cursors (string page tokens) are not numbered pages
         schema = self._success_schema(operation)
         if schema is None:
             return None
@@ -771,6 +772,23 @@ def _rename_refs(node: Any, class_names: dict[str, str]) -> Any:
     if isinstance(node, list):
         return [_rename_refs(item, class_names) for item in node]
     return node
+
+
+def _null_defaults_nullable(node: Any, is_31: bool) -> Any:
+    """A schema whose ``default`` is null accepts null (real specs often forget to say so)."""
+    if isinstance(node, list):
+        return [_null_defaults_nullable(item, is_31) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: _null_defaults_nullable(value, is_31) if key not in ("default", "example", "enum", "const") else value for key, value in node.items()}
+    if "default" in result and result["default"] is None and isinstance(result.get("type"), (str, list)):
+        kinds = result["type"] if isinstance(result["type"], list) else [result["type"]]
+        if "null" not in kinds and not result.get("nullable"):
+            if is_31:
+                result["type"] = [*kinds, "null"]
+            else:
+                result["nullable"] = True
+    return result
 
 
 def _server_url(server: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ undefined security schemes; this module wraps it so every problem becomes a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
@@ -20,6 +20,15 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 def validate(document: dict[str, Any], file: str) -> list[Problem]:
     """Every problem found in ``document``; an empty list means it is valid."""
+    if "swagger" in document and "openapi" not in document:
+        return [
+            Problem(
+                file,
+                "/swagger",
+                f"Swagger {document.get('swagger')} documents are not supported",
+                "convert it to OpenAPI 3 first (e.g. `npx swagger2openapi spec.yaml -o spec3.yaml`)",
+            )
+        ]
     version = document.get("openapi")
     if not isinstance(version, str):
         return [Problem(file, "/openapi", "missing or non-string `openapi` version", "this tool reads OpenAPI 3.0 and 3.1 documents")]
@@ -35,16 +44,32 @@ def validate(document: dict[str, Any], file: str) -> list[Problem]:
         return problems
     try:
         validator = validator_class(document, base_uri=f"file://{file}")
+        locator = _Locator(document)
         for error in validator.iter_errors():
-            problems.append(Problem(file, _error_pointer(error), _error_message(error)))
+            where = _error_pointer(error) or locator.locate(error)
+            problems.append(Problem(file, where, _error_message(error), lenient_ok=True))
+    except RecursionError:
+        problems.append(Problem(file, "", "the document nests too deeply to validate"))
     except Exception as exc:  # noqa: BLE001 - the validator leaks foreign exception types
-        problems.append(Problem(file, "", f"validator failed: {type(exc).__name__}: {exc}".splitlines()[0]))
+        problems.append(Problem(file, "", f"validator failed: {type(exc).__name__}: {exc}".splitlines()[0], lenient_ok=True))
     problems.extend(_security_problems(document, file))
     return _unique(problems)
 
 
-def validate_or_raise(document: dict[str, Any], file: str) -> None:
+def validate_or_raise(
+    document: dict[str, Any], file: str, *, lenient: bool = False, warn: Callable[[Problem], None] | None = None
+) -> None:
+    """Raise :class:`SpecError` on any problem; with ``lenient``, schema-validation findings are
+    passed to ``warn`` instead and only structural problems stop generation."""
     problems = validate(document, file)
+    if lenient:
+        fatal = [problem for problem in problems if not problem.lenient_ok]
+        if not fatal:
+            for problem in problems:
+                if warn is not None:
+                    warn(problem)
+            return
+        problems = fatal
     if problems:
         raise SpecError(problems)
 
@@ -52,6 +77,70 @@ def validate_or_raise(document: dict[str, Any], file: str) -> None:
 def _error_pointer(error: Any) -> str:
     path = list(getattr(error, "absolute_path", []) or getattr(error, "path", []) or [])
     return pointer(*path)
+
+
+class _Locator:
+    """Finds where an error the validator reports at the root really is.
+
+    openapi-spec-validator checks ``default``/``example`` values with a
+    separate validator and loses their location; we look for the value in the
+    document (the n-th error about a value goes to its n-th occurrence).
+    """
+
+    _KEYS = ("default", "example", "const", "enum")
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self._occurrences: dict[str, list[str]] | None = None
+        self._used: dict[str, int] = {}
+
+    def locate(self, error: Any) -> str:
+        if self._occurrences is None:
+            self._occurrences = self._index()
+        key = _value_key(getattr(error, "instance", None))
+        places = self._occurrences.get(key, [])
+        counter = f"{key}|{getattr(error, 'validator', '')}"
+        index = self._used.get(counter, 0)
+        self._used[counter] = index + 1
+        return places[min(index, len(places) - 1)] if places else ""
+
+    def _index(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        stack: list[tuple[Any, tuple[object, ...]]] = [(self.document, ())]
+        while stack:
+            node, where = stack.pop()
+            if isinstance(node, dict):
+                for key in self._KEYS:
+                    if key in node and key != "enum" and _suspicious(node, node[key]):
+                        found.setdefault(_value_key(node[key]), []).append(pointer(*where, key))
+                    elif key == "enum" and isinstance(node.get("enum"), list):
+                        for index, value in enumerate(node["enum"]):
+                            found.setdefault(_value_key(value), []).append(pointer(*where, "enum", index))
+                stack.extend((value, (*where, key)) for key, value in reversed(list(node.items())) if isinstance(value, (dict, list)))
+            elif isinstance(node, list):
+                stack.extend((value, (*where, index)) for index, value in reversed(list(enumerate(node))) if isinstance(value, (dict, list)))
+        return found
+
+
+_JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,), "object": (dict,)}
+
+
+def _suspicious(schema: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` may break its schema (so the validator may have complained about it)."""
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds] if isinstance(kinds, str) else []
+    if not kinds:
+        return True  # composed schemas (oneOf...) can't be judged cheaply
+    if value is None:
+        return not schema.get("nullable") and "null" not in kinds
+    allowed = tuple(t for kind in kinds for t in _JSON_TYPES.get(kind, ()))
+    if isinstance(value, bool) and "boolean" not in kinds:
+        return True
+    return not isinstance(value, allowed) if allowed else True
+
+
+def _value_key(value: Any) -> str:
+    return f"{type(value).__name__}:{value!r}"
 
 
 def _error_message(error: Any) -> str:
@@ -73,6 +162,8 @@ def _reference_problems(document: dict[str, Any], file: str) -> Iterator[Problem
                     yield Problem(file, pointer(*where, "$ref"), f"unresolved external reference {ref!r}")
                 elif _resolve_pointer(document, ref[1:]) is _MISSING:
                     yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} points at nothing", "define the target or fix the pointer")
+                elif _is_cycle(document, ref):
+                    yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} only leads to other references in a cycle", "point one of them at a real object")
             for key, value in node.items():
                 if isinstance(value, (dict, list)):
                     stack.append((value, (*where, key)))
@@ -98,6 +189,18 @@ def _resolve_pointer(document: Any, fragment: str) -> Any:
     return node
 
 
+def _is_cycle(document: dict[str, Any], ref: str) -> bool:
+    """True when following ``ref`` meets nothing but ``$ref`` objects, back to one already seen."""
+    seen: set[str] = set()
+    while ref not in seen:
+        seen.add(ref)
+        target = _resolve_pointer(document, ref[1:])
+        if not (isinstance(target, dict) and isinstance(target.get("$ref"), str) and target["$ref"].startswith("#")):
+            return False
+        ref = target["$ref"]
+    return True
+
+
 def _security_problems(document: dict[str, Any], file: str) -> Iterator[Problem]:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     requirements: list[tuple[tuple[object, ...], Any]] = [(("security",), document.get("security"))]
@@ -112,7 +215,9 @@ def _security_problems(document: dict[str, Any], file: str) -> Iterator[Problem]
         for index, alternative in enumerate(requirement or []):
             for name in alternative or {}:
                 if name not in schemes:
-                    yield Problem(file, pointer(*where, index, name), f"security scheme {name!r} is not defined", "add it under components/securitySchemes")
+                    yield Problem(
+                        file, pointer(*where, index, name), f"security scheme {name!r} is not defined", "add it under components/securitySchemes", lenient_ok=True
+                    )
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

@@ -115,7 +115,14 @@ def test_non_utf8_file_is_an_input_error(tmp_path: Path) -> None:
         loader.load(spec)
 
 
-@pytest.mark.parametrize("content", ["- a\n- b\n", "just a string\n", "42\n", ""], ids=["list", "string", "number", "empty"])
+def test_empty_file_is_an_input_error(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("  \n", "utf-8")
+    with pytest.raises(InputError, match="file is empty"):
+        loader.load(spec)
+
+
+@pytest.mark.parametrize("content", ["- a\n- b\n", "just a string\n", "42\n"], ids=["list", "string", "number"])
 def test_document_that_is_not_a_mapping(tmp_path: Path, content: str) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(content, "utf-8")
@@ -336,7 +343,6 @@ def test_unsupported_versions(version: object, expected: str) -> None:
     document = minimal()
     if version is None:
         del document["openapi"]
-        document["swagger"] = "2.0"
     else:
         document["openapi"] = version
     problems = problems_of(document)
@@ -344,6 +350,15 @@ def test_unsupported_versions(version: object, expected: str) -> None:
         f"openapi {version!r} must give one problem at /openapi: {expected!r}, got:\n{describe(problems)}"
     )
     assert problems[0].hint, "version problems must say which versions are supported"
+
+
+def test_swagger_2_documents_are_refused_with_a_conversion_hint() -> None:
+    document = minimal()
+    del document["openapi"]
+    document["swagger"] = "2.0"
+    problems = problems_of(document)
+    assert [(p.pointer, p.message) for p in problems] == [("/swagger", "Swagger 2.0 documents are not supported")]
+    assert "convert it to OpenAPI 3" in problems[0].hint
 
 
 def test_openapi_31_is_accepted() -> None:
