@@ -280,12 +280,14 @@ def markdown(results: dict[str, Any]) -> str:
                 out.append(f"| {row['package']} | {row.get('source', '')} | {row.get('tool', '')} | {row.get('py_kb', '?')} KB | failed: {_short(row['error'], 100)} | | |")
                 continue
 
-            def ms(value: Any) -> str:
+            def ms(value: Any, error_key: str = "") -> str:
+                if error_key and row.get(error_key):
+                    return f"fails: {_short(row[error_key], 80)}"
                 return "" if value is None else f"{value:.0f}"
 
             out.append(
                 f"| {row['package']} | {row.get('source', '')} | {labels.get(row.get('tool', ''), row.get('tool', ''))} | {row.get('py_kb', '?')} KB | "
-                f"{ms(row.get('import_ms'))} | {ms(row.get('own_ms'))} | {ms(row.get('models_ms'))} |"
+                f"{ms(row.get('import_ms'))} | {ms(row.get('own_ms'), 'own_error')} | {ms(row.get('models_ms'), 'models_error')} |"
             )
         out.append("")
     return "\n".join(out)

@@ -293,7 +293,7 @@ def run_generation(tool: Tool, item: dict[str, Any], lenient: bool, out: Path) -
             notes.append(f"--lenient, {warnings} validation warning(s)")
         if run.status != "ok":
             status = "timeout" if run.status == "timeout" else (status if status == "timeout" else "failed")
-            detail = f"timed out after {TIMEOUT:.0f} s" if run.status == "timeout" else run.first_error_line()
+            detail = f"timed out after {TIMEOUT:.0f} s" if run.status == "timeout" else peer_error(run.output) or run.first_error_line()
             errors.append(f"{what}: {detail}" if len(item["specs"]) > 1 else detail)
     result: dict[str, Any] = {"status": status, "wall_s": round(wall, 3), "peak_rss_mb": round(peak, 1)}
     if errors:
@@ -306,6 +306,22 @@ def run_generation(tool: Tool, item: dict[str, Any], lenient: bool, out: Path) -
         except (OSError, ValueError):
             pass
     return result
+
+
+def peer_error(output: str) -> str:
+    """A more telling first error line for the peers' known failure shapes."""
+    lines = output.splitlines()
+    if "SpecValidationException" in output:  # OpenAPI Generator's validator: name the first finding
+        findings = [line.strip() for line in lines if line.strip().startswith("-")]
+        return "spec validation failed" + (f": {findings[0].lstrip('-')}" if findings else "")
+    if "ruff failed" in output:  # openapi-python-client wrote code that does not parse
+        errors = [line.strip() for line in lines if line.strip().startswith("error:")]
+        return "generated code does not parse" + (f": {errors[0].removeprefix('error: ')}" if errors else "")
+    for line in lines:
+        match = re.search(r"Exception in thread \"main\" ([\w.$]+(?:Exception|Error)\S*:?.*)", line)
+        if match:
+            return match.group(1)[:300]
+    return ""
 
 
 def import_check(python: Path | None, dirs: list[Path]) -> dict[str, Any]:
@@ -518,13 +534,17 @@ def measure_imports(python: Path, folder: Path, package: str, models: str | None
         return round(statistics.median(present) / 1000, 1) if present else None
 
     result: dict[str, Any] = {}
-    try:
-        result["import_ms"] = median_of(f"import {package}", package)
-        result["own_ms"] = median_of(f"import httpx, pydantic; import {package}", package)
-        if models:
-            result["models_ms"] = median_of(f"import {package}; import {package}.{models}", f"{package}.{models}")
-    except RuntimeError as exc:
-        result["error"] = str(exc)
+    statements = [("import_ms", f"import {package}", package), ("own_ms", f"import httpx, pydantic; import {package}", package)]
+    if models:
+        statements.append(("models_ms", f"import {package}; import {package}.{models}", f"{package}.{models}"))
+    for key, statement, module in statements:
+        try:
+            result[key] = median_of(statement, module)
+        except RuntimeError as exc:
+            if key == "import_ms":
+                result["error"] = str(exc)
+                break
+            result[key.replace("_ms", "_error")] = str(exc)
     result["py_kb"] = round(sum(p.stat().st_size for p in (folder / package).rglob("*.py")) / 1024)
     return result
 

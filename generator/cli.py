@@ -205,6 +205,7 @@ def diff_command(
     new: Annotated[Path, typer.Argument(help="The spec after the change.")],
     output_format: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
     package_name: Annotated[str | None, typer.Option("--package-name", help="Import name used to build both IRs.")] = None,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Accept specs with validation errors.")] = False,
 ) -> None:
     """Compare two specs as users of the generated client see them (exit 1 if anything is breaking)."""
     from generator import diff as spec_diff
@@ -213,7 +214,7 @@ def diff_command(
         if output_format not in spec_diff.FORMATS:
             raise UsageError(f"--format: unknown format {output_format!r} (use one of: {', '.join(spec_diff.FORMATS)})")
         package = config.check_package_name(package_name or config.default_package_name(new), "--package-name")
-        report = spec_diff.diff_specs(old, new, package)
+        report = spec_diff.diff_specs(old, new, package, lenient=lenient)
         sys.stdout.write(spec_diff.render(report, output_format))
         return 1 if report.has_breaking else 0
 

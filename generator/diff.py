@@ -141,16 +141,18 @@ def change(code: str, location: str, message: str) -> Change:
 
 
 # -- entry points ------------------------------------------------------------------
-def load_api(path: Path, package_name: str) -> ir.Api:
+def load_api(path: Path, package_name: str, *, lenient: bool = False) -> ir.Api:
     """Load, validate (raising :class:`~generator.errors.SpecError`) and build the IR of one spec."""
     loaded = loader.load(path)
-    validate.validate_or_raise(loaded.document, str(path))
+    validate.validate_or_raise(loaded.document, str(path), lenient=lenient)
     return build_ir(loaded.document, str(path), package_name)
 
 
-def diff_specs(old: Path, new: Path, package_name: str) -> Report:
+def diff_specs(old: Path, new: Path, package_name: str, *, lenient: bool = False) -> Report:
     """Compare two spec files as the clients generated from them see them."""
-    return diff_apis(load_api(old, package_name), load_api(new, package_name), str(old), str(new))
+    return diff_apis(
+        load_api(old, package_name, lenient=lenient), load_api(new, package_name, lenient=lenient), str(old), str(new)
+    )
 
 
 def diff_apis(old: ir.Api, new: ir.Api, old_label: str = "old", new_label: str = "new") -> Report:

@@ -8,6 +8,7 @@ undefined security schemes; this module wraps it so every problem becomes a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -94,7 +95,15 @@ class _Locator:
         self._occurrences: dict[str, list[str]] | None = None
         self._used: dict[str, int] = {}
 
+    _OPERATION_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '([^']*)'")
+
     def locate(self, error: Any) -> str:
+        message = str(getattr(error, "message", ""))
+        operation = self._OPERATION_MESSAGE.search(message)
+        if operation is not None:  # "Operation ID 'x' for 'get' in '/p' ...", "Path parameter ... in '/p' ..."
+            method, path = operation.group(1), operation.group(2)
+            leaf = "operationId" if message.startswith("Operation ID") else "parameters"
+            return pointer("paths", path, method, leaf)
         if self._occurrences is None:
             self._occurrences = self._index()
         key = _value_key(getattr(error, "instance", None))
