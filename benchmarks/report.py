@@ -157,7 +157,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Python {env.get('python', '?')}, {env.get('java', '?')}; clientsmith {env.get('clientsmith', '?')} "
         f"(git {env.get('git', '?')}; black {env.get('black', '?')}, datamodel-code-generator {env.get('datamodel-code-generator', '?')}), "
         f"openapi-python-client {env.get('openapi-python-client', '?')}, OpenAPI Generator {env.get('openapi-generator-cli', '?')} "
-        f"(PyPI `openapi-generator-cli`, bundled jar). The whole run took {env.get('bench_wall_s', '?')} s."
+        f"(PyPI `openapi-generator-cli`, bundled jar). The whole run took {env.get('bench_wall_s', '?')} s; "
+        f"load average {env.get('load_average_at_start', '?')} at the start, {env.get('load_average_at_end', '?')} at the end "
+        "(other work on the machine makes every figure noisier)."
     )
     out.append("")
 
@@ -226,7 +228,7 @@ def markdown(results: dict[str, Any]) -> str:
         if stage_rows:
             out.append("### Where clientsmith's generation time goes (seconds, median run)")
             out.append("")
-            out.append("| input | wall | imports | load | validate | parse | models (datamodel-code-generator) | render | format (black) | write | startup and rest |")
+            out.append("| input | wall | imports | load | validate | parse | models (datamodel-code-generator) | render | format | write | startup and rest |")
             out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
             out.extend(stage_rows)
             out.append("")
@@ -277,7 +279,8 @@ def markdown(results: dict[str, Any]) -> str:
         out.append("| --- | --- | --- | ---: | ---: | ---: | ---: |")
         for row in imports.get("rows", []):
             if row.get("error"):
-                out.append(f"| {row['package']} | {row.get('source', '')} | {row.get('tool', '')} | {row.get('py_kb', '?')} KB | failed: {_short(row['error'], 100)} | | |")
+                what = row["error"] if row["error"].startswith("skipped") else f"failed: {_short(row['error'], 100)}"
+                out.append(f"| {row['package']} | {row.get('source', '')} | {row.get('tool', '')} | {row.get('py_kb', '?')} KB | {what} | | |")
                 continue
 
             def ms(value: Any, error_key: str = "") -> str:

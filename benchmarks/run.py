@@ -47,7 +47,7 @@ TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "1" if QUICK else "3"))
 CALLS = int(os.environ.get("BENCH_CALLS", "300" if QUICK else "2000"))
 WARMUP = 50 if QUICK else 200
-ROUNDS = 1 if QUICK else 2
+ROUNDS = 1 if QUICK else 3
 IMPORT_REPEATS = 1 if QUICK else 3
 # Comma-separated filters for development runs (default: everything).
 ONLY_INPUTS = {s for s in os.environ.get("BENCH_INPUTS", "").split(",") if s}
@@ -522,12 +522,25 @@ def import_time(python: Path, folder: Path, statement: str, module: str) -> floa
 
 
 def _clean_env(folder: Path) -> dict[str, str]:
+    # No PYTHONDONTWRITEBYTECODE & co: imports are measured with bytecode caches, as in production.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONPATH"] = str(folder)
     return env
 
 
-def measure_imports(python: Path, folder: Path, package: str, models: str | None) -> dict[str, Any]:
+def measure_imports(python: Path, source: Path, package: str, models: str | None) -> dict[str, Any]:
+    """Import times of ``source/package``, measured warm (bytecode cached) on a copy in .work."""
+    folder = WORK / "imports" / re.sub(r"\W+", "_", str(source.resolve()).strip("/"))[-100:]
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(source / package, folder / package, ignore=shutil.ignore_patterns("__pycache__"))
+    # Warm-up: writes the bytecode caches, as an installed or once-imported package has them.
+    _proc.run(
+        [str(python), "-c", f"import {package}" + (f"; import {package}.{models}" if models else "")],
+        timeout=TIMEOUT,
+        cwd=folder,
+        env=_clean_env(folder),
+    )
+
     def median_of(statement: str, module: str) -> float | None:
         values = [import_time(python, folder, statement, module) for _ in range(IMPORT_REPEATS)]
         present = [v for v in values if v is not None]
@@ -621,6 +634,7 @@ def environment(java: str | None) -> dict[str, Any]:
         "repeats": REPEATS,
         "timeout_s": TIMEOUT,
         "git": _git_head(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -667,6 +681,7 @@ def main() -> int:
     results["labels"] = {tool.name: tool.label for tool in tools}
     results["targets"] = report.targets(results)
     results["environment"]["bench_wall_s"] = round(time.perf_counter() - started, 1)
+    results["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
 
     json_text = json.dumps(results, indent=2) + "\n"
     markdown = report.markdown(results)

@@ -1,30 +1,161 @@
-"""Stage 6: format generated Python with black, in-process.
+"""Stage 6: format generated Python so that it is black-formatted, fast.
 
-Non-Python files pass through unchanged, apart from a guaranteed single
-trailing newline, so every output file is byte-stable.
+black costs ~30 CPU-seconds per MB of generated code (a minute for Stripe's
+client); ``ruff format`` does the same job in a fraction of a second and
+agrees with black almost everywhere. Where they differ (black puts long type
+hints and conditional expressions in parentheses before splitting them),
+ruff leaves a code line longer than 88 columns or a line starting with ``| ``,
+``if `` or ``else ``. So we run ruff over the whole package, then give black
+only the top-level statements or methods that have such a line (lines inside
+multi-line strings, which no formatter can shorten, don't count). The result
+is what black produces; the test suite checks generated/ and corpus clients
+with ``black --check``. Non-Python files get exactly one trailing newline.
 """
 
 from __future__ import annotations
 
+import io
+import subprocess
+import tempfile
+import tokenize
+from pathlib import Path
+
 import black
+from ruff.__main__ import find_ruff_bin
 
 from generator.errors import ClientsmithError
 
-MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=88)
+LINE_LENGTH = 88
+RUFF_ARGS = ["format", "--isolated", "--quiet", "--no-cache", "--line-length", str(LINE_LENGTH), "--target-version", "py311"]
+BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)
 
 
 class FormatError(ClientsmithError):
     """Generated code failed to parse: a clientsmith bug, never the user's."""
 
 
-def format_file(path: str, text: str) -> str:
-    if not path.endswith(".py"):
-        return text.rstrip("\n") + "\n" if text.strip() else ""
-    try:
-        return black.format_str(text, mode=MODE)
-    except black.parsing.InvalidInput as exc:
-        raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
-
-
 def format_files(files: dict[str, str]) -> dict[str, str]:
-    return {path: format_file(path, text) for path, text in sorted(files.items())}
+    """Every file formatted, keyed and ordered as given (sorted)."""
+    python = {path: text for path, text in files.items() if path.endswith(".py")}
+    formatted = {path: _finish_with_black(path, text) for path, text in _ruff_format(python).items()} if python else {}
+    result: dict[str, str] = {}
+    for path in sorted(files):
+        if path.endswith(".py"):
+            result[path] = formatted[path]
+        else:
+            text = files[path]
+            result[path] = text.rstrip("\n") + "\n" if text.strip() else ""
+    return result
+
+
+def _ruff_format(files: dict[str, str]) -> dict[str, str]:
+    with tempfile.TemporaryDirectory(prefix="clientsmith-format-") as folder:
+        root = Path(folder)
+        for relative, text in files.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, "utf-8")
+        result = subprocess.run([find_ruff_bin(), *RUFF_ARGS, "."], cwd=root, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            detail = (result.stderr or result.stdout).strip().splitlines()
+            raise FormatError(f"generated code does not parse ({detail[0] if detail else 'ruff format failed'}); please report this clientsmith bug")
+        return {relative: (root / relative).read_text("utf-8") for relative in files}
+
+
+def _finish_with_black(path: str, text: str) -> str:
+    """Hand black the top-level blocks ruff could not bring under the line length."""
+    lines = text.splitlines(keepends=True)
+    long_lines = _long_code_lines(text, lines)
+    if not long_lines:
+        return text
+    out: list[str] = []
+    try:
+        for start, end in _top_level_blocks(lines):
+            if not any(start <= number < end for number in long_lines):
+                out.append("".join(lines[start:end]))
+                continue
+            members = _class_members(lines, start, end)
+            if members is None or any(members[0][0] <= n < members[0][1] for n in long_lines):
+                out.append(_black_chunk(lines[start:end], 0))  # not a class, or its header is long
+                continue
+            for first, last in members:
+                chunk = lines[first:last]
+                long_here = any(first <= n < last for n in long_lines)
+                out.append(_black_chunk(chunk, 4) if long_here and first != members[0][0] else "".join(chunk))
+    except black.parsing.InvalidInput:  # a block that is not valid alone: format the whole file
+        try:
+            return black.format_str(text, mode=BLACK_MODE)
+        except black.parsing.InvalidInput as exc:
+            raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
+    return "".join(out)
+
+
+def _black_chunk(chunk: list[str], indent: int) -> str:
+    """black on lines that form whole statements at ``indent``, keeping their trailing blank lines."""
+    text = "".join(line[indent:] if line.strip() else line.lstrip(" ") for line in chunk)
+    body = text.rstrip("\n")
+    trailing = text[len(body) :]
+    mode = BLACK_MODE if not indent else black.Mode(target_versions=BLACK_MODE.target_versions, line_length=LINE_LENGTH - indent)
+    formatted = black.format_str(body + "\n", mode=mode).rstrip("\n")
+    if indent:
+        pad = " " * indent
+        formatted = "".join(pad + line if line.strip() else line for line in formatted.splitlines(keepends=True))
+    return formatted + trailing
+
+
+def _class_members(lines: list[str], start: int, end: int) -> list[tuple[int, int]] | None:
+    """A top-level class split into its header and one range per method (decorators included)."""
+    if not lines[start].startswith("class "):
+        return None
+    cuts = [start]
+    in_string = False
+    for number in range(start + 1, end):
+        line = lines[number]
+        if not in_string and line.startswith(("    def ", "    async def ", "    @")):
+            previous = next((lines[i] for i in range(number - 1, start, -1) if lines[i].strip()), "")
+            if not previous.startswith("    @"):
+                cuts.append(number)
+        if line.count('"""') % 2 == 1:
+            in_string = not in_string
+    return [(first, last) for first, last in zip(cuts, [*cuts[1:], end], strict=True)]
+
+
+def _long_code_lines(text: str, lines: list[str]) -> set[int]:
+    """0-based numbers of lines over the limit that are not inside a multi-line string."""
+    candidates = {number for number, line in enumerate(lines) if len(line.rstrip("\n")) > LINE_LENGTH or _split_like_ruff(line)}
+    if not candidates:
+        return candidates
+    in_strings: set[int] = set()
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.STRING and token.start[0] != token.end[0]:
+            in_strings.update(range(token.start[0] - 1, token.end[0]))
+    return candidates - in_strings
+
+
+def _split_like_ruff(line: str) -> bool:
+    """Lines where ruff split an expression black would have parenthesised first:
+    a union in an annotation (``| NotGiven = ...``) or a conditional expression."""
+    head = line.strip()
+    if head.startswith("| "):
+        return True
+    return head.startswith(("if ", "else ")) and not head.endswith(":")
+
+
+def _top_level_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """Ranges of lines, each one top-level statement (with its decorators and trailing blank lines)."""
+    starts = [0]
+    in_string = False
+    for number, line in enumerate(lines):
+        if number and not in_string and line[:1] not in ("", " ", "\t", "\n", ")", "]", "}", "#") and not _continues(lines, number):
+            starts.append(number)
+        if line.count('"""') % 2 == 1:
+            in_string = not in_string
+    starts = sorted(set(starts))
+    return [(start, end) for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+def _continues(lines: list[str], number: int) -> bool:
+    """True for a top-level line that belongs to the statement above (a decorated def, ``else:``...)."""
+    previous = next((lines[i] for i in range(number - 1, -1, -1) if lines[i].strip()), "")
+    head = lines[number].lstrip()
+    return previous.startswith("@") or head.startswith(("else", "elif", "except", "finally", "case"))

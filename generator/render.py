@@ -66,8 +66,13 @@ def tomlstr(value: object) -> str:
     return pystr(text)
 
 
-def docstring(value: object, indent: int = 0) -> str:
-    """Text safe inside a ``\"\"\"`` docstring; continuation lines indented by ``indent``."""
+def docstring(value: object, indent: int = 0, whole: bool = False) -> str:
+    """Text safe inside a ``\"\"\"`` docstring; continuation lines indented by ``indent``.
+
+    ``whole``: the text is the entire docstring, so a multi-line one ends with
+    a newline and indentation, putting the closing quotes on their own line (as
+    black and ruff both leave it).
+    """
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     text = "".join(ch if ch == "\n" or (ord(ch) >= 32 and ord(ch) != 127 and not 0xD800 <= ord(ch) <= 0xDFFF) else " " for ch in text)
@@ -75,7 +80,10 @@ def docstring(value: object, indent: int = 0) -> str:
     if lines[-1].endswith('"'):
         lines[-1] += " "
     pad = " " * indent
-    return "\n".join(lines[:1] + [pad + line if line else "" for line in lines[1:]])
+    text = "\n".join(lines[:1] + [pad + line if line else "" for line in lines[1:]])
+    if whole and len(lines) > 1:
+        text = text.rstrip() + "\n" + pad
+    return text
 
 
 def mdtext(value: object) -> str:

@@ -62,17 +62,17 @@ class Client(SyncApiClient):
         transport: SyncTransport | None = None,
         hooks: Hooks | None = None,
     ) -> None:
+        if transport is None:
+            transport = HttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else HttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={},
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )
@@ -123,17 +123,17 @@ class AsyncClient(AsyncApiClient):
         transport: AsyncTransport | None = None,
         hooks: Hooks | None = None,
     ) -> None:
+        if transport is None:
+            transport = AsyncHttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else AsyncHttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={},
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )

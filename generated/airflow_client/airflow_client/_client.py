@@ -69,19 +69,19 @@ class Client(SyncApiClient):
     ) -> None:
         if access_token is None:
             access_token = os.environ.get("AIRFLOW_CLIENT_ACCESS_TOKEN")
+        if transport is None:
+            transport = HttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else HttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
                 "OAuth2PasswordBearer": access_token,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )
@@ -136,19 +136,19 @@ class AsyncClient(AsyncApiClient):
     ) -> None:
         if access_token is None:
             access_token = os.environ.get("AIRFLOW_CLIENT_ACCESS_TOKEN")
+        if transport is None:
+            transport = AsyncHttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else AsyncHttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
                 "OAuth2PasswordBearer": access_token,
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )

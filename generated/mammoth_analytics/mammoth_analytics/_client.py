@@ -74,10 +74,12 @@ class Client(SyncApiClient):
             api_key = os.environ.get("MAMMOTH_ANALYTICS_API_KEY")
         if api_secret is None:
             api_secret = os.environ.get("MAMMOTH_ANALYTICS_API_SECRET")
+        if transport is None:
+            transport = HttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else HttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
                 "apiKey": api_key,
@@ -85,9 +87,7 @@ class Client(SyncApiClient):
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )
@@ -146,10 +146,12 @@ class AsyncClient(AsyncApiClient):
             api_key = os.environ.get("MAMMOTH_ANALYTICS_API_KEY")
         if api_secret is None:
             api_secret = os.environ.get("MAMMOTH_ANALYTICS_API_SECRET")
+        if transport is None:
+            transport = AsyncHttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else AsyncHttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
                 "apiKey": api_key,
@@ -157,9 +159,7 @@ class AsyncClient(AsyncApiClient):
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )

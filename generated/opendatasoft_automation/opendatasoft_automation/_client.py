@@ -77,10 +77,12 @@ class Client(SyncApiClient):
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("OPENDATASOFT_AUTOMATION_API_KEY")
+        if transport is None:
+            transport = HttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else HttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
                 "HeaderAPIKey": api_key,
@@ -88,9 +90,7 @@ class Client(SyncApiClient):
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )
@@ -145,10 +145,12 @@ class AsyncClient(AsyncApiClient):
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("OPENDATASOFT_AUTOMATION_API_KEY")
+        if transport is None:
+            transport = AsyncHttpxTransport(http_client)
+        if retries is None:
+            retries = RetryConfig(max_retries=max_retries)
         super().__init__(
-            transport=(
-                transport if transport is not None else AsyncHttpxTransport(http_client)
-            ),
+            transport=transport,
             base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
             credentials={
                 "HeaderAPIKey": api_key,
@@ -156,9 +158,7 @@ class AsyncClient(AsyncApiClient):
             },
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
-            retries=(
-                retries if retries is not None else RetryConfig(max_retries=max_retries)
-            ),
+            retries=retries,
             headers=headers,
             hooks=hooks,
         )

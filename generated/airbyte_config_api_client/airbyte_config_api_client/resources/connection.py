@@ -172,7 +172,8 @@ class ConnectionResource:
 
         Raises:
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionRead,
             self._client.request(
@@ -209,7 +210,8 @@ class ConnectionResource:
 
         Raises:
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionRead,
             self._client.request(
@@ -247,7 +249,8 @@ class ConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionReadList,
             self._client.request(
@@ -285,7 +288,8 @@ class ConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionReadList,
             self._client.request(
@@ -323,7 +327,8 @@ class ConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionRead,
             self._client.request(
@@ -360,7 +365,8 @@ class ConnectionResource:
 
         Raises:
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionReadList,
             self._client.request(
@@ -395,7 +401,8 @@ class ConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         self._client.request(
             _DELETE_CONNECTION,
             body=body,
@@ -430,7 +437,8 @@ class ConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             JobInfoRead,
             self._client.request(
@@ -468,7 +476,8 @@ class ConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             JobInfoRead,
             self._client.request(
@@ -719,7 +728,8 @@ class AsyncConnectionResource:
 
         Raises:
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionRead,
             await self._client.request(
@@ -756,7 +766,8 @@ class AsyncConnectionResource:
 
         Raises:
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionRead,
             await self._client.request(
@@ -794,7 +805,8 @@ class AsyncConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionReadList,
             await self._client.request(
@@ -832,7 +844,8 @@ class AsyncConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionReadList,
             await self._client.request(
@@ -870,7 +883,8 @@ class AsyncConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionRead,
             await self._client.request(
@@ -907,7 +921,8 @@ class AsyncConnectionResource:
 
         Raises:
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionReadList,
             await self._client.request(
@@ -942,7 +957,8 @@ class AsyncConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         await self._client.request(
             _DELETE_CONNECTION,
             body=body,
@@ -977,7 +993,8 @@ class AsyncConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             JobInfoRead,
             await self._client.request(
@@ -1015,7 +1032,8 @@ class AsyncConnectionResource:
         Raises:
             NotFoundError: Object with given id was not found. (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             JobInfoRead,
             await self._client.request(

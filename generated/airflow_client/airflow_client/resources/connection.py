@@ -207,7 +207,8 @@ class ConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionCollectionResponse,
             self._client.request(
@@ -280,7 +281,8 @@ class ConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             ConflictError: Conflict (HTTP 409).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionResponse,
             self._client.request(
@@ -319,7 +321,8 @@ class ConnectionResource:
             UnauthorizedError: Unauthorized (HTTP 401).
             ForbiddenError: Forbidden (HTTP 403).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             BulkResponse,
             self._client.request(
@@ -352,7 +355,8 @@ class ConnectionResource:
         Raises:
             UnauthorizedError: Unauthorized (HTTP 401).
             ForbiddenError: Forbidden (HTTP 403).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         self._client.request(
             _CREATE_DEFAULT_CONNECTIONS,
             timeout=timeout,
@@ -387,7 +391,8 @@ class ConnectionResource:
             UnauthorizedError: Unauthorized (HTTP 401).
             ForbiddenError: Forbidden (HTTP 403).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionTestResponse,
             self._client.request(
@@ -427,7 +432,8 @@ class ConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionResponse,
             self._client.request(
@@ -464,7 +470,8 @@ class ConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         self._client.request(
             _DELETE_CONNECTION,
             path={"connection_id": connection_id},
@@ -506,7 +513,8 @@ class ConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionResponse,
             self._client.request(
@@ -757,7 +765,8 @@ class AsyncConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionCollectionResponse,
             await self._client.request(
@@ -830,7 +839,8 @@ class AsyncConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             ConflictError: Conflict (HTTP 409).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionResponse,
             await self._client.request(
@@ -869,7 +879,8 @@ class AsyncConnectionResource:
             UnauthorizedError: Unauthorized (HTTP 401).
             ForbiddenError: Forbidden (HTTP 403).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             BulkResponse,
             await self._client.request(
@@ -902,7 +913,8 @@ class AsyncConnectionResource:
         Raises:
             UnauthorizedError: Unauthorized (HTTP 401).
             ForbiddenError: Forbidden (HTTP 403).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         await self._client.request(
             _CREATE_DEFAULT_CONNECTIONS,
             timeout=timeout,
@@ -937,7 +949,8 @@ class AsyncConnectionResource:
             UnauthorizedError: Unauthorized (HTTP 401).
             ForbiddenError: Forbidden (HTTP 403).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionTestResponse,
             await self._client.request(
@@ -977,7 +990,8 @@ class AsyncConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionResponse,
             await self._client.request(
@@ -1014,7 +1028,8 @@ class AsyncConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         await self._client.request(
             _DELETE_CONNECTION,
             path={"connection_id": connection_id},
@@ -1056,7 +1071,8 @@ class AsyncConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             NotFoundError: Not Found (HTTP 404).
             UnprocessableEntityError: Validation Error (HTTP 422).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ConnectionResponse,
             await self._client.request(

@@ -135,7 +135,8 @@ class ConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
             self._client.request(
@@ -213,7 +214,8 @@ class ConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnection,
             self._client.request(
@@ -252,7 +254,8 @@ class ConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnection,
             self._client.request(
@@ -290,7 +293,8 @@ class ConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             bool,
             self._client.request(
@@ -332,7 +336,8 @@ class ConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnection,
             self._client.request(
@@ -526,7 +531,8 @@ class AsyncConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
             await self._client.request(
@@ -604,7 +610,8 @@ class AsyncConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnection,
             await self._client.request(
@@ -643,7 +650,8 @@ class AsyncConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnection,
             await self._client.request(
@@ -681,7 +689,8 @@ class AsyncConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             bool,
             await self._client.request(
@@ -723,7 +732,8 @@ class AsyncConnectionResource:
             Success (HTTP 200).
 
         Raises:
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             CodatPublicApiModelsCompanyDataConnection,
             await self._client.request(

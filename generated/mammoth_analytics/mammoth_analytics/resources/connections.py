@@ -163,7 +163,8 @@ class ConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Any,
             self._client.request(
@@ -214,7 +215,8 @@ class ConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         self._client.request(
             _DELETE,
             path={
@@ -267,7 +269,8 @@ class ConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Any,
             self._client.request(
@@ -320,7 +323,8 @@ class ConnectionsResource:
             UnauthorizedError: Authorization failed (no body documented). (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ListConnectionsSchema,
             self._client.request(
@@ -373,7 +377,8 @@ class ConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Any,
             self._client.request(
@@ -613,7 +618,8 @@ class AsyncConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Any,
             await self._client.request(
@@ -664,7 +670,8 @@ class AsyncConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         await self._client.request(
             _DELETE,
             path={
@@ -717,7 +724,8 @@ class AsyncConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Any,
             await self._client.request(
@@ -770,7 +778,8 @@ class AsyncConnectionsResource:
             UnauthorizedError: Authorization failed (no body documented). (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ListConnectionsSchema,
             await self._client.request(
@@ -823,7 +832,8 @@ class AsyncConnectionsResource:
             UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
             ClientError: Any other client error. (HTTP 4XX).
             ServerError: Server error. (HTTP 5XX).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Any,
             await self._client.request(

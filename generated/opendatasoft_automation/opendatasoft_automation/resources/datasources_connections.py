@@ -154,7 +154,8 @@ class DatasourcesConnectionsResource:
 
         Raises:
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ListConnections200Response,
             self._client.request(
@@ -220,7 +221,8 @@ class DatasourcesConnectionsResource:
         Raises:
             BadRequestError: Validation error (HTTP 400).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Connection,
             self._client.request(
@@ -258,7 +260,8 @@ class DatasourcesConnectionsResource:
         Raises:
             NotFoundError: Not found (HTTP 404).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Connection,
             self._client.request(
@@ -299,7 +302,8 @@ class DatasourcesConnectionsResource:
             BadRequestError: Validation error (HTTP 400).
             NotFoundError: Not found (HTTP 404).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Connection,
             self._client.request(
@@ -335,7 +339,8 @@ class DatasourcesConnectionsResource:
         Raises:
             NotFoundError: Not found (HTTP 404).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         self._client.request(
             _DELETE_CONNECTION,
             path={"connection_uid": connection_uid},
@@ -511,7 +516,8 @@ class AsyncDatasourcesConnectionsResource:
 
         Raises:
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             ListConnections200Response,
             await self._client.request(
@@ -577,7 +583,8 @@ class AsyncDatasourcesConnectionsResource:
         Raises:
             BadRequestError: Validation error (HTTP 400).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Connection,
             await self._client.request(
@@ -615,7 +622,8 @@ class AsyncDatasourcesConnectionsResource:
         Raises:
             NotFoundError: Not found (HTTP 404).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Connection,
             await self._client.request(
@@ -656,7 +664,8 @@ class AsyncDatasourcesConnectionsResource:
             BadRequestError: Validation error (HTTP 400).
             NotFoundError: Not found (HTTP 404).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         return cast(
             Connection,
             await self._client.request(
@@ -692,7 +701,8 @@ class AsyncDatasourcesConnectionsResource:
         Raises:
             NotFoundError: Not found (HTTP 404).
             ApiError: An error occurred (HTTP default).
-            ApiConnectionError: The server could not be reached."""
+            ApiConnectionError: The server could not be reached.
+        """
         await self._client.request(
             _DELETE_CONNECTION,
             path={"connection_uid": connection_uid},
