@@ -29,7 +29,16 @@ class Run:
         return first_error_line(self.output) or f"exit code {self.returncode}"
 
 
-_ERROR_WORDS = ("error", "exception", "failed", "fail", "invalid", "refus", "cannot", "traceback")
+_ERROR_WORDS = (
+    "error",
+    "exception",
+    "failed",
+    "fail",
+    "invalid",
+    "refus",
+    "cannot",
+    "traceback",
+)
 
 
 def first_error_line(output: str) -> str:
@@ -53,7 +62,7 @@ def run(
     log: Path | None = None,
 ) -> Run:
     """Run ``command`` to completion (or until ``timeout`` seconds) and measure it."""
-    output_file = open(log, "w+b") if log is not None else _tempfile()
+    output_file = open(log, "w+b") if log is not None else _tempfile()  # noqa: SIM115 - closed by the with below
     with output_file:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -86,7 +95,9 @@ def run(
         usage = result.get("usage")
         peak_kb = getattr(usage, "ru_maxrss", 0) if usage is not None else 0
         status = result.get("status")
-        returncode = os.waitstatus_to_exitcode(status) if isinstance(status, int) else None
+        returncode = (
+            os.waitstatus_to_exitcode(status) if isinstance(status, int) else None
+        )
         # Anything the run left behind in its session (daemons, forks) goes too.
         _kill_group(process.pid)
         output_file.seek(0)

@@ -60,12 +60,20 @@ def main() -> None:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    generated = pipeline.build(args.spec, "profiled_client", lenient=args.lenient, warn=lambda problem: None)
+    generated = pipeline.build(
+        args.spec, "profiled_client", lenient=args.lenient, warn=lambda problem: None
+    )
     profiler.disable()
     wall = time.perf_counter() - started
-    size = sum(len(text) for path, text in generated.files.items() if path.endswith(".py"))
-    print(f"{args.spec}: {len(generated.files)} files, {size / 1024:.0f} KB of Python, {wall:.1f} s under cProfile")
-    print("stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in cs_stages.totals.items()))
+    size = sum(
+        len(text) for path, text in generated.files.items() if path.endswith(".py")
+    )
+    print(
+        f"{args.spec}: {len(generated.files)} files, {size / 1024:.0f} KB of Python, {wall:.1f} s under cProfile"
+    )
+    print(
+        "stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in cs_stages.totals.items())
+    )
 
     stats = pstats.Stats(profiler)
     # Internal time per third-party package (where the CPU actually goes).
@@ -81,7 +89,13 @@ def main() -> None:
                 bucket = "clientsmith generator/"
         buckets[bucket] = buckets.get(bucket, 0.0) + tottime
     total = sum(buckets.values()) or 1.0
-    print("internal time by package: " + ", ".join(f"{k} {v:.1f} s ({v / total:.0%})" for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])))
+    print(
+        "internal time by package: "
+        + ", ".join(
+            f"{k} {v:.1f} s ({v / total:.0%})"
+            for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])
+        )
+    )
     for key in ("cumulative", "tottime"):
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).sort_stats(key).print_stats(args.top)

@@ -18,7 +18,9 @@ CS_ASYNC = "clientsmith async"
 
 
 def _cell(results: dict[str, Any], input_name: str, tool: str) -> dict[str, Any]:
-    return results.get("generation", {}).get(input_name, {}).get("tools", {}).get(tool, {})
+    return (
+        results.get("generation", {}).get(input_name, {}).get("tools", {}).get(tool, {})
+    )
 
 
 def _short(text: str, limit: int = 140) -> str:
@@ -47,34 +49,69 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(target: str, figure: str, ok: bool | None) -> None:
-        rows.append({"target": target, "figure": figure, "result": _result(ok).strip("*").lower()})
+        rows.append(
+            {
+                "target": target,
+                "figure": figure,
+                "result": _result(ok).strip("*").lower(),
+            }
+        )
 
     # Generation speed against openapi-python-client.
-    for input_name, label in (("airflow_v2_full", "Airflow v2 full"), ("airbyte_config_latest", "airbyte_config_latest")):
-        target = f"generation ≥ {SPEEDUP:.0f}x faster than openapi-python-client on {label}"
+    for input_name, label in (
+        ("airflow_v2_full", "Airflow v2 full"),
+        ("airbyte_config_latest", "airbyte_config_latest"),
+    ):
+        target = (
+            f"generation ≥ {SPEEDUP:.0f}x faster than openapi-python-client on {label}"
+        )
         cs = _cell(results, input_name, "clientsmith")
         opc = _cell(results, input_name, "openapi-python-client")
         if cs.get("status") != "ok":
-            add(target, f"clientsmith {_why_not(cs)}", None if cs.get("status") in (None, "skipped") else False)
+            add(
+                target,
+                f"clientsmith {_why_not(cs)}",
+                None if cs.get("status") in (None, "skipped") else False,
+            )
         elif opc.get("status") != "ok":
-            add(target, f"clientsmith {_s(cs['wall_s'])}; openapi-python-client {_why_not(opc)}", None)
+            add(
+                target,
+                f"clientsmith {_s(cs['wall_s'])}; openapi-python-client {_why_not(opc)}",
+                None,
+            )
         else:
             ratio = opc["wall_s"] / cs["wall_s"]
-            add(target, f"clientsmith {_s(cs['wall_s'])} vs {_s(opc['wall_s'])}: {ratio:.2f}x", ratio >= SPEEDUP)
+            add(
+                target,
+                f"clientsmith {_s(cs['wall_s'])} vs {_s(opc['wall_s'])}: {ratio:.2f}x",
+                ratio >= SPEEDUP,
+            )
 
     cs = _cell(results, "seeds", "clientsmith")
     target = f"the five seed specs generate cold in < {SEED_LIMIT_S:.0f} s together"
     if cs.get("status") == "ok":
-        add(target, f"{_s(cs['wall_s'])} (one `clientsmith generate` process over the five)", cs["wall_s"] < SEED_LIMIT_S)
+        add(
+            target,
+            f"{_s(cs['wall_s'])} (one `clientsmith generate` process over the five)",
+            cs["wall_s"] < SEED_LIMIT_S,
+        )
     else:
-        add(target, _why_not(cs), None if cs.get("status") in (None, "skipped") else False)
+        add(
+            target,
+            _why_not(cs),
+            None if cs.get("status") in (None, "skipped") else False,
+        )
 
     cs = _cell(results, "stripe", "clientsmith")
     target = f"Stripe's spec generates in < {STRIPE_LIMIT_S:.0f} s"
     if cs.get("status") == "ok":
         add(target, _s(cs["wall_s"]), cs["wall_s"] < STRIPE_LIMIT_S)
     else:
-        add(target, _why_not(cs), None if cs.get("status") in (None, "skipped") else False)
+        add(
+            target,
+            _why_not(cs),
+            None if cs.get("status") in (None, "skipped") else False,
+        )
 
     # Per call.
     variants = results.get("runtime", {}).get("variants", {})
@@ -83,7 +120,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         target = f"{label} ≤ {CALL_RATIO}x {floor.removeprefix('floor: ')} per call"
         mine, base = variants.get(client, {}), variants.get(floor, {})
         if "get_us" not in mine or "get_us" not in base:
-            add(target, f"not measured ({mine.get('error') or base.get('error') or results.get('runtime', {}).get('error', 'missing')})", None)
+            add(
+                target,
+                f"not measured ({mine.get('error') or base.get('error') or results.get('runtime', {}).get('error', 'missing')})",
+                None,
+            )
             return
         get_ratio = mine["get_us"] / base["get_us"]
         list_ratio = mine["list_us"] / base["list_us"]
@@ -96,7 +137,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     ratio_target(CS_SYNC, URLLIB3_FLOOR, "clientsmith sync")
     ratio_target(CS_ASYNC, ASYNC_FLOOR, "clientsmith async")
 
-    target = "per call ahead of every peer (sync vs each peer's sync client, async vs async)"
+    target = (
+        "per call ahead of every peer (sync vs each peer's sync client, async vs async)"
+    )
     comparisons: list[str] = []
     verdicts: list[bool] = []
     for name, info in variants.items():
@@ -111,10 +154,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"{'async' if info.get('async') else 'sync'} {mine['get_us']:.0f}/{mine['list_us']:.0f} vs {name} "
             f"{info['get_us']:.0f}/{info['list_us']:.0f} µs {'ahead' if ahead else 'BEHIND'}"
         )
-    add(target, "; ".join(comparisons) if comparisons else "no peer measured", all(verdicts) if verdicts else None)
+    add(
+        target,
+        "; ".join(comparisons) if comparisons else "no peer measured",
+        all(verdicts) if verdicts else None,
+    )
 
     # Import time of the largest generated client.
-    rows_ = [r for r in results.get("imports", {}).get("rows", []) if r.get("tool") == "clientsmith" and "import_ms" in r and r.get("import_ms") is not None]
+    rows_ = [
+        r
+        for r in results.get("imports", {}).get("rows", [])
+        if r.get("tool") == "clientsmith"
+        and "import_ms" in r
+        and r.get("import_ms") is not None
+    ]
     target = f"importing the largest generated client ≤ {IMPORT_LIMIT_MS:.0f} ms"
     if rows_:
         largest = max(rows_, key=lambda r: r.get("py_kb", 0))
@@ -137,13 +190,71 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if peaks:
         worst = max(peaks)
         inputs = len(results.get("generation", {}))
-        figure = f"max {worst[0]:.0f} MB ({worst[1]}); measured on {len(peaks)} of {inputs} inputs: " + ", ".join(
-            f"{name} {mb:.0f} MB" + ("" if status == "ok" else f" ({status})") for mb, name, status in sorted(peaks, key=lambda p: p[1])
+        figure = (
+            f"max {worst[0]:.0f} MB ({worst[1]}); measured on {len(peaks)} of {inputs} inputs: "
+            + ", ".join(
+                f"{name} {mb:.0f} MB" + ("" if status == "ok" else f" ({status})")
+                for mb, name, status in sorted(peaks, key=lambda p: p[1])
+            )
         )
         add(target, figure, worst[0] <= RSS_LIMIT_MB)
     else:
         add(target, "not measured", None)
     return rows
+
+
+def _overhead_lines(variants: dict[str, Any]) -> list[str]:
+    """Where the clientsmith sync client's time goes, against raw httpx and urllib3."""
+
+    def pair(a: str, b: str | None = None) -> tuple[float, float] | None:
+        first = variants.get(a, {})
+        second = variants.get(b, {}) if b else {"get_us": 0.0, "list_us": 0.0}
+        if "get_us" not in first or "get_us" not in second:
+            return None
+        return first["get_us"] - second["get_us"], first["list_us"] - second["list_us"]
+
+    lines = []
+    pieces = [
+        (
+            "clientsmith sync minus raw httpx + pydantic (over the socket)",
+            pair(CS_SYNC, "floor: httpx + pydantic"),
+        ),
+        (
+            "clientsmith's own code per call (in-memory transport minus pydantic alone)",
+            pair(
+                "breakdown: clientsmith sync, in-memory transport",
+                "breakdown: pydantic model_validate_json only",
+            ),
+        ),
+        (
+            (
+                "what clientsmith adds to httpx without sockets (its client over"
+                " HttpxTransport around a MockTransport client, minus that client"
+                " + pydantic)"
+            ),
+            pair(
+                "breakdown: clientsmith sync, HttpxTransport over httpx MockTransport",
+                "breakdown: httpx.Client + MockTransport + pydantic",
+            ),
+        ),
+        (
+            "httpx's machinery per call (MockTransport client minus pydantic alone)",
+            pair(
+                "breakdown: httpx.Client + MockTransport + pydantic",
+                "breakdown: pydantic model_validate_json only",
+            ),
+        ),
+        (
+            "raw httpx minus raw urllib3 (over the socket)",
+            pair("floor: httpx + pydantic", URLLIB3_FLOOR),
+        ),
+    ]
+    for label, figures in pieces:
+        if figures is not None:
+            lines.append(
+                f"- {label}: get {figures[0]:+.0f} µs, list {figures[1]:+.0f} µs"
+            )
+    return [*lines, ""] if lines else []
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -168,16 +279,22 @@ def markdown(results: dict[str, Any]) -> str:
     out.append("| target | measured | result |")
     out.append("| --- | --- | --- |")
     for row in results.get("targets", []):
-        result = {"pass": "**pass**", "miss": "**MISS**"}.get(row["result"], row["result"])
+        result = {"pass": "**pass**", "miss": "**MISS**"}.get(
+            row["result"], row["result"]
+        )
         out.append(f"| {row['target']} | {_short(row['figure'], 400)} | {result} |")
     out.append("")
 
     generation = results.get("generation", {})
     if generation:
         tools = ["clientsmith", "openapi-python-client", "openapi-generator"]
-        out.append(f"## Generation: wall time (median of {env.get('repeats', '?')}) · peak RSS")
+        out.append(
+            f"## Generation: wall time (median of {env.get('repeats', '?')}) · peak RSS"
+        )
         out.append("")
-        out.append("| input | size | " + " | ".join(labels.get(t, t) for t in tools) + " |")
+        out.append(
+            "| input | size | " + " | ".join(labels.get(t, t) for t in tools) + " |"
+        )
         out.append("| --- | ---: | " + " | ".join("---" for _ in tools) + " |")
         notes: list[str] = []
         for input_name, entry in generation.items():
@@ -192,13 +309,19 @@ def markdown(results: dict[str, Any]) -> str:
                     check = cell.get("import_check", {})
                     if check.get("status") == "fails":
                         text += " (output does not import)"
-                        notes.append(f"{labels.get(tool, tool)} on {input_name}: exits 0 but the package fails to import: {_short(check.get('error', ''), 200)}")
+                        notes.append(
+                            f"{labels.get(tool, tool)} on {input_name}: exits 0 but the package fails to import: {_short(check.get('error', ''), 200)}"
+                        )
                     if cell.get("notes"):
-                        notes.append(f"{labels.get(tool, tool)} on {input_name}: {'; '.join(cell['notes'])}")
+                        notes.append(
+                            f"{labels.get(tool, tool)} on {input_name}: {'; '.join(cell['notes'])}"
+                        )
                 elif cell.get("status") == "timeout":
                     text = f"timeout (> {env.get('timeout_s', 300):.0f} s)"
                     if cell.get("error"):
-                        notes.append(f"{labels.get(tool, tool)} on {input_name}: {_short(cell['error'], 300)}")
+                        notes.append(
+                            f"{labels.get(tool, tool)} on {input_name}: {_short(cell['error'], 300)}"
+                        )
                 elif cell.get("status") == "skipped":
                     text = f"skipped ({cell.get('error', '')})"
                 else:
@@ -206,63 +329,111 @@ def markdown(results: dict[str, Any]) -> str:
                     if cell.get("wall_s"):
                         text += f" (after {_s(cell['wall_s'])}, {cell.get('peak_rss_mb', 0):.0f} MB)"
                 cells.append(text)
-            out.append(f"| {entry.get('label', input_name)} | {entry.get('size_kb', '?')} KB | " + " | ".join(cells) + " |")
+            out.append(
+                f"| {entry.get('label', input_name)} | {entry.get('size_kb', '?')} KB | "
+                + " | ".join(cells)
+                + " |"
+            )
         out.append("")
         if notes:
             out.extend(f"- {note}" for note in notes)
             out.append("")
 
         stage_rows = []
-        order = ["import", "load", "validate", "parse", "models", "render", "format", "write"]
+        order = [
+            "import",
+            "load",
+            "validate",
+            "parse",
+            "models",
+            "render",
+            "format",
+            "write",
+        ]
         for input_name, entry in generation.items():
             cell = entry.get("tools", {}).get("clientsmith", {})
             stages = cell.get("stages_s")
             if cell.get("status") == "ok" and stages:
                 wall = cell["wall_s"]
                 # The median run's stages; "startup" is the wall time no timer saw (interpreter start, exit).
-                median_run = sorted(cell["runs"], key=lambda r: r["wall_s"])[(len(cell["runs"]) - 1) // 2]
+                median_run = sorted(cell["runs"], key=lambda r: r["wall_s"])[
+                    (len(cell["runs"]) - 1) // 2
+                ]
                 other = median_run["wall_s"] - sum(stages.get(k, 0) for k in order)
                 stage_rows.append(
-                    f"| {input_name} | {_s(wall)} | " + " | ".join(f"{stages.get(k, 0):.2f}" for k in order) + f" | {max(other, 0):.2f} |"
+                    f"| {input_name} | {_s(wall)} | "
+                    + " | ".join(f"{stages.get(k, 0):.2f}" for k in order)
+                    + f" | {max(other, 0):.2f} |"
                 )
         if stage_rows:
-            out.append("### Where clientsmith's generation time goes (seconds, median run)")
+            out.append(
+                "### Where clientsmith's generation time goes (seconds, median run)"
+            )
             out.append("")
-            out.append("| input | wall | imports | load | validate | parse | models (datamodel-code-generator) | render | format | write | startup and rest |")
-            out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            out.append(
+                "| input | wall | imports | load | validate | parse | models (datamodel-code-generator) | render | format | write | startup and rest |"
+            )
+            out.append(
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            )
             out.extend(stage_rows)
             out.append("")
 
     runtime = results.get("runtime", {})
     if runtime:
-        out.append(f"## Per call over loopback (petstore_expanded get/list, median µs of {runtime.get('calls', '?')} calls, best of {runtime.get('rounds', '?')} rounds)")
+        out.append(
+            f"## Per call over loopback (petstore_expanded get/list, median µs of {runtime.get('calls', '?')} calls, best of {runtime.get('rounds', '?')} rounds)"
+        )
         out.append("")
         if runtime.get("error"):
             out.append(f"Not measured: {runtime['error']}")
             out.append("")
         variants = runtime.get("variants", {})
-        floors = {op: [v[f"{op}_us"] for v in variants.values() if v.get("kind") == "floor" and f"{op}_us" in v] for op in ("get", "list")}
+        floors = {
+            op: [
+                v[f"{op}_us"]
+                for v in variants.values()
+                if v.get("kind") == "floor" and f"{op}_us" in v
+            ]
+            for op in ("get", "list")
+        }
         fastest = {op: min(values) if values else None for op, values in floors.items()}
-        out.append("| client | transport | get µs | list µs | get × fastest floor | list × fastest floor |")
+        out.append(
+            "| client | transport | get µs | list µs | get × fastest floor | list × fastest floor |"
+        )
         out.append("| --- | --- | ---: | ---: | ---: | ---: |")
         for name, info in variants.items():
             if info.get("kind") == "breakdown":
                 continue
             if "get_us" not in info:
-                out.append(f"| {name} | {info.get('transport', '')} | failed: {_short(info.get('error', '?'), 80)} | | | |")
+                out.append(
+                    f"| {name} | {info.get('transport', '')} | failed: {_short(info.get('error', '?'), 80)} | | | |"
+                )
                 continue
-            ratios = [f"{info[f'{op}_us'] / fastest[op]:.2f}x" if fastest[op] else "" for op in ("get", "list")]
-            out.append(f"| {name} | {info.get('transport', '')} | {info['get_us']:.0f} | {info['list_us']:.0f} | {ratios[0]} | {ratios[1]} |")
+            ratios = [
+                f"{info[f'{op}_us'] / fastest[op]:.2f}x" if fastest[op] else ""
+                for op in ("get", "list")
+            ]
+            out.append(
+                f"| {name} | {info.get('transport', '')} | {info['get_us']:.0f} | {info['list_us']:.0f} | {ratios[0]} | {ratios[1]} |"
+            )
         out.append("")
-        breakdown = [(n, i) for n, i in variants.items() if i.get("kind") == "breakdown" and "get_us" in i]
+        breakdown = [
+            (n, i)
+            for n, i in variants.items()
+            if i.get("kind") == "breakdown" and "get_us" in i
+        ]
         if breakdown:
             out.append("Without sockets (what the libraries themselves cost per call):")
             out.append("")
             out.append("| measurement | get µs | list µs |")
             out.append("| --- | ---: | ---: |")
             for name, info in breakdown:
-                out.append(f"| {name.removeprefix('breakdown: ')} | {info['get_us']:.1f} | {info['list_us']:.1f} |")
+                out.append(
+                    f"| {name.removeprefix('breakdown: ')} | {info['get_us']:.1f} | {info['list_us']:.1f} |"
+                )
             out.append("")
+            out.extend(_overhead_lines(variants))
         for tool, problem in runtime.get("problems", {}).items():
             out.append(f"- {tool}: not measured: {_short(problem, 200)}")
         if runtime.get("problems"):
@@ -270,20 +441,30 @@ def markdown(results: dict[str, Any]) -> str:
 
     imports = results.get("imports", {})
     if imports:
-        out.append(f"## Import time (`python -X importtime`, cumulative ms of the package, median of {imports.get('repeats', '?')})")
+        out.append(
+            f"## Import time (`python -X importtime`, cumulative ms of the package, median of {imports.get('repeats', '?')})"
+        )
         out.append("")
         if imports.get("error"):
             out.append(f"Not measured: {imports['error']}")
             out.append("")
-        out.append("| package | from | generated by | code | `import pkg` ms | own ms (httpx, pydantic already imported) | `import pkg.models` on top, ms |")
+        out.append(
+            "| package | from | generated by | code | `import pkg` ms | own ms (httpx, pydantic already imported) | `import pkg.models` on top, ms |"
+        )
         out.append("| --- | --- | --- | ---: | ---: | ---: | ---: |")
         for row in imports.get("rows", []):
             if row.get("error"):
-                what = row["error"] if row["error"].startswith("skipped") else f"failed: {_short(row['error'], 100)}"
-                out.append(f"| {row['package']} | {row.get('source', '')} | {row.get('tool', '')} | {row.get('py_kb', '?')} KB | {what} | | |")
+                what = (
+                    row["error"]
+                    if row["error"].startswith("skipped")
+                    else f"failed: {_short(row['error'], 100)}"
+                )
+                out.append(
+                    f"| {row['package']} | {row.get('source', '')} | {row.get('tool', '')} | {row.get('py_kb', '?')} KB | {what} | | |"
+                )
                 continue
 
-            def ms(value: Any, error_key: str = "") -> str:
+            def ms(value: Any, error_key: str = "", row: dict[str, Any] = row) -> str:
                 if error_key and row.get(error_key):
                     return f"fails: {_short(row[error_key], 80)}"
                 return "" if value is None else f"{value:.0f}"

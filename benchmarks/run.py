@@ -33,8 +33,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _proc  # noqa: E402
-import report  # noqa: E402
+import _proc
+import report
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -84,7 +84,13 @@ def wanted(kind: str, name: str) -> bool:
 
 def pip_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1", "PYTHONDONTWRITEBYTECODE": "0"})
+    env.update(
+        {
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_NO_INPUT": "1",
+            "PYTHONDONTWRITEBYTECODE": "0",
+        }
+    )
     env.pop("PYTHONPATH", None)
     return env
 
@@ -100,10 +106,18 @@ def ensure_venv(name: str, requirements: list[str]) -> tuple[Path | None, str]:
     log(f"setting up {name}: {' '.join(requirements)}")
     shutil.rmtree(folder, ignore_errors=True)
     base = getattr(sys, "_base_executable", sys.executable)
-    for command in ([base, "-m", "venv", str(folder)], [str(python), "-m", "pip", "install", "--quiet", *requirements]):
-        run = _proc.run(command, timeout=900, env=pip_env(), log=WORK / f"{name}.setup.log")
+    for command in (
+        [base, "-m", "venv", str(folder)],
+        [str(python), "-m", "pip", "install", "--quiet", *requirements],
+    ):
+        run = _proc.run(
+            command, timeout=900, env=pip_env(), log=WORK / f"{name}.setup.log"
+        )
         if run.status != "ok":
-            return None, f"cannot install {' '.join(requirements)}: {run.first_error_line()}"
+            return (
+                None,
+                f"cannot install {' '.join(requirements)}: {run.first_error_line()}",
+            )
     stamp.write_text(wanted_text)
     return python, ""
 
@@ -129,7 +143,18 @@ def airflow_spec() -> tuple[Path | None, str]:
     shutil.rmtree(download, ignore_errors=True)
     log(f"downloading {AIRFLOW_PIN} (for its OpenAPI spec)")
     run = _proc.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", str(download), AIRFLOW_PIN],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(download),
+            AIRFLOW_PIN,
+        ],
         timeout=900,
         env=pip_env(),
     )
@@ -143,7 +168,7 @@ def airflow_spec() -> tuple[Path | None, str]:
         if not members:
             return None, f"no openapi/v2-rest-api-generated.yaml in {wheels[0].name}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(wheel.read(sorted(members, key=len)[0]))
+        target.write_bytes(wheel.read(min(members, key=len)))
     stamp.write_text(AIRFLOW_PIN)
     shutil.rmtree(download, ignore_errors=True)
     return target, ""
@@ -152,11 +177,17 @@ def airflow_spec() -> tuple[Path | None, str]:
 def seed_specs() -> list[tuple[Path, str]]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     clients = data.get("tool", {}).get("clientsmith", {}).get("clients", [])
-    return [(ROOT / c["spec"], c.get("package") or Path(c["spec"]).stem) for c in clients]
+    return [
+        (ROOT / c["spec"], c.get("package") or Path(c["spec"]).stem) for c in clients
+    ]
 
 
 def clientsmith_has_lenient() -> bool:
-    run = _proc.run([str(MAIN_PYTHON), "-m", "generator", "generate", "--help"], timeout=120, cwd=ROOT)
+    run = _proc.run(
+        [str(MAIN_PYTHON), "-m", "generator", "generate", "--help"],
+        timeout=120,
+        cwd=ROOT,
+    )
     return "--lenient" in run.output
 
 
@@ -171,7 +202,9 @@ class Tool:
         self.label = label
         self.unavailable = unavailable
 
-    def commands(self, spec_list: list[tuple[Path, str]], out: Path, lenient: bool) -> list[tuple[list[str], dict[str, str], str]]:
+    def commands(
+        self, spec_list: list[tuple[Path, str]], out: Path, lenient: bool
+    ) -> list[tuple[list[str], dict[str, str], str]]:
         raise NotImplementedError
 
     def package_dirs(self, out: Path) -> list[Path]:
@@ -185,13 +218,23 @@ class Clientsmith(Tool):
         base = [str(MAIN_PYTHON), str(BENCH / "cs_stages.py"), "generate"]
         if len(spec_list) == 1:
             spec, package = spec_list[0]
-            command = [*base, str(spec), "--output", str(out / package), "--package-name", package]
+            command = [
+                *base,
+                str(spec),
+                "--output",
+                str(out / package),
+                "--package-name",
+                package,
+            ]
             if lenient:
                 command.append("--lenient")
             return [(command, env, spec.name)]
         # Several specs: one process over a client list, like `clientsmith generate` in a project.
         config = WORK / "seeds-clients.yaml"
-        entries = [{"spec": str(spec), "package": package, "output": str(out / package)} for spec, package in spec_list]
+        entries = [
+            {"spec": str(spec), "package": package, "output": str(out / package)}
+            for spec, package in spec_list
+        ]
         config.write_text(json.dumps({"clients": entries}, indent=1))  # JSON is YAML
         return [([*base, "--config", str(config)], env, "seeds")]
 
@@ -201,16 +244,35 @@ class Clientsmith(Tool):
 
 class OpenapiPythonClient(Tool):
     def __init__(self, venv: Path | None, unavailable: str) -> None:
-        super().__init__("openapi-python-client", f"openapi-python-client {OPC_PIN.split('==')[1]}", unavailable)
+        super().__init__(
+            "openapi-python-client",
+            f"openapi-python-client {OPC_PIN.split('==')[1]}",
+            unavailable,
+        )
         self.venv = venv
 
     def commands(self, spec_list, out, lenient):  # type: ignore[no-untyped-def]
         assert self.venv is not None
         binary = self.venv.parent / "openapi-python-client"
         # Its post-generation hooks run `ruff` from PATH: give it the venv's.
-        env = dict(os.environ, PATH=f"{self.venv.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        env = dict(
+            os.environ,
+            PATH=f"{self.venv.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        )
         return [
-            ([str(binary), "generate", "--path", str(spec), "--output-path", str(out / package), "--overwrite"], env, spec.name)
+            (
+                [
+                    str(binary),
+                    "generate",
+                    "--path",
+                    str(spec),
+                    "--output-path",
+                    str(out / package),
+                    "--overwrite",
+                ],
+                env,
+                spec.name,
+            )
             for spec, package in spec_list
         ]
 
@@ -220,7 +282,11 @@ class OpenapiPythonClient(Tool):
 
 class OpenapiGenerator(Tool):
     def __init__(self, venv: Path | None, unavailable: str) -> None:
-        super().__init__("openapi-generator", f"OpenAPI Generator {OAG_PIN.split('==')[1]} (python)", unavailable)
+        super().__init__(
+            "openapi-generator",
+            f"OpenAPI Generator {OAG_PIN.split('==')[1]} (python)",
+            unavailable,
+        )
         self.venv = venv
 
     def commands(self, spec_list, out, lenient):  # type: ignore[no-untyped-def]
@@ -228,7 +294,17 @@ class OpenapiGenerator(Tool):
         binary = self.venv.parent / "openapi-generator-cli"
         return [
             (
-                [str(binary), "generate", "-g", "python", "-i", str(spec), "-o", str(out / package), f"--additional-properties=packageName={package}"],
+                [
+                    str(binary),
+                    "generate",
+                    "-g",
+                    "python",
+                    "-i",
+                    str(spec),
+                    "-o",
+                    str(out / package),
+                    f"--additional-properties=packageName={package}",
+                ],
                 dict(os.environ),
                 spec.name,
             )
@@ -242,7 +318,12 @@ class OpenapiGenerator(Tool):
 def generation_inputs(airflow: Path | None, airflow_error: str) -> list[dict[str, Any]]:
     seeds = seed_specs()
     inputs: list[dict[str, Any]] = [
-        {"name": "seeds", "label": f"the {len(seeds)} seed specs together", "specs": seeds, "quick": True},
+        {
+            "name": "seeds",
+            "label": f"the {len(seeds)} seed specs together",
+            "specs": seeds,
+            "quick": True,
+        },
         {
             "name": "airflow_v2_full",
             "label": f"Airflow REST API v2 full ({AIRFLOW_PIN.replace('==', ' ')})",
@@ -250,7 +331,12 @@ def generation_inputs(airflow: Path | None, airflow_error: str) -> list[dict[str
             "missing": airflow_error,
             "quick": True,
         },
-        {"name": "stripe", "label": "stripe_spec3.json", "specs": [(CORPUS / "stripe_spec3.json", "stripe_client")], "quick": False},
+        {
+            "name": "stripe",
+            "label": "stripe_spec3.json",
+            "specs": [(CORPUS / "stripe_spec3.json", "stripe_client")],
+            "quick": False,
+        },
         {
             "name": "airbyte_config_latest",
             "label": "airbyte_config_latest.yaml",
@@ -268,7 +354,9 @@ def generation_inputs(airflow: Path | None, airflow_error: str) -> list[dict[str
     return inputs
 
 
-def run_generation(tool: Tool, item: dict[str, Any], lenient: bool, out: Path) -> dict[str, Any]:
+def run_generation(
+    tool: Tool, item: dict[str, Any], lenient: bool, out: Path
+) -> dict[str, Any]:
     """One repetition: every command of the tool for this input, in sequence."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -280,29 +368,52 @@ def run_generation(tool: Tool, item: dict[str, Any], lenient: bool, out: Path) -
     errors: list[str] = []
     notes: list[str] = []
     for command, env, what in tool.commands(item["specs"], out, lenient):
-        run = _proc.run(command, timeout=TIMEOUT, env=env, cwd=ROOT, log=WORK / "last-run.log")
+        run = _proc.run(
+            command, timeout=TIMEOUT, env=env, cwd=ROOT, log=WORK / "last-run.log"
+        )
         wall += run.wall_s
         peak = max(peak, run.peak_rss_mb)
         skipped = run.output.count("Endpoint will not be generated")
         if skipped:
             notes.append(f"{what}: skipped {skipped} endpoint(s)")
-        elif tool.name == "openapi-python-client" and "Warning(s) encountered" in run.output:
+        elif (
+            tool.name == "openapi-python-client"
+            and "Warning(s) encountered" in run.output
+        ):
             notes.append(f"{what}: warnings")
         if lenient and tool.name == "clientsmith" and run.status == "ok":
-            warnings = sum(1 for line in run.output.splitlines() if line.lower().startswith("warning"))
+            warnings = sum(
+                1
+                for line in run.output.splitlines()
+                if line.lower().startswith("warning")
+            )
             notes.append(f"--lenient, {warnings} validation warning(s)")
         if run.status != "ok":
-            status = "timeout" if run.status == "timeout" else (status if status == "timeout" else "failed")
-            detail = f"timed out after {TIMEOUT:.0f} s" if run.status == "timeout" else peer_error(run.output) or run.first_error_line()
+            status = (
+                "timeout"
+                if run.status == "timeout"
+                else (status if status == "timeout" else "failed")
+            )
+            detail = (
+                f"timed out after {TIMEOUT:.0f} s"
+                if run.status == "timeout"
+                else peer_error(run.output) or run.first_error_line()
+            )
             errors.append(f"{what}: {detail}" if len(item["specs"]) > 1 else detail)
-    result: dict[str, Any] = {"status": status, "wall_s": round(wall, 3), "peak_rss_mb": round(peak, 1)}
+    result: dict[str, Any] = {
+        "status": status,
+        "wall_s": round(wall, 3),
+        "peak_rss_mb": round(peak, 1),
+    }
     if errors:
         result["error"] = "; ".join(errors)
     if notes:
         result["notes"] = notes
     if tool.name == "clientsmith" and stages_file.is_file():
         try:
-            result["stages_s"] = {k: round(v, 3) for k, v in json.loads(stages_file.read_text()).items()}
+            result["stages_s"] = {
+                k: round(v, 3) for k, v in json.loads(stages_file.read_text()).items()
+            }
         except (OSError, ValueError):
             pass
     return result
@@ -311,16 +422,39 @@ def run_generation(tool: Tool, item: dict[str, Any], lenient: bool, out: Path) -
 def peer_error(output: str) -> str:
     """A more telling first error line for the peers' known failure shapes."""
     lines = output.splitlines()
-    if "SpecValidationException" in output:  # OpenAPI Generator's validator: name the first finding
+    if (
+        "SpecValidationException" in output
+    ):  # OpenAPI Generator's validator: name the first finding
         findings = [line.strip() for line in lines if line.strip().startswith("-")]
-        return "spec validation failed" + (f": {findings[0].lstrip('-')}" if findings else "")
+        return "spec validation failed" + (
+            f": {findings[0].lstrip('-')}" if findings else ""
+        )
     if "ruff failed" in output:  # openapi-python-client wrote code that does not parse
         errors = [line.strip() for line in lines if line.strip().startswith("error:")]
-        return "generated code does not parse" + (f": {errors[0].removeprefix('error: ')}" if errors else "")
+        return "generated code does not parse" + (
+            f": {errors[0].removeprefix('error: ')}" if errors else ""
+        )
     for line in lines:
-        match = re.search(r"Exception in thread \"main\" ([\w.$]+(?:Exception|Error)\S*:?.*)", line)
+        match = re.search(
+            r"Exception in thread \"main\" ([\w.$]+(?:Exception|Error)\S*:?.*)", line
+        )
         if match:
             return match.group(1)[:300]
+    if (
+        "Traceback (most recent call last)" in output
+    ):  # a Python crash (rich wraps the message)
+        starts = [
+            i
+            for i, line in enumerate(lines)
+            if re.match(r"^[A-Za-z_][\w.]*(Error|Exception)\b", line)
+        ]
+        if starts:
+            message = []
+            for line in lines[starts[-1] :]:
+                if not line.strip():
+                    break
+                message.append(line.strip())
+            return " ".join(message)[:300]
     return ""
 
 
@@ -339,7 +473,9 @@ def import_check(python: Path | None, dirs: list[Path]) -> dict[str, Any]:
         "                if '.test' not in info.name:\n"
         "                    importlib.import_module(info.name)\n"
     )
-    run = _proc.run([str(python), "-c", code, *map(str, dirs)], timeout=TIMEOUT, cwd=WORK)
+    run = _proc.run(
+        [str(python), "-c", code, *map(str, dirs)], timeout=TIMEOUT, cwd=WORK
+    )
     if run.status == "ok":
         return {"status": "ok", "wall_s": round(run.wall_s, 2)}
     detail = "timed out" if run.status == "timeout" else _last_error_line(run.output)
@@ -354,13 +490,22 @@ def _last_error_line(output: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
-def generation_section(tools: list[Tool], inputs: list[dict[str, Any]], runtime_python: Path | None, lenient_ok: bool) -> dict[str, Any]:
+def generation_section(
+    tools: list[Tool],
+    inputs: list[dict[str, Any]],
+    runtime_python: Path | None,
+    lenient_ok: bool,
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for item in inputs:
         name = item["name"]
         if not wanted("input", name):
             continue
-        entry: dict[str, Any] = {"label": item["label"], "size_kb": item.get("size_kb"), "tools": {}}
+        entry: dict[str, Any] = {
+            "label": item["label"],
+            "size_kb": item.get("size_kb"),
+            "tools": {},
+        }
         results[name] = entry
         for tool in tools:
             cell: dict[str, Any]
@@ -382,17 +527,27 @@ def generation_section(tools: list[Tool], inputs: list[dict[str, Any]], runtime_
                 cell = entry["tools"][tool.name]
                 if cell["runs"] and cell["runs"][-1]["status"] != "ok":
                     continue  # failures and timeouts are deterministic enough: do not repeat
-                lenient = bool(item.get("lenient")) and tool.name == "clientsmith" and lenient_ok
+                lenient = (
+                    bool(item.get("lenient"))
+                    and tool.name == "clientsmith"
+                    and lenient_ok
+                )
                 log(f"generate {name} with {tool.name} ({repetition + 1}/{REPEATS})")
-                run = run_generation(tool, item, lenient, WORK / "out" / tool.name / name)
-                log(f"  -> {run['status']} {run['wall_s']:.1f} s, {run['peak_rss_mb']:.0f} MB {run.get('error', '')}")
+                run = run_generation(
+                    tool, item, lenient, WORK / "out" / tool.name / name
+                )
+                log(
+                    f"  -> {run['status']} {run['wall_s']:.1f} s, {run['peak_rss_mb']:.0f} MB {run.get('error', '')}"
+                )
                 cell["runs"].append(run)
         for tool in pending:
             cell = entry["tools"][tool.name]
             summarize_runs(cell)
             if cell["status"] == "ok" and not QUICK:
                 log(f"import check of {tool.name}'s {name} output")
-                cell["import_check"] = import_check(runtime_python, tool.package_dirs(WORK / "out" / tool.name / name))
+                cell["import_check"] = import_check(
+                    runtime_python, tool.package_dirs(WORK / "out" / tool.name / name)
+                )
     return results
 
 
@@ -419,7 +574,9 @@ def summarize_runs(cell: dict[str, Any]) -> None:
 # -- per call -------------------------------------------------------------------------
 
 
-def runtime_section(runtime_python: Path | None, opc: Tool, oag: Tool, runtime_error: str) -> dict[str, Any]:
+def runtime_section(
+    runtime_python: Path | None, opc: Tool, oag: Tool, runtime_error: str
+) -> dict[str, Any]:
     if runtime_python is None:
         return {"error": runtime_error}
     spec = CORPUS / "petstore_expanded.yaml"
@@ -432,7 +589,17 @@ def runtime_section(runtime_python: Path | None, opc: Tool, oag: Tool, runtime_e
     problems: dict[str, str] = {}
     log("generating the petstore clients for the per-call benchmark")
     run = _proc.run(
-        [str(MAIN_PYTHON), "-m", "generator", "generate", str(spec), "--output", str(folder / "petstore_cs"), "--package-name", "petstore_cs"],
+        [
+            str(MAIN_PYTHON),
+            "-m",
+            "generator",
+            "generate",
+            str(spec),
+            "--output",
+            str(folder / "petstore_cs"),
+            "--package-name",
+            "petstore_cs",
+        ],
         timeout=TIMEOUT,
         cwd=ROOT,
     )
@@ -442,9 +609,13 @@ def runtime_section(runtime_python: Path | None, opc: Tool, oag: Tool, runtime_e
         problems["clientsmith"] = run.first_error_line()
     if not opc.unavailable and wanted("tool", opc.name):
         config = folder / "opc-config.yaml"
-        config.write_text("package_name_override: petstore_opc\nproject_name_override: petstore-opc\n")
+        config.write_text(
+            "package_name_override: petstore_opc\nproject_name_override: petstore-opc\n"
+        )
         command, env, _ = opc.commands([(spec, "opc")], folder, False)[0]
-        run = _proc.run([*command, "--config", str(config)], timeout=TIMEOUT, env=env, cwd=folder)
+        run = _proc.run(
+            [*command, "--config", str(config)], timeout=TIMEOUT, env=env, cwd=folder
+        )
         if run.status == "ok":
             paths.append(folder / "opc")
         else:
@@ -464,8 +635,13 @@ def runtime_section(runtime_python: Path | None, opc: Tool, oag: Tool, runtime_e
     bench = [str(runtime_python), str(BENCH / "runtime_bench.py")]
     listing = _proc.run([*bench, "--list", *path_args], timeout=120, cwd=folder)
     if listing.status != "ok":
-        return {"error": f"runtime_bench --list failed: {listing.first_error_line()}", "problems": problems}
-    variants: dict[str, dict[str, Any]] = json.loads(listing.output.strip().splitlines()[-1])
+        return {
+            "error": f"runtime_bench --list failed: {listing.first_error_line()}",
+            "problems": problems,
+        }
+    variants: dict[str, dict[str, Any]] = json.loads(
+        listing.output.strip().splitlines()[-1]
+    )
     server = subprocess.Popen(
         [str(runtime_python), str(BENCH / "server.py"), "--max-seconds", "1800"],
         stdout=subprocess.PIPE,
@@ -475,20 +651,50 @@ def runtime_section(runtime_python: Path | None, opc: Tool, oag: Tool, runtime_e
     try:
         line = server.stdout.readline() if server.stdout else ""
         if not line.startswith("PORT "):
-            return {"error": f"the loopback server did not start: {line!r}", "problems": problems}
+            return {
+                "error": f"the loopback server did not start: {line!r}",
+                "problems": problems,
+            }
         port = line.split()[1]
-        order = list(variants)
+        groups = ["sync", "async"]
         for round_index in range(ROUNDS):
-            for name in order if round_index % 2 == 0 else list(reversed(order)):
-                log(f"per call: {name} (round {round_index + 1}/{ROUNDS}, {CALLS} calls each)")
-                command = [*bench, "--variant", name, "--port", port, "--calls", str(CALLS), "--warmup", str(WARMUP), *path_args]
-                run = _proc.run(command, timeout=TIMEOUT, cwd=folder)
-                info = variants[name]
+            for group in groups if round_index % 2 == 0 else groups[::-1]:
+                log(
+                    f"per call: every {group} variant interleaved "
+                    f"(round {round_index + 1}/{ROUNDS}, {CALLS} calls each)"
+                )
+                command = [
+                    *bench,
+                    "--group",
+                    group,
+                    "--port",
+                    port,
+                    "--calls",
+                    str(CALLS),
+                    "--warmup",
+                    str(WARMUP),
+                    *path_args,
+                ]
+                run = _proc.run(command, timeout=TIMEOUT * 2, cwd=folder)
+                names = [
+                    n for n, i in variants.items() if i["async"] == (group == "async")
+                ]
                 if run.status != "ok":
-                    info["error"] = run.first_error_line() if run.status == "failed" else "timed out"
+                    error = (
+                        run.first_error_line()
+                        if run.status == "failed"
+                        else "timed out"
+                    )
+                    for name in names:
+                        variants[name]["error"] = error
                     continue
                 figures = json.loads(run.output.strip().splitlines()[-1])
-                info.setdefault("rounds", []).append(figures)
+                for name in names:
+                    result = figures.get(name, {"error": "no result"})
+                    if "error" in result:
+                        variants[name]["error"] = result["error"]
+                    else:
+                        variants[name].setdefault("rounds", []).append(result)
     finally:
         server.terminate()
         try:
@@ -502,15 +708,27 @@ def runtime_section(runtime_python: Path | None, opc: Tool, oag: Tool, runtime_e
             # The best round's median: background noise only ever adds time.
             info["get_us"] = round(min(r["get_us"] for r in rounds), 1)
             info["list_us"] = round(min(r["list_us"] for r in rounds), 1)
-    return {"calls": CALLS, "rounds": ROUNDS, "variants": variants, "problems": problems}
+    return {
+        "calls": CALLS,
+        "rounds": ROUNDS,
+        "variants": variants,
+        "problems": problems,
+    }
 
 
 # -- import time ----------------------------------------------------------------------
 
 
-def import_time(python: Path, folder: Path, statement: str, module: str) -> float | None:
+def import_time(
+    python: Path, folder: Path, statement: str, module: str
+) -> float | None:
     """Cumulative µs of ``module`` in ``python -X importtime -c statement``."""
-    run = _proc.run([str(python), "-X", "importtime", "-c", statement], timeout=TIMEOUT, cwd=folder, env=_clean_env(folder))
+    run = _proc.run(
+        [str(python), "-X", "importtime", "-c", statement],
+        timeout=TIMEOUT,
+        cwd=folder,
+        env=_clean_env(folder),
+    )
     if run.status != "ok":
         raise RuntimeError(_last_error_line(run.output))
     found = None
@@ -528,28 +746,50 @@ def _clean_env(folder: Path) -> dict[str, str]:
     return env
 
 
-def measure_imports(python: Path, source: Path, package: str, models: str | None) -> dict[str, Any]:
+def measure_imports(
+    python: Path, source: Path, package: str, models: str | None
+) -> dict[str, Any]:
     """Import times of ``source/package``, measured warm (bytecode cached) on a copy in .work."""
-    folder = WORK / "imports" / re.sub(r"\W+", "_", str(source.resolve()).strip("/"))[-100:]
+    folder = (
+        WORK / "imports" / re.sub(r"\W+", "_", str(source.resolve()).strip("/"))[-100:]
+    )
     shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(source / package, folder / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        source / package, folder / package, ignore=shutil.ignore_patterns("__pycache__")
+    )
     # Warm-up: writes the bytecode caches, as an installed or once-imported package has them.
     _proc.run(
-        [str(python), "-c", f"import {package}" + (f"; import {package}.{models}" if models else "")],
+        [
+            str(python),
+            "-c",
+            f"import {package}" + (f"; import {package}.{models}" if models else ""),
+        ],
         timeout=TIMEOUT,
         cwd=folder,
         env=_clean_env(folder),
     )
 
     def median_of(statement: str, module: str) -> float | None:
-        values = [import_time(python, folder, statement, module) for _ in range(IMPORT_REPEATS)]
+        values = [
+            import_time(python, folder, statement, module)
+            for _ in range(IMPORT_REPEATS)
+        ]
         present = [v for v in values if v is not None]
         return round(statistics.median(present) / 1000, 1) if present else None
 
     result: dict[str, Any] = {}
-    statements = [("import_ms", f"import {package}", package), ("own_ms", f"import httpx, pydantic; import {package}", package)]
+    statements = [
+        ("import_ms", f"import {package}", package),
+        ("own_ms", f"import httpx, pydantic; import {package}", package),
+    ]
     if models:
-        statements.append(("models_ms", f"import {package}; import {package}.{models}", f"{package}.{models}"))
+        statements.append(
+            (
+                "models_ms",
+                f"import {package}; import {package}.{models}",
+                f"{package}.{models}",
+            )
+        )
     for key, statement, module in statements:
         try:
             result[key] = median_of(statement, module)
@@ -558,11 +798,15 @@ def measure_imports(python: Path, source: Path, package: str, models: str | None
                 result["error"] = str(exc)
                 break
             result[key.replace("_ms", "_error")] = str(exc)
-    result["py_kb"] = round(sum(p.stat().st_size for p in (folder / package).rglob("*.py")) / 1024)
+    result["py_kb"] = round(
+        sum(p.stat().st_size for p in (folder / package).rglob("*.py")) / 1024
+    )
     return result
 
 
-def imports_section(runtime_python: Path | None, generation: dict[str, Any], runtime_error: str) -> dict[str, Any]:
+def imports_section(
+    runtime_python: Path | None, generation: dict[str, Any], runtime_error: str
+) -> dict[str, Any]:
     if runtime_python is None:
         return {"error": runtime_error}
     rows: list[dict[str, Any]] = []
@@ -570,44 +814,122 @@ def imports_section(runtime_python: Path | None, generation: dict[str, Any], run
         package = project / project.name
         if (package / "__init__.py").is_file():
             log(f"import time of generated/{project.name}")
-            rows.append({"package": project.name, "source": "generated/", "tool": "clientsmith", **measure_imports(runtime_python, project, project.name, "models")})
+            rows.append(
+                {
+                    "package": project.name,
+                    "source": "generated/",
+                    "tool": "clientsmith",
+                    **measure_imports(runtime_python, project, project.name, "models"),
+                }
+            )
     # The largest corpus client: Stripe's when clientsmith generated it, else codat_lending.
     stripe = generation.get("stripe", {}).get("tools", {}).get("clientsmith", {})
     stripe_dir = WORK / "out" / "clientsmith" / "stripe" / "stripe_client"
-    if stripe.get("status") == "ok" and (stripe_dir / "stripe_client" / "__init__.py").is_file():
+    if (
+        stripe.get("status") == "ok"
+        and (stripe_dir / "stripe_client" / "__init__.py").is_file()
+    ):
         log("import time of the Stripe client")
-        rows.append({"package": "stripe_client", "source": "corpus: stripe_spec3.json", "tool": "clientsmith", **measure_imports(runtime_python, stripe_dir, "stripe_client", "models")})
+        rows.append(
+            {
+                "package": "stripe_client",
+                "source": "corpus: stripe_spec3.json",
+                "tool": "clientsmith",
+                **measure_imports(
+                    runtime_python, stripe_dir, "stripe_client", "models"
+                ),
+            }
+        )
     elif QUICK:
-        rows.append({"package": "stripe_client", "source": "corpus", "tool": "clientsmith", "error": "skipped in quick mode"})
+        rows.append(
+            {
+                "package": "stripe_client",
+                "source": "corpus",
+                "tool": "clientsmith",
+                "error": "skipped in quick mode",
+            }
+        )
     else:
         spec = CORPUS / "codat_lending.yaml"
         out = WORK / "out" / "clientsmith" / "codat_lending"
         log("generating codat_lending (Stripe did not generate) for its import time")
         shutil.rmtree(out, ignore_errors=True)
         run = _proc.run(
-            [str(MAIN_PYTHON), "-m", "generator", "generate", str(spec), "--output", str(out), "--package-name", "codat_lending"],
+            [
+                str(MAIN_PYTHON),
+                "-m",
+                "generator",
+                "generate",
+                str(spec),
+                "--output",
+                str(out),
+                "--package-name",
+                "codat_lending",
+            ],
             timeout=TIMEOUT,
             cwd=ROOT,
         )
         if run.status == "ok":
-            rows.append({"package": "codat_lending", "source": "corpus: codat_lending.yaml", "tool": "clientsmith", **measure_imports(runtime_python, out, "codat_lending", "models")})
+            rows.append(
+                {
+                    "package": "codat_lending",
+                    "source": "corpus: codat_lending.yaml",
+                    "tool": "clientsmith",
+                    **measure_imports(runtime_python, out, "codat_lending", "models"),
+                }
+            )
         else:
-            rows.append({"package": "codat_lending", "source": "corpus: codat_lending.yaml", "tool": "clientsmith", "error": run.first_error_line()})
+            rows.append(
+                {
+                    "package": "codat_lending",
+                    "source": "corpus: codat_lending.yaml",
+                    "tool": "clientsmith",
+                    "error": run.first_error_line(),
+                }
+            )
     # The peers' Airflow clients, for comparison.
     airflow = generation.get("airflow_v2_full", {}).get("tools", {})
-    for tool, models in (("openapi-python-client", "models"), ("openapi-generator", None)):
+    for tool, models in (
+        ("openapi-python-client", "models"),
+        ("openapi-generator", None),
+    ):
         if airflow.get(tool, {}).get("status") != "ok":
             continue
         out = WORK / "out" / tool / "airflow_v2_full" / "airflow_v2"
-        packages = [p for p in sorted(out.iterdir()) if p.name not in ("test", "tests") and (p / "__init__.py").is_file()] if out.is_dir() else []
+        packages = (
+            [
+                p
+                for p in sorted(out.iterdir())
+                if p.name not in ("test", "tests") and (p / "__init__.py").is_file()
+            ]
+            if out.is_dir()
+            else []
+        )
         if packages:
             log(f"import time of {tool}'s Airflow client")
             package = packages[0].name
-            rows.append({"package": package, "source": "Airflow v2 full", "tool": tool, **measure_imports(runtime_python, out, package, models)})
+            rows.append(
+                {
+                    "package": package,
+                    "source": "Airflow v2 full",
+                    "tool": tool,
+                    **measure_imports(runtime_python, out, package, models),
+                }
+            )
     cs_airflow = WORK / "out" / "clientsmith" / "airflow_v2_full" / "airflow_v2"
-    if (cs_airflow / "airflow_v2" / "__init__.py").is_file():
+    if (
+        airflow.get("clientsmith", {}).get("status") == "ok"
+        and (cs_airflow / "airflow_v2" / "__init__.py").is_file()
+    ):
         log("import time of clientsmith's Airflow v2 full client")
-        rows.append({"package": "airflow_v2", "source": "Airflow v2 full", "tool": "clientsmith", **measure_imports(runtime_python, cs_airflow, "airflow_v2", "models")})
+        rows.append(
+            {
+                "package": "airflow_v2",
+                "source": "Airflow v2 full",
+                "tool": "clientsmith",
+                **measure_imports(runtime_python, cs_airflow, "airflow_v2", "models"),
+            }
+        )
     return {"repeats": IMPORT_REPEATS, "rows": rows}
 
 
@@ -616,7 +938,14 @@ def imports_section(runtime_python: Path | None, generation: dict[str, Any], run
 
 def environment(java: str | None) -> dict[str, Any]:
     def version(python: Path, module: str) -> str:
-        run = _proc.run([str(python), "-c", f"import importlib.metadata as m; print(m.version({module!r}))"], timeout=60)
+        run = _proc.run(
+            [
+                str(python),
+                "-c",
+                f"import importlib.metadata as m; print(m.version({module!r}))",
+            ],
+            timeout=60,
+        )
         return run.output.strip() if run.status == "ok" else "?"
 
     return {
@@ -639,18 +968,24 @@ def environment(java: str | None) -> dict[str, Any]:
 
 
 def _git_head() -> str:
-    run = _proc.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], timeout=30)
+    run = _proc.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], timeout=30
+    )
     return run.output.strip() if run.status == "ok" else "?"
 
 
 def main() -> int:
     started = time.perf_counter()
     if not MAIN_PYTHON.exists():
-        print(f"bench: {MAIN_PYTHON} not found; run `make setup` first", file=sys.stderr)
+        print(
+            f"bench: {MAIN_PYTHON} not found; run `make setup` first", file=sys.stderr
+        )
         return 2
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    log(f"{'quick' if QUICK else 'full'} run: {REPEATS} repetition(s), {CALLS} calls per operation, timeout {TIMEOUT:.0f} s")
+    log(
+        f"{'quick' if QUICK else 'full'} run: {REPEATS} repetition(s), {CALLS} calls per operation, timeout {TIMEOUT:.0f} s"
+    )
 
     java, java_error = java_version()
     opc_python, opc_error = (None, "not selected")
@@ -664,7 +999,9 @@ def main() -> int:
             oag_python, oag_error = ensure_venv("oag-venv", [OAG_PIN])
     runtime_pins = _runtime_pins()
     runtime_python, runtime_error = ensure_venv("rt-venv", runtime_pins)
-    airflow, airflow_error = airflow_spec() if wanted("input", "airflow_v2_full") else (None, "not selected")
+    airflow, airflow_error = (
+        airflow_spec() if wanted("input", "airflow_v2_full") else (None, "not selected")
+    )
     lenient_ok = clientsmith_has_lenient()
 
     tools: list[Tool] = [
@@ -675,13 +1012,27 @@ def main() -> int:
     results: dict[str, Any] = {"environment": environment(java)}
     results["environment"]["clientsmith_lenient"] = lenient_ok
     inputs = generation_inputs(airflow, airflow_error)
-    results["generation"] = generation_section(tools, inputs, runtime_python, lenient_ok) if wanted("section", "generation") else {}
-    results["runtime"] = runtime_section(runtime_python, tools[1], tools[2], runtime_error) if wanted("section", "runtime") else {}
-    results["imports"] = imports_section(runtime_python, results["generation"], runtime_error) if wanted("section", "imports") else {}
+    results["generation"] = (
+        generation_section(tools, inputs, runtime_python, lenient_ok)
+        if wanted("section", "generation")
+        else {}
+    )
+    results["runtime"] = (
+        runtime_section(runtime_python, tools[1], tools[2], runtime_error)
+        if wanted("section", "runtime")
+        else {}
+    )
+    results["imports"] = (
+        imports_section(runtime_python, results["generation"], runtime_error)
+        if wanted("section", "imports")
+        else {}
+    )
     results["labels"] = {tool.name: tool.label for tool in tools}
     results["targets"] = report.targets(results)
     results["environment"]["bench_wall_s"] = round(time.perf_counter() - started, 1)
-    results["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["environment"]["load_average_at_end"] = [
+        round(x, 2) for x in os.getloadavg()
+    ]
 
     json_text = json.dumps(results, indent=2) + "\n"
     markdown = report.markdown(results)
@@ -690,7 +1041,9 @@ def main() -> int:
     (RESULTS / "latest.md.tmp").write_text(markdown)
     (RESULTS / "latest.md.tmp").replace(RESULTS / "latest.md")
     print(markdown)
-    log(f"done in {time.perf_counter() - started:.0f} s; wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.md'}")
+    log(
+        f"done in {time.perf_counter() - started:.0f} s; wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.md'}"
+    )
     return 0
 
 

@@ -1,16 +1,17 @@
-"""Per-call benchmark of one client variant against the fixed-JSON server (server.py).
+"""Per-call benchmark of the client variants against the fixed-JSON server (server.py).
 
-Run by ``run.py`` in the runtime venv (benchmarks/.work/rt-venv), one process per variant
-so no variant warms or pollutes another's caches:
+Run by ``run.py`` in the runtime venv (benchmarks/.work/rt-venv):
 
-    python runtime_bench.py --list --path DIR...                # the variants available
-    python runtime_bench.py --variant NAME --port N --calls N --path DIR...
+    python runtime_bench.py --list --path DIR...        # the variants available
+    python runtime_bench.py --group sync|async --port N --calls N --path DIR...
 
-Each variant makes ``calls`` calls of a *get* (``GET /pets/1``, one pet) and ``calls``
-of a *list* (``GET /pets?limit=10``, ten pets), alternating, after a warm-up, with one
-keep-alive connection, and prints one JSON object with the median microseconds per call
-of each. Every call returns parsed, validated models (pydantic for the floors and
-clientsmith, attrs classes for openapi-python-client, pydantic for OpenAPI Generator).
+All variants of a group live in one process and take turns in blocks of 50 consecutive
+iterations (shuffled order per turn), each iteration a *get* (``GET /pets/1``, one pet)
+then a *list* (``GET /pets?limit=10``, ten pets), each variant with its own keep-alive
+connection, after a warm-up. Background load on the machine thus hits every variant alike. It prints one
+JSON object: per variant the median microseconds per call of each operation. Every call
+returns parsed, validated models (pydantic for the floors and clientsmith, attrs classes
+for openapi-python-client, pydantic for OpenAPI Generator).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import importlib
 import inspect
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -33,7 +35,11 @@ OAG_PACKAGE = "petstore_oag"
 LIST_LIMIT = 10
 
 SyncPair = tuple[Callable[[], Any], Callable[[], Any], Callable[[], None]]
-AsyncPair = tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]], Callable[[], Awaitable[None]]]
+AsyncPair = tuple[
+    Callable[[], Awaitable[Any]],
+    Callable[[], Awaitable[Any]],
+    Callable[[], Awaitable[None]],
+]
 
 
 def _floor_models() -> tuple[Any, Any]:
@@ -129,7 +135,9 @@ def _cs_group(client: Any) -> Any:
         candidate = getattr(client, name, None)
         if hasattr(candidate, "find_pets") and hasattr(candidate, "find_pet_by_id"):
             return candidate
-    raise RuntimeError("the generated petstore client has no group with find_pets/find_pet_by_id")
+    raise RuntimeError(
+        "the generated petstore client has no group with find_pets/find_pet_by_id"
+    )
 
 
 def _cs_transports() -> tuple[list[str], list[str]]:
@@ -137,7 +145,11 @@ def _cs_transports() -> tuple[list[str], list[str]]:
     runtime = importlib.import_module(f"{CS_PACKAGE}._runtime")
     sync, async_ = [], []
     for name, value in vars(runtime).items():
-        if not (inspect.isclass(value) and name.endswith("Transport") and value.__module__ == runtime.__name__):
+        if not (
+            inspect.isclass(value)
+            and name.endswith("Transport")
+            and value.__module__ == runtime.__name__
+        ):
             continue
         if getattr(value, "_is_protocol", False):
             continue
@@ -159,20 +171,32 @@ def clientsmith_sync(base: str, transport: str | None = None) -> SyncPair:
     package = importlib.import_module(CS_PACKAGE)
     options: dict[str, Any] = {"base_url": base}
     if transport is not None:
-        options["transport"] = getattr(importlib.import_module(f"{CS_PACKAGE}._runtime"), transport)()
+        options["transport"] = getattr(
+            importlib.import_module(f"{CS_PACKAGE}._runtime"), transport
+        )()
     client = package.Client(**options)
     group = _cs_group(client)
-    return (lambda: group.find_pet_by_id(1)), (lambda: group.find_pets(limit=LIST_LIMIT)), client.close
+    return (
+        (lambda: group.find_pet_by_id(1)),
+        (lambda: group.find_pets(limit=LIST_LIMIT)),
+        client.close,
+    )
 
 
 async def clientsmith_async(base: str, transport: str | None = None) -> AsyncPair:
     package = importlib.import_module(CS_PACKAGE)
     options: dict[str, Any] = {"base_url": base}
     if transport is not None:
-        options["transport"] = getattr(importlib.import_module(f"{CS_PACKAGE}._runtime"), transport)()
+        options["transport"] = getattr(
+            importlib.import_module(f"{CS_PACKAGE}._runtime"), transport
+        )()
     client = package.AsyncClient(**options)
     group = _cs_group(client)
-    return (lambda: group.find_pet_by_id(1)), (lambda: group.find_pets(limit=LIST_LIMIT)), client.close
+    return (
+        (lambda: group.find_pet_by_id(1)),
+        (lambda: group.find_pets(limit=LIST_LIMIT)),
+        client.close,
+    )
 
 
 def clientsmith_in_memory(base: str) -> SyncPair:
@@ -188,7 +212,11 @@ def clientsmith_in_memory(base: str) -> SyncPair:
 
     class MemoryTransport:
         def send(self, request: Any, timeout: Any) -> Any:
-            body = pets if "/pets?" in request.url or request.url.endswith("/pets") else pet
+            body = (
+                pets
+                if "/pets?" in request.url or request.url.endswith("/pets")
+                else pet
+            )
             return runtime.RawResponse(200, headers, body)
 
         def close(self) -> None:
@@ -196,7 +224,39 @@ def clientsmith_in_memory(base: str) -> SyncPair:
 
     client = package.Client(base_url=base, transport=MemoryTransport())
     group = _cs_group(client)
-    return (lambda: group.find_pet_by_id(1)), (lambda: group.find_pets(limit=LIST_LIMIT)), client.close
+    return (
+        (lambda: group.find_pet_by_id(1)),
+        (lambda: group.find_pets(limit=LIST_LIMIT)),
+        client.close,
+    )
+
+
+def clientsmith_httpx_mock(base: str) -> SyncPair:
+    """The sync client over its HttpxTransport around an httpx.MockTransport client.
+
+    Against ``httpx_mock_floor`` this is what clientsmith adds on top of httpx's own
+    request/response machinery (its transport adapter included), without sockets.
+    """
+    import httpx
+
+    package = importlib.import_module(CS_PACKAGE)
+    runtime = importlib.import_module(f"{CS_PACKAGE}._runtime")
+    pet, pets = _fixed_bodies()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = pets if request.url.path.endswith("/pets") else pet
+        return httpx.Response(
+            200, headers={"content-type": "application/json"}, content=body
+        )
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = package.Client(base_url=base, transport=runtime.HttpxTransport(http))
+    group = _cs_group(client)
+    return (
+        (lambda: group.find_pet_by_id(1)),
+        (lambda: group.find_pets(limit=LIST_LIMIT)),
+        http.close,
+    )
 
 
 def httpx_mock_floor(base: str) -> SyncPair:
@@ -208,7 +268,9 @@ def httpx_mock_floor(base: str) -> SyncPair:
 
     def handler(request: httpx.Request) -> httpx.Response:
         body = pets if request.url.path.endswith("/pets") else pet
-        return httpx.Response(200, headers={"content-type": "application/json"}, content=body)
+        return httpx.Response(
+            200, headers={"content-type": "application/json"}, content=body
+        )
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
     get_url, list_url = f"{base}/pets/1", f"{base}/pets?limit={LIST_LIMIT}"
@@ -223,7 +285,11 @@ def pydantic_only(base: str) -> SyncPair:
     """Only ``model_validate_json`` of the same bodies: the decoding floor."""
     pet_model, pets_model = _floor_models()
     pet, pets = _fixed_bodies()
-    return (lambda: pet_model.model_validate_json(pet)), (lambda: pets_model.validate_json(pets)), lambda: None
+    return (
+        (lambda: pet_model.model_validate_json(pet)),
+        (lambda: pets_model.validate_json(pets)),
+        lambda: None,
+    )
 
 
 def _fixed_bodies() -> tuple[bytes, bytes]:
@@ -238,7 +304,9 @@ def _fixed_bodies() -> tuple[bytes, bytes]:
 
 def opc_sync(base: str) -> SyncPair:
     package = importlib.import_module(OPC_PACKAGE)
-    find_pet_by_id = importlib.import_module(f"{OPC_PACKAGE}.api.default.find_pet_by_id")
+    find_pet_by_id = importlib.import_module(
+        f"{OPC_PACKAGE}.api.default.find_pet_by_id"
+    )
     find_pets = importlib.import_module(f"{OPC_PACKAGE}.api.default.find_pets")
     client = package.Client(base_url=base)
     return (
@@ -250,7 +318,9 @@ def opc_sync(base: str) -> SyncPair:
 
 async def opc_async(base: str) -> AsyncPair:
     package = importlib.import_module(OPC_PACKAGE)
-    find_pet_by_id = importlib.import_module(f"{OPC_PACKAGE}.api.default.find_pet_by_id")
+    find_pet_by_id = importlib.import_module(
+        f"{OPC_PACKAGE}.api.default.find_pet_by_id"
+    )
     find_pets = importlib.import_module(f"{OPC_PACKAGE}.api.default.find_pets")
     client = package.Client(base_url=base)
 
@@ -268,7 +338,11 @@ def oag_sync(base: str) -> SyncPair:
     package = importlib.import_module(OAG_PACKAGE)
     api_client = package.ApiClient(package.Configuration(host=base))
     api = package.DefaultApi(api_client)
-    return (lambda: api.find_pet_by_id(1)), (lambda: api.find_pets(limit=LIST_LIMIT)), lambda: None
+    return (
+        (lambda: api.find_pet_by_id(1)),
+        (lambda: api.find_pets(limit=LIST_LIMIT)),
+        lambda: None,
+    )
 
 
 # -- registry -------------------------------------------------------------------------
@@ -287,17 +361,59 @@ def variants() -> dict[str, tuple[str, bool, Callable[..., Any], dict[str, Any]]
         table["clientsmith sync"] = ("clientsmith", False, clientsmith_sync, {})
         table["clientsmith async"] = ("clientsmith", True, clientsmith_async, {})
         sync, async_ = _cs_transports()
-        default_sync = _transport_of(importlib.import_module(CS_PACKAGE).Client(base_url="http://127.0.0.1:9"))
+        default_sync = _transport_of(
+            importlib.import_module(CS_PACKAGE).Client(base_url="http://127.0.0.1:9")
+        )
         for name in sync:
             if name != default_sync:
-                table[f"clientsmith sync [{name}]"] = ("clientsmith", False, clientsmith_sync, {"transport": name})
-        default_async = _transport_of(importlib.import_module(CS_PACKAGE).AsyncClient(base_url="http://127.0.0.1:9"))
+                table[f"clientsmith sync [{name}]"] = (
+                    "clientsmith",
+                    False,
+                    clientsmith_sync,
+                    {"transport": name},
+                )
+        default_async = _transport_of(
+            importlib.import_module(CS_PACKAGE).AsyncClient(
+                base_url="http://127.0.0.1:9"
+            )
+        )
         for name in async_:
             if name != default_async:
-                table[f"clientsmith async [{name}]"] = ("clientsmith", True, clientsmith_async, {"transport": name})
-        table["breakdown: clientsmith sync, in-memory transport"] = ("breakdown", False, clientsmith_in_memory, {})
-    table["breakdown: httpx.Client + MockTransport + pydantic"] = ("breakdown", False, httpx_mock_floor, {})
-    table["breakdown: pydantic model_validate_json only"] = ("breakdown", False, pydantic_only, {})
+                table[f"clientsmith async [{name}]"] = (
+                    "clientsmith",
+                    True,
+                    clientsmith_async,
+                    {"transport": name},
+                )
+        table["breakdown: clientsmith sync, in-memory transport"] = (
+            "breakdown",
+            False,
+            clientsmith_in_memory,
+            {},
+        )
+    if _importable(CS_PACKAGE) and hasattr(
+        importlib.import_module(f"{CS_PACKAGE}._runtime"), "HttpxTransport"
+    ):
+        table[
+            "breakdown: clientsmith sync, HttpxTransport over httpx MockTransport"
+        ] = (
+            "breakdown",
+            False,
+            clientsmith_httpx_mock,
+            {},
+        )
+    table["breakdown: httpx.Client + MockTransport + pydantic"] = (
+        "breakdown",
+        False,
+        httpx_mock_floor,
+        {},
+    )
+    table["breakdown: pydantic model_validate_json only"] = (
+        "breakdown",
+        False,
+        pydantic_only,
+        {},
+    )
     if _importable(OPC_PACKAGE):
         table["openapi-python-client sync"] = ("peer", False, opc_sync, {})
         table["openapi-python-client async"] = ("peer", True, opc_async, {})
@@ -319,7 +435,9 @@ def describe(name: str) -> dict[str, Any]:
     info: dict[str, Any] = {"kind": kind, "async": is_async}
     if kind == "clientsmith" and "transport" not in kwargs:
         package = importlib.import_module(CS_PACKAGE)
-        client = (package.AsyncClient if is_async else package.Client)(base_url="http://127.0.0.1:9")
+        client = (package.AsyncClient if is_async else package.Client)(
+            base_url="http://127.0.0.1:9"
+        )
         info["transport"] = _transport_of(client)
     elif "transport" in kwargs:
         info["transport"] = kwargs["transport"]
@@ -330,54 +448,122 @@ def _check(get_result: Any, list_result: Any) -> None:
     if getattr(get_result, "id", None) != 1:
         raise RuntimeError(f"get returned {get_result!r}, expected the pet with id 1")
     if not isinstance(list_result, list) or len(list_result) != LIST_LIMIT:
-        raise RuntimeError(f"list returned {type(list_result).__name__}, expected {LIST_LIMIT} pets")
+        raise RuntimeError(
+            f"list returned {type(list_result).__name__}, expected {LIST_LIMIT} pets"
+        )
 
 
-def measure_sync(pair: SyncPair, calls: int, warmup: int) -> tuple[list[int], list[int]]:
-    get, list_, close = pair
-    _check(get(), list_())
-    for _ in range(warmup):
-        get()
-        list_()
+def _summary(get_ns: list[int], list_ns: list[int], calls: int) -> dict[str, Any]:
+    return {
+        "get_us": statistics.median(get_ns) / 1000,
+        "list_us": statistics.median(list_ns) / 1000,
+        "calls": calls,
+    }
+
+
+BLOCK = 50
+
+
+def _blocks(calls: int) -> list[int]:
+    """``calls`` split into blocks of ``BLOCK`` consecutive calls (the last may be short)."""
+    return [min(BLOCK, calls - start) for start in range(0, calls, BLOCK)]
+
+
+def measure_sync_group(
+    names: list[str], base: str, calls: int, warmup: int
+) -> dict[str, dict[str, Any]]:
+    """Every sync variant in this process, their calls interleaved.
+
+    The variants take turns in blocks of ``BLOCK`` consecutive calls (get, then list),
+    in a shuffled order per turn: within a block a variant runs warm, as in a hot loop,
+    and load from elsewhere on the machine hits all variants alike, so the ratios
+    between them hold even when absolute figures move.
+    """
+    table = variants()
+    results: dict[str, dict[str, Any]] = {}
+    pairs: dict[str, SyncPair] = {}
+    for name in names:
+        _, _, factory, kwargs = table[name]
+        try:
+            pair = factory(base, **kwargs)
+            _check(pair[0](), pair[1]())
+            for _ in range(warmup):
+                pair[0]()
+                pair[1]()
+        except Exception as exc:  # noqa: BLE001 - reported per variant
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            continue
+        pairs[name] = pair
+    samples: dict[str, tuple[list[int], list[int]]] = {n: ([], []) for n in pairs}
+    order = list(pairs)
+    shuffle = random.Random(6).shuffle
     clock = time.perf_counter_ns
-    get_ns, list_ns = [], []
-    for _ in range(calls):
-        started = clock()
-        get()
-        middle = clock()
-        list_()
-        ended = clock()
-        get_ns.append(middle - started)
-        list_ns.append(ended - middle)
-    close()
-    return get_ns, list_ns
+    for block in _blocks(calls):
+        shuffle(order)
+        for name in order:
+            get, list_, _ = pairs[name]
+            get_ns, list_ns = samples[name]
+            for _ in range(block):
+                started = clock()
+                get()
+                middle = clock()
+                list_()
+                ended = clock()
+                get_ns.append(middle - started)
+                list_ns.append(ended - middle)
+    for name, (get_ns, list_ns) in samples.items():
+        pairs[name][2]()
+        results[name] = _summary(get_ns, list_ns, calls)
+    return results
 
 
-async def measure_async(factory: Callable[..., Awaitable[AsyncPair]], kwargs: dict[str, Any], base: str, calls: int, warmup: int) -> tuple[list[int], list[int]]:
-    get, list_, close = await factory(base, **kwargs)
-    _check(await get(), await list_())
-    for _ in range(warmup):
-        await get()
-        await list_()
+async def measure_async_group(
+    names: list[str], base: str, calls: int, warmup: int
+) -> dict[str, dict[str, Any]]:
+    """Every async variant on one event loop, their calls interleaved (one at a time)."""
+    table = variants()
+    results: dict[str, dict[str, Any]] = {}
+    pairs: dict[str, AsyncPair] = {}
+    for name in names:
+        _, _, factory, kwargs = table[name]
+        try:
+            pair = await factory(base, **kwargs)
+            _check(await pair[0](), await pair[1]())
+            for _ in range(warmup):
+                await pair[0]()
+                await pair[1]()
+        except Exception as exc:  # noqa: BLE001 - reported per variant
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            continue
+        pairs[name] = pair
+    samples: dict[str, tuple[list[int], list[int]]] = {n: ([], []) for n in pairs}
+    order = list(pairs)
+    shuffle = random.Random(6).shuffle
     clock = time.perf_counter_ns
-    get_ns, list_ns = [], []
-    for _ in range(calls):
-        started = clock()
-        await get()
-        middle = clock()
-        await list_()
-        ended = clock()
-        get_ns.append(middle - started)
-        list_ns.append(ended - middle)
-    await close()
-    return get_ns, list_ns
+    for block in _blocks(calls):
+        shuffle(order)
+        for name in order:
+            get, list_, _ = pairs[name]
+            get_ns, list_ns = samples[name]
+            for _ in range(block):
+                started = clock()
+                await get()
+                middle = clock()
+                await list_()
+                ended = clock()
+                get_ns.append(middle - started)
+                list_ns.append(ended - middle)
+    for name, (get_ns, list_ns) in samples.items():
+        await pairs[name][2]()
+        results[name] = _summary(get_ns, list_ns, calls)
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--list", action="store_true")
-    parser.add_argument("--describe", action="store_true")
-    parser.add_argument("--variant")
+    parser.add_argument("--group", choices=["sync", "async"])
+    parser.add_argument("--variant", action="append", default=[])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
@@ -387,21 +573,21 @@ def main() -> None:
     if args.list:
         print(json.dumps({name: describe(name) for name in variants()}))
         return
-    kind, is_async, factory, kwargs = variants()[args.variant]
+    table = variants()
     base = f"http://127.0.0.1:{args.port}"
-    if is_async:
-        get_ns, list_ns = asyncio.run(measure_async(factory, kwargs, base, args.calls, args.warmup))
-    else:
-        get_ns, list_ns = measure_sync(factory(base, **kwargs), args.calls, args.warmup)
-    print(
-        json.dumps(
-            {
-                "get_us": statistics.median(get_ns) / 1000,
-                "list_us": statistics.median(list_ns) / 1000,
-                "calls": args.calls,
-            }
+    names = args.variant or list(table)
+    if args.group:
+        names = [n for n in names if table[n][1] == (args.group == "async")]
+    sync_names = [n for n in names if not table[n][1]]
+    async_names = [n for n in names if table[n][1]]
+    results: dict[str, dict[str, Any]] = {}
+    if sync_names:
+        results.update(measure_sync_group(sync_names, base, args.calls, args.warmup))
+    if async_names:
+        results.update(
+            asyncio.run(measure_async_group(async_names, base, args.calls, args.warmup))
         )
-    )
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

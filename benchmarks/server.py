@@ -16,7 +16,10 @@ import asyncio
 import json
 
 LIST_SIZE = 10
-PETS = [{"id": i, "name": f"pet-{i}", "tag": "dog" if i % 2 else "cat"} for i in range(1, LIST_SIZE + 1)]
+PETS = [
+    {"id": i, "name": f"pet-{i}", "tag": "dog" if i % 2 else "cat"}
+    for i in range(1, LIST_SIZE + 1)
+]
 
 
 def _response(status: str, body: bytes) -> bytes:

@@ -47,7 +47,6 @@ def generate_models(
                 use_field_description=True,
                 capitalise_enum_members=True,
                 snake_case_field=True,
-                keep_model_order=True,
                 formatters=[],
                 use_double_quotes=True,
                 set_default_enum_member=True,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ class _Builder:
             self.class_names[name]: _null_defaults_nullable(_rename_refs(schema, self.class_names), self.is_31)
             for name, schema in self.schemas.items()
         }
+        self.model_schemas = {name: _typed_defaults(schema, self.model_schemas) for name, schema in self.model_schemas.items()}
         self.problems: list[Problem] = []
 
     # -- names -----------------------------------------------------------------
@@ -203,6 +205,7 @@ class _Builder:
                     )
                     group_ctx[group] = _Context()
                 built = self._operation(path, method, path_item, operation, default_security, scheme_keys, group_ctx[group])
+                built.group = group
                 groups[group].operations.append(built)
 
         for key, resource in groups.items():
@@ -774,21 +777,93 @@ def _rename_refs(node: Any, class_names: dict[str, str]) -> Any:
     return node
 
 
-def _null_defaults_nullable(node: Any, is_31: bool) -> Any:
-    """A schema whose ``default`` is null accepts null (real specs often forget to say so)."""
-    if isinstance(node, list):
-        return [_null_defaults_nullable(item, is_31) for item in node]
-    if not isinstance(node, dict):
+_FORMATS_KEPT_AS_STR = {None, "", "password", "email", "uri", "url", "hostname", "byte", "int32", "int64", "float", "double"}
+_PRIMITIVES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def _default_fits(schema: Any, value: Any, schemas: dict[str, Any], depth: int = 0) -> bool:
+    """Whether a model field can carry ``value`` as its Python default unchanged (and type-check)."""
+    if value is None or depth > 8 or not isinstance(schema, dict):
+        return value is None
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return _default_fits(schemas.get(_unescape(ref.rsplit("/", 1)[-1])), value, schemas, depth + 1)
+    if isinstance(schema.get("enum"), list):
+        return value in schema["enum"] and not isinstance(value, (list, dict))
+    for key in ("allOf", "anyOf", "oneOf"):
+        options = [o for o in schema.get(key) or [] if not _is_null_schema(o)]
+        if options:
+            return len(options) == 1 and _default_fits(options[0], value, schemas, depth + 1)
+    kinds = schema.get("type")
+    kinds = [k for k in kinds if k != "null"] if isinstance(kinds, list) else [kinds]
+    if len(kinds) != 1:
+        return False
+    kind = kinds[0]
+    if kind in _PRIMITIVES:
+        if isinstance(value, bool) and kind != "boolean":
+            return False
+        return isinstance(value, _PRIMITIVES[kind]) and (kind != "string" or schema.get("format") in _FORMATS_KEPT_AS_STR)
+    if kind == "array" and isinstance(value, list):
+        return all(_default_fits(schema.get("items") or {}, item, schemas, depth + 1) for item in value)
+    return False
+
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedItems", "unevaluatedProperties")
+
+
+def _map_schemas(schema: Any, fix: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """Apply ``fix`` to ``schema`` and every subschema (bottom-up), knowing which keys hold schemas
+    (a property may be *named* ``default``)."""
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            result[key] = {name: _map_schemas(sub, fix) for name, sub in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            result[key] = [_map_schemas(sub, fix) for sub in value]
+        elif key in _SCHEMA_VALUES and isinstance(value, dict):
+            result[key] = _map_schemas(value, fix)
+        else:
+            result[key] = value
+    return fix(result)
+
+
+def _typed_defaults(schema: Any, schemas: dict[str, Any]) -> Any:
+    """Drop ``default`` values a Python field of the schema's type cannot hold as they are
+    (dates given as strings, objects given as dicts, values that break the schema); the
+    API applies them anyway, and the description keeps them for readers."""
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        if "default" in node and not _default_fits(node, node["default"], schemas):
+            default = node.pop("default")
+            note = f"Default: {json.dumps(default, sort_keys=True)[:200]}."
+            node["description"] = f"{node['description']}\n\n{note}" if isinstance(node.get("description"), str) and node["description"] else note
         return node
-    result = {key: _null_defaults_nullable(value, is_31) if key not in ("default", "example", "enum", "const") else value for key, value in node.items()}
-    if "default" in result and result["default"] is None and isinstance(result.get("type"), (str, list)):
-        kinds = result["type"] if isinstance(result["type"], list) else [result["type"]]
-        if "null" not in kinds and not result.get("nullable"):
-            if is_31:
-                result["type"] = [*kinds, "null"]
-            else:
-                result["nullable"] = True
-    return result
+
+    return _map_schemas(schema, fix)
+
+
+def _null_defaults_nullable(schema: Any, is_31: bool) -> Any:
+    """A schema whose ``default`` is null accepts null (real specs often forget to say so)."""
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        if node.get("nullable") is False:  # the default anyway; datamodel-code-generator mistypes optional fields with it
+            del node["nullable"]
+        if node.get("format") in ("email", "idn-email"):  # EmailStr would need the email-validator package
+            del node["format"]
+        if "default" in node and node["default"] is None and isinstance(node.get("type"), (str, list)):
+            kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
+            if "null" not in kinds and not node.get("nullable"):
+                if is_31:
+                    node["type"] = [*kinds, "null"]
+                else:
+                    node["nullable"] = True
+        return node
+
+    return _map_schemas(schema, fix)
 
 
 def _server_url(server: dict[str, Any]) -> str:

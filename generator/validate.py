@@ -107,7 +107,7 @@ class _Locator:
         if self._occurrences is None:
             self._occurrences = self._index()
         key = _value_key(getattr(error, "instance", None))
-        places = self._occurrences.get(key, [])
+        places = self._occurrences.get(key, []) + self._occurrences.get("~" + key, [])
         counter = f"{key}|{getattr(error, 'validator', '')}"
         index = self._used.get(counter, 0)
         self._used[counter] = index + 1
@@ -120,8 +120,10 @@ class _Locator:
             node, where = stack.pop()
             if isinstance(node, dict):
                 for key in self._KEYS:
-                    if key in node and key != "enum" and _suspicious(node, node[key]):
-                        found.setdefault(_value_key(node[key]), []).append(pointer(*where, key))
+                    if key in node and key != "enum":
+                        # suspicious values (that may break their schema) first, then the rest
+                        rank = "" if _suspicious(node, node[key]) else "~"
+                        found.setdefault(rank + _value_key(node[key]), []).append(pointer(*where, key))
                     elif key == "enum" and isinstance(node.get("enum"), list):
                         for index, value in enumerate(node["enum"]):
                             found.setdefault(_value_key(value), []).append(pointer(*where, "enum", index))

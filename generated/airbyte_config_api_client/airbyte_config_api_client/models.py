@@ -12,16 +12,468 @@ from typing import Annotated, Any
 from enum import StrEnum
 
 
-class AirbyteCatalog(BaseModel):
+class WorkspaceId(RootModel[UUID]):
+    root: UUID
+
+
+class WorkspaceIdRequestBody(BaseModel):
     """
-    The set of streams a source offers, each with its sync configuration.
+    Request body naming a workspace.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    streams: list[AirbyteStreamAndConfiguration]
+    workspace_id: Annotated[WorkspaceId, Field(alias="workspaceId")]
+
+
+class ConnectionId(RootModel[UUID]):
+    root: UUID
+
+
+class ConnectionIdRequestBody(BaseModel):
+    """
+    Request body naming a connection.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
+
+
+class SourceDefinitionId(RootModel[UUID]):
+    root: UUID
+
+
+class SourceId(RootModel[UUID]):
+    root: UUID
+
+
+class DestinationDefinitionId(RootModel[UUID]):
+    root: UUID
+
+
+class DestinationId(RootModel[UUID]):
+    root: UUID
+
+
+class OperationId(RootModel[UUID]):
+    root: UUID
+
+
+class SourceConfiguration(RootModel[Any]):
+    root: Annotated[Any, Field(examples=[{"user": "charles"}])]
+    """
+    Connector-specific settings of a source (any JSON value); it has to conform to the specification the source definition publishes.
+    """
+
+
+class DestinationConfiguration(RootModel[Any]):
+    root: Annotated[Any, Field(examples=[{"user": "charles"}])]
+    """
+    Connector-specific settings of a destination (any JSON value); it has to conform to the specification the destination definition publishes.
+    """
+
+
+class SourceSearch(BaseModel):
+    """
+    Source criteria used inside a connection search.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    source_definition_id: Annotated[
+        SourceDefinitionId | None, Field(alias="sourceDefinitionId")
+    ] = None
+    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
+    workspace_id: Annotated[WorkspaceId | None, Field(alias="workspaceId")] = None
+    connection_configuration: Annotated[
+        SourceConfiguration | None, Field(alias="connectionConfiguration")
+    ] = None
+    name: str | None = None
+    source_name: Annotated[str | None, Field(alias="sourceName")] = None
+
+
+class DestinationSearch(BaseModel):
+    """
+    Destination criteria used inside a connection search.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    destination_definition_id: Annotated[
+        DestinationDefinitionId | None, Field(alias="destinationDefinitionId")
+    ] = None
+    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
+    workspace_id: Annotated[WorkspaceId | None, Field(alias="workspaceId")] = None
+    connection_configuration: Annotated[
+        DestinationConfiguration | None, Field(alias="connectionConfiguration")
+    ] = None
+    name: str | None = None
+    destination_name: Annotated[str | None, Field(alias="destinationName")] = None
+
+
+class Geography(StrEnum):
+    """
+    Region in which the connection's data is processed.
+    """
+
+    AUTO = "auto"
+    US = "us"
+    EU = "eu"
+
+
+class NamespaceDefinitionType(StrEnum):
+    """
+    How the namespace used in the destination is chosen.
+    """
+
+    SOURCE = "source"
+    DESTINATION = "destination"
+    CUSTOMFORMAT = "customformat"
+
+
+class ConnectionStatus(StrEnum):
+    """
+    `active`: data syncs run; `inactive`: syncs are paused; `deprecated`: the connection is switched off for good and cannot be activated again.
+    """
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    DEPRECATED = "deprecated"
+
+
+class ConnectionScheduleType(StrEnum):
+    """
+    Tells how `scheduleData` is to be read.
+    """
+
+    MANUAL = "manual"
+    BASIC = "basic"
+    CRON = "cron"
+
+
+class TimeUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ConnectionSchedule(BaseModel):
+    """
+    Legacy fixed-interval schedule; when absent or null no schedule applies.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    units: int
+    time_unit: Annotated[TimeUnit, Field(alias="timeUnit")]
+
+
+class BasicSchedule(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    time_unit: Annotated[TimeUnit, Field(alias="timeUnit")]
+    units: int
+
+
+class Cron(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    cron_expression: Annotated[str, Field(alias="cronExpression")]
+    cron_time_zone: Annotated[str, Field(alias="cronTimeZone")]
+
+
+class ConnectionScheduleData(BaseModel):
+    """
+    When the connection runs; which member applies depends on the schedule type.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    basic_schedule: Annotated[BasicSchedule | None, Field(alias="basicSchedule")] = None
+    cron: Cron | None = None
+
+
+class ResourceRequirements(BaseModel):
+    """
+    Optional CPU and memory requests/limits for the worker pods; unset values mean no bound.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    cpu_request: str | None = None
+    cpu_limit: str | None = None
+    memory_request: str | None = None
+    memory_limit: str | None = None
+
+
+class NonBreakingChangesPreference(StrEnum):
+    """
+    What to do when the source schema changes in a non-breaking way.
+    """
+
+    IGNORE = "ignore"
+    DISABLE = "disable"
+
+
+class SyncMode(StrEnum):
+    FULL_REFRESH = "full_refresh"
+    INCREMENTAL = "incremental"
+
+
+class DestinationSyncMode(StrEnum):
+    APPEND = "append"
+    OVERWRITE = "overwrite"
+    APPEND_DEDUP = "append_dedup"
+
+
+class StreamJsonSchema(BaseModel):
+    """
+    JSON Schema document describing the records of a stream.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class SelectedFieldInfo(BaseModel):
+    """
+    Path to one field of a stream, e.g. ["foo"] for a top-level column foo; nested fields use several path elements.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    field_path: Annotated[list[str] | None, Field(alias="fieldPath")] = None
+
+
+class ConnectionSearch(BaseModel):
+    """
+    Search criteria for connections; only the fields that are set are matched.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    connection_id: Annotated[ConnectionId | None, Field(alias="connectionId")] = None
+    name: str | None = None
+    namespace_definition: Annotated[
+        NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
+    ] = None
+    namespace_format: Annotated[
+        str | None, Field(alias="namespaceFormat", examples=["${SOURCE_NAMESPACE}"])
+    ] = None
+    """
+    Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
+    """
+    prefix: str | None = None
+    """
+    Text put in front of every stream name in the destination.
+    """
+    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
+    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
+    schedule: ConnectionSchedule | None = None
+    schedule_type: Annotated[
+        ConnectionScheduleType | None, Field(alias="scheduleType")
+    ] = None
+    schedule_data: Annotated[
+        ConnectionScheduleData | None, Field(alias="scheduleData")
+    ] = None
+    status: ConnectionStatus | None = None
+    source: SourceSearch | None = None
+    destination: DestinationSearch | None = None
+
+
+class JobId(RootModel[int]):
+    root: int
+
+
+class JobConfigType(StrEnum):
+    CHECK_CONNECTION_SOURCE = "check_connection_source"
+    CHECK_CONNECTION_DESTINATION = "check_connection_destination"
+    DISCOVER_SCHEMA = "discover_schema"
+    GET_SPEC = "get_spec"
+    SYNC = "sync"
+    RESET_CONNECTION = "reset_connection"
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+    CANCELLED = "cancelled"
+
+
+class StreamDescriptor(BaseModel):
+    """
+    Identifies a stream by name and optional namespace.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    name: str
+    namespace: str | None = None
+
+
+class LogRead(BaseModel):
+    """
+    Log output.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    log_lines: Annotated[list[str], Field(alias="logLines")]
+
+
+class AttemptStatus(StrEnum):
+    RUNNING = "running"
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+
+
+class AttemptStats(BaseModel):
+    """
+    Record, byte and state-message counters of an attempt.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    records_emitted: Annotated[int | None, Field(alias="recordsEmitted")] = None
+    bytes_emitted: Annotated[int | None, Field(alias="bytesEmitted")] = None
+    state_messages_emitted: Annotated[
+        int | None, Field(alias="stateMessagesEmitted")
+    ] = None
+    records_committed: Annotated[int | None, Field(alias="recordsCommitted")] = None
+    estimated_records: Annotated[int | None, Field(alias="estimatedRecords")] = None
+    estimated_bytes: Annotated[int | None, Field(alias="estimatedBytes")] = None
+
+
+class AttemptStreamStats(BaseModel):
+    """
+    Counters of an attempt for one stream.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    stream_name: Annotated[str, Field(alias="streamName")]
+    stream_namespace: Annotated[str | None, Field(alias="streamNamespace")] = None
+    stats: AttemptStats
+
+
+class AttemptFailureOrigin(StrEnum):
+    """
+    Component where the failure arose; absent when unknown.
+    """
+
+    SOURCE = "source"
+    DESTINATION = "destination"
+    REPLICATION = "replication"
+    PERSISTENCE = "persistence"
+    NORMALIZATION = "normalization"
+    DBT = "dbt"
+    AIRBYTE_PLATFORM = "airbyte_platform"
+    UNKNOWN = "unknown"
+
+
+class AttemptFailureType(StrEnum):
+    """
+    Category of a known failure, for handling in code; absent when unknown.
+    """
+
+    CONFIG_ERROR = "config_error"
+    SYSTEM_ERROR = "system_error"
+    MANUAL_CANCELLATION = "manual_cancellation"
+    REFRESH_SCHEMA = "refresh_schema"
+
+
+class InvalidInputProperty(BaseModel):
+    """
+    One property of the request that failed validation.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    property_path: Annotated[str, Field(alias="propertyPath")]
+    invalid_value: Annotated[str | None, Field(alias="invalidValue")] = None
+    message: str | None = None
+
+
+class NotFoundKnownExceptionInfo(BaseModel):
+    """
+    Error body returned when the requested object does not exist.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    id: str | None = None
+    message: str
+    exception_class_name: Annotated[str | None, Field(alias="exceptionClassName")] = (
+        None
+    )
+    exception_stack: Annotated[list[str] | None, Field(alias="exceptionStack")] = None
+    root_cause_exception_class_name: Annotated[
+        str | None, Field(alias="rootCauseExceptionClassName")
+    ] = None
+    root_cause_exception_stack: Annotated[
+        list[str] | None, Field(alias="rootCauseExceptionStack")
+    ] = None
+
+
+class InvalidInputExceptionInfo(BaseModel):
+    """
+    Error body returned when the request fails validation.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    message: str
+    exception_class_name: Annotated[str | None, Field(alias="exceptionClassName")] = (
+        None
+    )
+    exception_stack: Annotated[list[str] | None, Field(alias="exceptionStack")] = None
+    validation_errors: Annotated[
+        list[InvalidInputProperty], Field(alias="validationErrors")
+    ]
 
 
 class AirbyteStream(BaseModel):
@@ -63,19 +515,6 @@ class AirbyteStream(BaseModel):
     """
     Optional namespace set by the source (streams of one source share it); currently used by JDBC destinations to pick the target schema.
     """
-
-
-class AirbyteStreamAndConfiguration(BaseModel):
-    """
-    One stream of a catalog: the schema reported by the source (fixed) and the user-editable settings for writing it to the destination.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    stream: AirbyteStream | None = None
-    config: AirbyteStreamConfiguration | None = None
 
 
 class AirbyteStreamConfiguration(BaseModel):
@@ -125,19 +564,18 @@ class AirbyteStreamConfiguration(BaseModel):
     """
 
 
-class AttemptFailureOrigin(StrEnum):
+class ResetConfig(BaseModel):
     """
-    Component where the failure arose; absent when unknown.
+    How a reset job was set up; present only for reset jobs.
     """
 
-    SOURCE = "source"
-    DESTINATION = "destination"
-    REPLICATION = "replication"
-    PERSISTENCE = "persistence"
-    NORMALIZATION = "normalization"
-    DBT = "dbt"
-    AIRBYTE_PLATFORM = "airbyte_platform"
-    UNKNOWN = "unknown"
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    streams_to_reset: Annotated[
+        list[StreamDescriptor] | None, Field(alias="streamsToReset")
+    ] = None
 
 
 class AttemptFailureReason(BaseModel):
@@ -165,6 +603,38 @@ class AttemptFailureReason(BaseModel):
     timestamp: int
 
 
+class AirbyteStreamAndConfiguration(BaseModel):
+    """
+    One stream of a catalog: the schema reported by the source (fixed) and the user-editable settings for writing it to the destination.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    stream: AirbyteStream | None = None
+    config: AirbyteStreamConfiguration | None = None
+
+
+class JobRead(BaseModel):
+    """
+    A job run by the server (timestamps are epoch seconds).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    id: JobId
+    config_type: Annotated[JobConfigType, Field(alias="configType")]
+    config_id: Annotated[str, Field(alias="configId")]
+    created_at: Annotated[int, Field(alias="createdAt")]
+    updated_at: Annotated[int, Field(alias="updatedAt")]
+    started_at: Annotated[int | None, Field(alias="startedAt")] = None
+    status: JobStatus
+    reset_config: Annotated[ResetConfig | None, Field(alias="resetConfig")] = None
+
+
 class AttemptFailureSummary(BaseModel):
     """
     Why an attempt failed.
@@ -181,101 +651,16 @@ class AttemptFailureSummary(BaseModel):
     """
 
 
-class AttemptFailureType(StrEnum):
+class AirbyteCatalog(BaseModel):
     """
-    Category of a known failure, for handling in code; absent when unknown.
-    """
-
-    CONFIG_ERROR = "config_error"
-    SYSTEM_ERROR = "system_error"
-    MANUAL_CANCELLATION = "manual_cancellation"
-    REFRESH_SCHEMA = "refresh_schema"
-
-
-class AttemptInfoRead(BaseModel):
-    """
-    One attempt of a job with its log lines.
+    The set of streams a source offers, each with its sync configuration.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    attempt: AttemptRead
-    logs: LogRead
-
-
-class AttemptRead(BaseModel):
-    """
-    One try at running a job.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    id: int
-    status: AttemptStatus
-    created_at: Annotated[int, Field(alias="createdAt")]
-    updated_at: Annotated[int, Field(alias="updatedAt")]
-    ended_at: Annotated[int | None, Field(alias="endedAt")] = None
-    bytes_synced: Annotated[int | None, Field(alias="bytesSynced")] = None
-    records_synced: Annotated[int | None, Field(alias="recordsSynced")] = None
-    total_stats: Annotated[AttemptStats | None, Field(alias="totalStats")] = None
-    stream_stats: Annotated[
-        list[AttemptStreamStats] | None, Field(alias="streamStats")
-    ] = None
-    failure_summary: Annotated[
-        AttemptFailureSummary | None, Field(alias="failureSummary")
-    ] = None
-
-
-class AttemptStats(BaseModel):
-    """
-    Record, byte and state-message counters of an attempt.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    records_emitted: Annotated[int | None, Field(alias="recordsEmitted")] = None
-    bytes_emitted: Annotated[int | None, Field(alias="bytesEmitted")] = None
-    state_messages_emitted: Annotated[
-        int | None, Field(alias="stateMessagesEmitted")
-    ] = None
-    records_committed: Annotated[int | None, Field(alias="recordsCommitted")] = None
-    estimated_records: Annotated[int | None, Field(alias="estimatedRecords")] = None
-    estimated_bytes: Annotated[int | None, Field(alias="estimatedBytes")] = None
-
-
-class AttemptStatus(StrEnum):
-    RUNNING = "running"
-    FAILED = "failed"
-    SUCCEEDED = "succeeded"
-
-
-class AttemptStreamStats(BaseModel):
-    """
-    Counters of an attempt for one stream.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    stream_name: Annotated[str, Field(alias="streamName")]
-    stream_namespace: Annotated[str | None, Field(alias="streamNamespace")] = None
-    stats: AttemptStats
-
-
-class BasicSchedule(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    time_unit: Annotated[TimeUnit, Field(alias="timeUnit")]
-    units: int
+    streams: list[AirbyteStreamAndConfiguration]
 
 
 class ConnectionCreate(BaseModel):
@@ -331,13 +716,9 @@ class ConnectionCreate(BaseModel):
     ] = None
 
 
-class ConnectionId(RootModel[UUID]):
-    root: UUID
-
-
-class ConnectionIdRequestBody(BaseModel):
+class ConnectionUpdate(BaseModel):
     """
-    Request body naming a connection.
+    Patch-style update of a connection: properties left out (or null) keep their current value.
     """
 
     model_config = ConfigDict(
@@ -345,6 +726,47 @@ class ConnectionIdRequestBody(BaseModel):
         populate_by_name=True,
     )
     connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
+    namespace_definition: Annotated[
+        NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
+    ] = None
+    namespace_format: Annotated[
+        str | None, Field(alias="namespaceFormat", examples=["${SOURCE_NAMESPACE}"])
+    ] = None
+    """
+    Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
+    """
+    name: str | None = None
+    """
+    New display name of the connection.
+    """
+    prefix: str | None = None
+    """
+    Text put in front of every stream name in the destination.
+    """
+    operation_ids: Annotated[list[OperationId] | None, Field(alias="operationIds")] = (
+        None
+    )
+    sync_catalog: Annotated[AirbyteCatalog | None, Field(alias="syncCatalog")] = None
+    schedule: ConnectionSchedule | None = None
+    schedule_type: Annotated[
+        ConnectionScheduleType | None, Field(alias="scheduleType")
+    ] = None
+    schedule_data: Annotated[
+        ConnectionScheduleData | None, Field(alias="scheduleData")
+    ] = None
+    status: ConnectionStatus | None = None
+    resource_requirements: Annotated[
+        ResourceRequirements | None, Field(alias="resourceRequirements")
+    ] = None
+    source_catalog_id: Annotated[UUID | None, Field(alias="sourceCatalogId")] = None
+    geography: Geography | None = None
+    notify_schema_changes: Annotated[
+        bool | None, Field(alias="notifySchemaChanges")
+    ] = None
+    non_breaking_changes_preference: Annotated[
+        NonBreakingChangesPreference | None, Field(alias="nonBreakingChangesPreference")
+    ] = None
+    breaking_change: Annotated[bool | None, Field(alias="breakingChange")] = None
 
 
 class ConnectionRead(BaseModel):
@@ -411,248 +833,42 @@ class ConnectionReadList(BaseModel):
     connections: list[ConnectionRead]
 
 
-class ConnectionSchedule(BaseModel):
+class AttemptRead(BaseModel):
     """
-    Legacy fixed-interval schedule; when absent or null no schedule applies.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    units: int
-    time_unit: Annotated[TimeUnit, Field(alias="timeUnit")]
-
-
-class ConnectionScheduleData(BaseModel):
-    """
-    When the connection runs; which member applies depends on the schedule type.
+    One try at running a job.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    basic_schedule: Annotated[BasicSchedule | None, Field(alias="basicSchedule")] = None
-    cron: Cron | None = None
+    id: int
+    status: AttemptStatus
+    created_at: Annotated[int, Field(alias="createdAt")]
+    updated_at: Annotated[int, Field(alias="updatedAt")]
+    ended_at: Annotated[int | None, Field(alias="endedAt")] = None
+    bytes_synced: Annotated[int | None, Field(alias="bytesSynced")] = None
+    records_synced: Annotated[int | None, Field(alias="recordsSynced")] = None
+    total_stats: Annotated[AttemptStats | None, Field(alias="totalStats")] = None
+    stream_stats: Annotated[
+        list[AttemptStreamStats] | None, Field(alias="streamStats")
+    ] = None
+    failure_summary: Annotated[
+        AttemptFailureSummary | None, Field(alias="failureSummary")
+    ] = None
 
 
-class ConnectionScheduleType(StrEnum):
+class AttemptInfoRead(BaseModel):
     """
-    Tells how `scheduleData` is to be read.
-    """
-
-    MANUAL = "manual"
-    BASIC = "basic"
-    CRON = "cron"
-
-
-class ConnectionSearch(BaseModel):
-    """
-    Search criteria for connections; only the fields that are set are matched.
+    One attempt of a job with its log lines.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    connection_id: Annotated[ConnectionId | None, Field(alias="connectionId")] = None
-    name: str | None = None
-    namespace_definition: Annotated[
-        NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
-    ] = None
-    namespace_format: Annotated[
-        str | None, Field(alias="namespaceFormat", examples=["${SOURCE_NAMESPACE}"])
-    ] = None
-    """
-    Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
-    """
-    prefix: str | None = None
-    """
-    Text put in front of every stream name in the destination.
-    """
-    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
-    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
-    schedule: ConnectionSchedule | None = None
-    schedule_type: Annotated[
-        ConnectionScheduleType | None, Field(alias="scheduleType")
-    ] = None
-    schedule_data: Annotated[
-        ConnectionScheduleData | None, Field(alias="scheduleData")
-    ] = None
-    status: ConnectionStatus | None = None
-    source: SourceSearch | None = None
-    destination: DestinationSearch | None = None
-
-
-class ConnectionStatus(StrEnum):
-    """
-    `active`: data syncs run; `inactive`: syncs are paused; `deprecated`: the connection is switched off for good and cannot be activated again.
-    """
-
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    DEPRECATED = "deprecated"
-
-
-class ConnectionUpdate(BaseModel):
-    """
-    Patch-style update of a connection: properties left out (or null) keep their current value.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
-    namespace_definition: Annotated[
-        NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
-    ] = None
-    namespace_format: Annotated[
-        str | None, Field(alias="namespaceFormat", examples=["${SOURCE_NAMESPACE}"])
-    ] = None
-    """
-    Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
-    """
-    name: str | None = None
-    """
-    New display name of the connection.
-    """
-    prefix: str | None = None
-    """
-    Text put in front of every stream name in the destination.
-    """
-    operation_ids: Annotated[list[OperationId] | None, Field(alias="operationIds")] = (
-        None
-    )
-    sync_catalog: Annotated[AirbyteCatalog | None, Field(alias="syncCatalog")] = None
-    schedule: ConnectionSchedule | None = None
-    schedule_type: Annotated[
-        ConnectionScheduleType | None, Field(alias="scheduleType")
-    ] = None
-    schedule_data: Annotated[
-        ConnectionScheduleData | None, Field(alias="scheduleData")
-    ] = None
-    status: ConnectionStatus | None = None
-    resource_requirements: Annotated[
-        ResourceRequirements | None, Field(alias="resourceRequirements")
-    ] = None
-    source_catalog_id: Annotated[UUID | None, Field(alias="sourceCatalogId")] = None
-    geography: Geography | None = None
-    notify_schema_changes: Annotated[
-        bool | None, Field(alias="notifySchemaChanges")
-    ] = None
-    non_breaking_changes_preference: Annotated[
-        NonBreakingChangesPreference | None, Field(alias="nonBreakingChangesPreference")
-    ] = None
-    breaking_change: Annotated[bool | None, Field(alias="breakingChange")] = None
-
-
-class Cron(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    cron_expression: Annotated[str, Field(alias="cronExpression")]
-    cron_time_zone: Annotated[str, Field(alias="cronTimeZone")]
-
-
-class DestinationConfiguration(RootModel[Any]):
-    root: Annotated[Any, Field(examples=[{"user": "charles"}])]
-    """
-    Connector-specific settings of a destination (any JSON value); it has to conform to the specification the destination definition publishes.
-    """
-
-
-class DestinationDefinitionId(RootModel[UUID]):
-    root: UUID
-
-
-class DestinationId(RootModel[UUID]):
-    root: UUID
-
-
-class DestinationSearch(BaseModel):
-    """
-    Destination criteria used inside a connection search.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    destination_definition_id: Annotated[
-        DestinationDefinitionId | None, Field(alias="destinationDefinitionId")
-    ] = None
-    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
-    workspace_id: Annotated[WorkspaceId | None, Field(alias="workspaceId")] = None
-    connection_configuration: Annotated[
-        DestinationConfiguration | None, Field(alias="connectionConfiguration")
-    ] = None
-    name: str | None = None
-    destination_name: Annotated[str | None, Field(alias="destinationName")] = None
-
-
-class DestinationSyncMode(StrEnum):
-    APPEND = "append"
-    OVERWRITE = "overwrite"
-    APPEND_DEDUP = "append_dedup"
-
-
-class Geography(StrEnum):
-    """
-    Region in which the connection's data is processed.
-    """
-
-    AUTO = "auto"
-    US = "us"
-    EU = "eu"
-
-
-class InvalidInputExceptionInfo(BaseModel):
-    """
-    Error body returned when the request fails validation.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    message: str
-    exception_class_name: Annotated[str | None, Field(alias="exceptionClassName")] = (
-        None
-    )
-    exception_stack: Annotated[list[str] | None, Field(alias="exceptionStack")] = None
-    validation_errors: Annotated[
-        list[InvalidInputProperty], Field(alias="validationErrors")
-    ]
-
-
-class InvalidInputProperty(BaseModel):
-    """
-    One property of the request that failed validation.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    property_path: Annotated[str, Field(alias="propertyPath")]
-    invalid_value: Annotated[str | None, Field(alias="invalidValue")] = None
-    message: str | None = None
-
-
-class JobConfigType(StrEnum):
-    CHECK_CONNECTION_SOURCE = "check_connection_source"
-    CHECK_CONNECTION_DESTINATION = "check_connection_destination"
-    DISCOVER_SCHEMA = "discover_schema"
-    GET_SPEC = "get_spec"
-    SYNC = "sync"
-    RESET_CONNECTION = "reset_connection"
-
-
-class JobId(RootModel[int]):
-    root: int
+    attempt: AttemptRead
+    logs: LogRead
 
 
 class JobInfoRead(BaseModel):
@@ -666,219 +882,3 @@ class JobInfoRead(BaseModel):
     )
     job: JobRead
     attempts: list[AttemptInfoRead]
-
-
-class JobRead(BaseModel):
-    """
-    A job run by the server (timestamps are epoch seconds).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    id: JobId
-    config_type: Annotated[JobConfigType, Field(alias="configType")]
-    config_id: Annotated[str, Field(alias="configId")]
-    created_at: Annotated[int, Field(alias="createdAt")]
-    updated_at: Annotated[int, Field(alias="updatedAt")]
-    started_at: Annotated[int | None, Field(alias="startedAt")] = None
-    status: JobStatus
-    reset_config: Annotated[ResetConfig | None, Field(alias="resetConfig")] = None
-
-
-class JobStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    INCOMPLETE = "incomplete"
-    FAILED = "failed"
-    SUCCEEDED = "succeeded"
-    CANCELLED = "cancelled"
-
-
-class LogRead(BaseModel):
-    """
-    Log output.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    log_lines: Annotated[list[str], Field(alias="logLines")]
-
-
-class NamespaceDefinitionType(StrEnum):
-    """
-    How the namespace used in the destination is chosen.
-    """
-
-    SOURCE = "source"
-    DESTINATION = "destination"
-    CUSTOMFORMAT = "customformat"
-
-
-class NonBreakingChangesPreference(StrEnum):
-    """
-    What to do when the source schema changes in a non-breaking way.
-    """
-
-    IGNORE = "ignore"
-    DISABLE = "disable"
-
-
-class NotFoundKnownExceptionInfo(BaseModel):
-    """
-    Error body returned when the requested object does not exist.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    id: str | None = None
-    message: str
-    exception_class_name: Annotated[str | None, Field(alias="exceptionClassName")] = (
-        None
-    )
-    exception_stack: Annotated[list[str] | None, Field(alias="exceptionStack")] = None
-    root_cause_exception_class_name: Annotated[
-        str | None, Field(alias="rootCauseExceptionClassName")
-    ] = None
-    root_cause_exception_stack: Annotated[
-        list[str] | None, Field(alias="rootCauseExceptionStack")
-    ] = None
-
-
-class OperationId(RootModel[UUID]):
-    root: UUID
-
-
-class ResetConfig(BaseModel):
-    """
-    How a reset job was set up; present only for reset jobs.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    streams_to_reset: Annotated[
-        list[StreamDescriptor] | None, Field(alias="streamsToReset")
-    ] = None
-
-
-class ResourceRequirements(BaseModel):
-    """
-    Optional CPU and memory requests/limits for the worker pods; unset values mean no bound.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    cpu_request: str | None = None
-    cpu_limit: str | None = None
-    memory_request: str | None = None
-    memory_limit: str | None = None
-
-
-class SelectedFieldInfo(BaseModel):
-    """
-    Path to one field of a stream, e.g. ["foo"] for a top-level column foo; nested fields use several path elements.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    field_path: Annotated[list[str] | None, Field(alias="fieldPath")] = None
-
-
-class SourceConfiguration(RootModel[Any]):
-    root: Annotated[Any, Field(examples=[{"user": "charles"}])]
-    """
-    Connector-specific settings of a source (any JSON value); it has to conform to the specification the source definition publishes.
-    """
-
-
-class SourceDefinitionId(RootModel[UUID]):
-    root: UUID
-
-
-class SourceId(RootModel[UUID]):
-    root: UUID
-
-
-class SourceSearch(BaseModel):
-    """
-    Source criteria used inside a connection search.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    source_definition_id: Annotated[
-        SourceDefinitionId | None, Field(alias="sourceDefinitionId")
-    ] = None
-    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
-    workspace_id: Annotated[WorkspaceId | None, Field(alias="workspaceId")] = None
-    connection_configuration: Annotated[
-        SourceConfiguration | None, Field(alias="connectionConfiguration")
-    ] = None
-    name: str | None = None
-    source_name: Annotated[str | None, Field(alias="sourceName")] = None
-
-
-class StreamDescriptor(BaseModel):
-    """
-    Identifies a stream by name and optional namespace.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    name: str
-    namespace: str | None = None
-
-
-class StreamJsonSchema(BaseModel):
-    """
-    JSON Schema document describing the records of a stream.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class SyncMode(StrEnum):
-    FULL_REFRESH = "full_refresh"
-    INCREMENTAL = "incremental"
-
-
-class TimeUnit(StrEnum):
-    MINUTES = "minutes"
-    HOURS = "hours"
-    DAYS = "days"
-    WEEKS = "weeks"
-    MONTHS = "months"
-
-
-class WorkspaceId(RootModel[UUID]):
-    root: UUID
-
-
-class WorkspaceIdRequestBody(BaseModel):
-    """
-    Request body naming a workspace.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    workspace_id: Annotated[WorkspaceId, Field(alias="workspaceId")]

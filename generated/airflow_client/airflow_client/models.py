@@ -59,45 +59,6 @@ class BulkActionResponse(BaseModel):
     """
 
 
-class BulkBodyConnectionBody(BaseModel):
-    """
-    Request body of a bulk call on connections, an ordered list of actions.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    actions: Annotated[
-        list[
-            BulkCreateActionConnectionBody
-            | BulkUpdateActionConnectionBody
-            | BulkDeleteActionConnectionBody
-        ],
-        Field(title="Actions"),
-    ]
-
-
-class BulkCreateActionConnectionBody(BaseModel):
-    """
-    Bulk action creating connections.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    action: BulkAction
-    """
-    Kind of action; `create` here.
-    """
-    entities: Annotated[list[ConnectionBody], Field(title="Entities")]
-    """
-    Connections to create.
-    """
-    action_on_existence: BulkActionOnExistence = BulkActionOnExistence.FAIL
-
-
 class BulkDeleteActionConnectionBody(BaseModel):
     """
     Bulk action deleting connections.
@@ -132,26 +93,6 @@ class BulkResponse(BaseModel):
     delete: BulkActionResponse | None = None
 
 
-class BulkUpdateActionConnectionBody(BaseModel):
-    """
-    Bulk action updating connections.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    action: BulkAction
-    """
-    Kind of action; `update` here.
-    """
-    entities: Annotated[list[ConnectionBody], Field(title="Entities")]
-    """
-    Connections to update, identified by their connection_id.
-    """
-    action_on_non_existence: BulkActionNotOnExistence = BulkActionNotOnExistence.FAIL
-
-
 class ConnectionBody(BaseModel):
     """
     Connection fields sent in create, update, test and bulk requests.
@@ -174,19 +115,6 @@ class ConnectionBody(BaseModel):
     extra: str | None = None
 
 
-class ConnectionCollectionResponse(BaseModel):
-    """
-    One page of connections together with the total number of matching entries.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    connections: Annotated[list[ConnectionResponse], Field(title="Connections")]
-    total_entries: Annotated[int, Field(title="Total Entries")]
-
-
 class ConnectionResponse(BaseModel):
     """
     A connection entry as returned by the server.
@@ -205,6 +133,19 @@ class ConnectionResponse(BaseModel):
     port: int | None = None
     password: str | None = None
     extra: str | None = None
+
+
+class ConnectionCollectionResponse(BaseModel):
+    """
+    One page of connections together with the total number of matching entries.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    connections: Annotated[list[ConnectionResponse], Field(title="Connections")]
+    total_entries: Annotated[int, Field(title="Total Entries")]
 
 
 class ConnectionTestResponse(BaseModel):
@@ -232,18 +173,6 @@ class HttpExceptionResponse(BaseModel):
     detail: Annotated[str | dict[str, Any], Field(title="Detail")]
 
 
-class HttpValidationError(BaseModel):
-    """
-    Request validation failure report (status 422).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    detail: Annotated[list[ValidationError] | None, Field(title="Detail")] = None
-
-
 class ValidationError(BaseModel):
     """
     One validation problem found in the request.
@@ -256,3 +185,74 @@ class ValidationError(BaseModel):
     loc: Annotated[list[str | int], Field(title="Location")]
     msg: Annotated[str, Field(title="Message")]
     type: Annotated[str, Field(title="Error Type")]
+
+
+class BulkCreateActionConnectionBody(BaseModel):
+    """
+    Bulk action creating connections.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    action: BulkAction
+    """
+    Kind of action; `create` here.
+    """
+    entities: Annotated[list[ConnectionBody], Field(title="Entities")]
+    """
+    Connections to create.
+    """
+    action_on_existence: BulkActionOnExistence = BulkActionOnExistence.FAIL
+
+
+class BulkUpdateActionConnectionBody(BaseModel):
+    """
+    Bulk action updating connections.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    action: BulkAction
+    """
+    Kind of action; `update` here.
+    """
+    entities: Annotated[list[ConnectionBody], Field(title="Entities")]
+    """
+    Connections to update, identified by their connection_id.
+    """
+    action_on_non_existence: BulkActionNotOnExistence = BulkActionNotOnExistence.FAIL
+
+
+class HttpValidationError(BaseModel):
+    """
+    Request validation failure report (status 422).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    detail: Annotated[list[ValidationError] | None, Field(title="Detail")] = None
+
+
+class BulkBodyConnectionBody(BaseModel):
+    """
+    Request body of a bulk call on connections, an ordered list of actions.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    actions: Annotated[
+        list[
+            BulkCreateActionConnectionBody
+            | BulkUpdateActionConnectionBody
+            | BulkDeleteActionConnectionBody
+        ],
+        Field(title="Actions"),
+    ]

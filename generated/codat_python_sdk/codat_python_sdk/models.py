@@ -72,6 +72,21 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseHrefModel(BaseModel)
     """
 
 
+class CodatPublicApiModelsCompanyPatchDataConnectionModel(BaseModel):
+    """
+    Changes to apply to a data connection.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    status: str | None = None
+    """
+    New connection state; `Unlinked` is the value accepted for unlinking.
+    """
+
+
 class CodatPublicApiModelsCompanyDataConnectionPagedResponseLinksModel(BaseModel):
     """
     Hypermedia links for navigating between pages. Schema name as in the seed-era generated client.
@@ -120,18 +135,3 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseModel(BaseModel):
         CodatPublicApiModelsCompanyDataConnectionPagedResponseLinksModel | None,
         Field(alias="_links"),
     ] = None
-
-
-class CodatPublicApiModelsCompanyPatchDataConnectionModel(BaseModel):
-    """
-    Changes to apply to a data connection.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    status: str | None = None
-    """
-    New connection state; `Unlinked` is the value accepted for unlinking.
-    """

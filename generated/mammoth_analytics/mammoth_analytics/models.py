@@ -58,72 +58,48 @@ class ConnectionPatchRequest(BaseModel):
     """
 
 
-class DeleteConnectionResponseBodyError1(BaseModel):
+class SaveConnectionRequestBody(BaseModel):
     """
-    Client error (first 400 variant).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    status_code: int
-    """
-    HTTP status code repeated in the body.
-    """
-    detail: str
-    """
-    Human-readable error message.
-    """
-    extra: dict[str, Any] | list[Any] | None = None
-    """
-    Optional extra details about the error (object, array or null).
-    """
-
-
-class DeleteConnectionResponseBodyError2(BaseModel):
-    """
-    Validation exception (second 400 variant).
+    Free-form connection settings; the keys depend on the connector.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    status_code: int
-    """
-    HTTP status code repeated in the body.
-    """
-    detail: str
-    """
-    Human-readable error message.
-    """
-    extra: dict[str, Any] | list[Any] | None = None
-    """
-    Optional extra details about the error (object, array or null).
-    """
 
 
-class DeleteConnectionUnauthorizedError(BaseModel):
+class GetConnectionSchema(BaseModel):
     """
-    Authorization exception.
+    A connection: its key and its configuration.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    status_code: int
+    connection_key: Annotated[str, Field(min_length=1)]
     """
-    HTTP status code repeated in the body.
+    Key of the connection.
     """
-    detail: str
+    connection_config: Annotated[dict[str, Any], Field(examples=[{"key": "value"}])]
     """
-    Human-readable error message.
+    Connection configuration (free-form object).
     """
-    extra: dict[str, Any] | list[Any] | None = None
+
+
+class ListConnectionsSchema(BaseModel):
     """
-    Optional extra details about the error (object, array or null).
+    Wrapper around the list of a connector's connections.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    connections: list[GetConnectionSchema]
+    """
+    The connections.
     """
 
 
@@ -173,25 +149,6 @@ class GetConnectionResponseBodyError2(BaseModel):
     """
 
 
-class GetConnectionSchema(BaseModel):
-    """
-    A connection: its key and its configuration.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    connection_key: Annotated[str, Field(min_length=1)]
-    """
-    Key of the connection.
-    """
-    connection_config: Annotated[dict[str, Any], Field(examples=[{"key": "value"}])]
-    """
-    Connection configuration (free-form object).
-    """
-
-
 class GetConnectionUnauthorizedError(BaseModel):
     """
     Authorization exception.
@@ -215,40 +172,7 @@ class GetConnectionUnauthorizedError(BaseModel):
     """
 
 
-class ListConnectionsSchema(BaseModel):
-    """
-    Wrapper around the list of a connector's connections.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    connections: list[GetConnectionSchema]
-    """
-    The connections.
-    """
-
-
-class MammothAnalyticsDefaultError(RootModel[str]):
-    root: Annotated[str, Field(title="MammothAnalyticsDefaultError")]
-    """
-    Inferred: raw response text of any 4XX/5XX not otherwise described. The API documents no body here; the SDK only keeps the text.
-    """
-
-
-class SaveConnectionRequestBody(BaseModel):
-    """
-    Free-form connection settings; the keys depend on the connector.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class SaveConnectionResponseBodyError1(BaseModel):
+class DeleteConnectionResponseBodyError1(BaseModel):
     """
     Client error (first 400 variant).
     """
@@ -271,7 +195,7 @@ class SaveConnectionResponseBodyError1(BaseModel):
     """
 
 
-class SaveConnectionResponseBodyError2(BaseModel):
+class DeleteConnectionResponseBodyError2(BaseModel):
     """
     Validation exception (second 400 variant).
     """
@@ -294,7 +218,7 @@ class SaveConnectionResponseBodyError2(BaseModel):
     """
 
 
-class SaveConnectionUnauthorizedError(BaseModel):
+class DeleteConnectionUnauthorizedError(BaseModel):
     """
     Authorization exception.
     """
@@ -383,4 +307,80 @@ class UpdateConnectionUnauthorizedError(BaseModel):
     extra: dict[str, Any] | list[Any] | None = None
     """
     Optional extra details about the error (object, array or null).
+    """
+
+
+class SaveConnectionResponseBodyError1(BaseModel):
+    """
+    Client error (first 400 variant).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    status_code: int
+    """
+    HTTP status code repeated in the body.
+    """
+    detail: str
+    """
+    Human-readable error message.
+    """
+    extra: dict[str, Any] | list[Any] | None = None
+    """
+    Optional extra details about the error (object, array or null).
+    """
+
+
+class SaveConnectionResponseBodyError2(BaseModel):
+    """
+    Validation exception (second 400 variant).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    status_code: int
+    """
+    HTTP status code repeated in the body.
+    """
+    detail: str
+    """
+    Human-readable error message.
+    """
+    extra: dict[str, Any] | list[Any] | None = None
+    """
+    Optional extra details about the error (object, array or null).
+    """
+
+
+class SaveConnectionUnauthorizedError(BaseModel):
+    """
+    Authorization exception.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    status_code: int
+    """
+    HTTP status code repeated in the body.
+    """
+    detail: str
+    """
+    Human-readable error message.
+    """
+    extra: dict[str, Any] | list[Any] | None = None
+    """
+    Optional extra details about the error (object, array or null).
+    """
+
+
+class MammothAnalyticsDefaultError(RootModel[str]):
+    root: Annotated[str, Field(title="MammothAnalyticsDefaultError")]
+    """
+    Inferred: raw response text of any 4XX/5XX not otherwise described. The API documents no body here; the SDK only keeps the text.
     """

@@ -13,153 +13,26 @@ from datetime import date
 from enum import StrEnum
 
 
-class AmazonS3Auth(BaseModel):
+class PaginatedResults(BaseModel):
     """
-    Authentication of an Amazon S3 connection; `type` selects the method.
-    """
-
-    model_config = ConfigDict(
-        polymorphic_serialization=True,
-        extra="allow",
-        populate_by_name=True,
-    )
-    type: Annotated[str, Field(min_length=1)]
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Validate into the subtype named by ``type`` when there is one."""
-        if cls is AmazonS3Auth and isinstance(data, dict):
-            subtype = _AMAZONS3AUTH_SUBTYPES.get(data.get("type"))
-            if subtype is not None:
-                return subtype.model_validate(data)
-        return handler(data)
-
-
-class AwsSignatureV4Auth(BaseModel):
-    """
-    AWS access key pair used to sign requests (Signature Version 4).
+    Pagination metadata shared by every list response.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    access_key_id: str
-    secret_access_key: Annotated[str | None, Field(...)]
+    total_count: Annotated[int | None, Field(examples=[18])] = None
     """
-    Secret part of the key pair. Responses always carry null to keep it secret.
+    Total number of items matching the request.
     """
-    region: str
-
-
-class AmazonS3AwsSignatureV4Auth(AmazonS3Auth, AwsSignatureV4Auth):
+    next: Annotated[str | None, Field(examples=[None])] = None
     """
-    Access key authentication for Amazon S3 (`type` is `aws_signature_v4`).
+    URL of the following page, or null on the last page.
     """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class AwsiamRoleAuth(BaseModel):
+    previous: Annotated[str | None, Field(examples=[None])] = None
     """
-    Access granted by letting Opendatasoft assume an AWS IAM role.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    ods_aws_account_id: Annotated[str | None, Field(examples=["210987654321"])] = None
-    """
-    Number of the AWS account that assumes the role.
-    """
-    external_id: Annotated[
-        str | None, Field(examples=["ods-domain-2fa5c43c-35bf-4e1a-8da5-45f7cd8b4f6c"])
-    ] = None
-    """
-    External identifier presented when the role is assumed.
-    """
-    is_valid: Annotated[bool | None, Field(examples=[True])] = None
-    """
-    True once the role given in `role_arn` could actually be assumed.
-    """
-    role_arn: Annotated[
-        str | None,
-        Field(examples=["arn:aws:iam::012345678901:role/ODSRoleAuthMyDomain"]),
-    ] = None
-    """
-    ARN of the role to assume. Send an empty string when creating the connection and fill it in later.
-    """
-    region: Annotated[str, Field(examples=["eu-west-1"])]
-
-
-class AmazonS3AwsiamRoleAuth(AmazonS3Auth, AwsiamRoleAuth):
-    """
-    IAM role authentication for Amazon S3 (`type` is `iam_role`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class AzureBlobStorageAuth(BaseModel):
-    """
-    Authentication of an Azure Blob Storage connection; `type` selects the method.
-    """
-
-    model_config = ConfigDict(
-        polymorphic_serialization=True,
-        extra="allow",
-        populate_by_name=True,
-    )
-    type: Annotated[str, Field(min_length=1)]
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Validate into the subtype named by ``type`` when there is one."""
-        if cls is AzureBlobStorageAuth and isinstance(data, dict):
-            subtype = _AZUREBLOBSTORAGEAUTH_SUBTYPES.get(data.get("type"))
-            if subtype is not None:
-                return subtype.model_validate(data)
-        return handler(data)
-
-
-class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
-    """
-    Shared key authentication for Azure Blob Storage (`type` is `shared_key`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    account_name: str
-    shared_key: Annotated[str | None, Field(...)]
-    """
-    Storage account key. Responses always carry null to keep it secret.
-    """
-
-
-class BasicAuth(BaseModel):
-    """
-    User name and password credentials.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    username: str
-    password: Annotated[str | None, Field(...)]
-    """
-    Password of the user. Responses always carry null to keep it secret.
+    URL of the preceding page, or null on the first page.
     """
 
 
@@ -225,44 +98,431 @@ class Connection(BaseModel):
         return handler(data)
 
 
-class AmazonS3Connection(Connection):
+class Header(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    name: Annotated[str, Field(examples=["header-name"])]
     """
-    Connection to Amazon S3 (`type` is `amazon_s3`). The original document lists `url` as required without declaring it; it is declared here as a string (the bucket URL), marked inferred.
+    Header name.
+    """
+    value: Annotated[str, Field(examples=["header-value"])]
+    """
+    Header value.
+    """
+
+
+class BasicAuth(BaseModel):
+    """
+    User name and password credentials.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    url: str
+    username: str
+    password: Annotated[str | None, Field(...)]
     """
-    Address of the storage location (inferred; the original requires it without declaring it).
+    Password of the user. Responses always carry null to keep it secret.
     """
-    headers: list[Header] | None = None
-    """
-    Extra HTTP headers sent with every request.
-    """
-    auth: AmazonS3Auth | None = None
 
 
-class AzureBlobStorageConnection(Connection):
+class GrantType(StrEnum):
+    PASSWORD = "password"
+    AUTHORIZATION_CODE = "authorization_code"
+    CLIENT_CREDENTIALS = "client_credentials"
+
+
+class OAuth2Auth(BaseModel):
     """
-    Connection to Azure Blob Storage (`type` is `azure_blob_storage`). The original document lists `url` as required without declaring it; it is declared here as a string (the container URL), marked inferred.
+    Credentials for an OAuth 2.0 token endpoint.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    url: str
+    client_id: str
+    client_secret: str
+    scope: str
+    token_endpoint: str
+    grant_type: GrantType
+    username: str | None = None
+    password: str | None = None
+    code: str | None = None
+
+
+class GrantType1(StrEnum):
+    AUTHORIZATION_CODE = "authorization_code"
+
+
+class OidcAuth(BaseModel):
     """
-    Address of the storage location (inferred; the original requires it without declaring it).
+    Credentials for an OpenID Connect provider.
     """
-    headers: list[Header] | None = None
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    client_id: str
+    client_secret: str
+    scope: str
+    token_endpoint: str
+    grant_type: GrantType1
+    code: str | None = None
+    claims: dict[str, Any] | None = None
+
+
+class OdsoidcAuth(BaseModel):
     """
-    Extra HTTP headers sent with every request.
+    OpenID Connect sign-in handled through Opendatasoft's own application.
     """
-    auth: AzureBlobStorageAuth | None = None
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    nonce: str
+    grant_type: GrantType1
+    code: str
+    claims: dict[str, Any]
+
+
+class AwsSignatureV4Auth(BaseModel):
+    """
+    AWS access key pair used to sign requests (Signature Version 4).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    access_key_id: str
+    secret_access_key: Annotated[str | None, Field(...)]
+    """
+    Secret part of the key pair. Responses always carry null to keep it secret.
+    """
+    region: str
+
+
+class AwsiamRoleAuth(BaseModel):
+    """
+    Access granted by letting Opendatasoft assume an AWS IAM role.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    ods_aws_account_id: Annotated[str | None, Field(examples=["210987654321"])] = None
+    """
+    Number of the AWS account that assumes the role.
+    """
+    external_id: Annotated[
+        str | None, Field(examples=["ods-domain-2fa5c43c-35bf-4e1a-8da5-45f7cd8b4f6c"])
+    ] = None
+    """
+    External identifier presented when the role is assumed.
+    """
+    is_valid: Annotated[bool | None, Field(examples=[True])] = None
+    """
+    True once the role given in `role_arn` could actually be assumed.
+    """
+    role_arn: Annotated[
+        str | None,
+        Field(examples=["arn:aws:iam::012345678901:role/ODSRoleAuthMyDomain"]),
+    ] = None
+    """
+    ARN of the role to assume. Send an empty string when creating the connection and fill it in later.
+    """
+    region: Annotated[str, Field(examples=["eu-west-1"])]
+
+
+class HttpAuth(BaseModel):
+    """
+    Authentication of an HTTP connection; `type` selects the method.
+    """
+
+    model_config = ConfigDict(
+        polymorphic_serialization=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is HttpAuth and isinstance(data, dict):
+            subtype = _HTTPAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
+
+
+class HttpBasicAuth(HttpAuth, BasicAuth):
+    """
+    Basic authentication for an HTTP connection (`type` is `basic_auth`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class HttpoAuth2Auth(HttpAuth, OAuth2Auth):
+    """
+    OAuth 2.0 authentication for an HTTP connection (`type` is `oauth2`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class HttpoidcAuth(HttpAuth, OidcAuth):
+    """
+    OpenID Connect authentication for an HTTP connection (`type` is `oidc`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class FtpAuth(BaseModel):
+    """
+    Authentication of an FTP connection; `type` selects the method.
+    """
+
+    model_config = ConfigDict(
+        polymorphic_serialization=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is FtpAuth and isinstance(data, dict):
+            subtype = _FTPAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
+
+
+class FtpBasicAuth(FtpAuth, BasicAuth):
+    """
+    User name and password for an FTP connection (`type` is `basic_auth`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class SharepointAuth(BaseModel):
+    """
+    Authentication of a SharePoint connection; `type` selects the method.
+    """
+
+    model_config = ConfigDict(
+        polymorphic_serialization=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is SharepointAuth and isinstance(data, dict):
+            subtype = _SHAREPOINTAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
+
+
+class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
+    """
+    OpenID Connect sign-in for SharePoint (`type` is `oidc`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class GoogleDriveAuth(BaseModel):
+    """
+    Authentication of a Google Drive connection; `type` selects the method.
+    """
+
+    model_config = ConfigDict(
+        polymorphic_serialization=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is GoogleDriveAuth and isinstance(data, dict):
+            subtype = _GOOGLEDRIVEAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
+
+
+class GoogleDriveOidcAuth(GoogleDriveAuth, OdsoidcAuth):
+    """
+    OpenID Connect sign-in for Google Drive (`type` is `oidc`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    application_id: str
+    """
+    Identifier of the Google application used for sign-in.
+    """
+
+
+class AmazonS3Auth(BaseModel):
+    """
+    Authentication of an Amazon S3 connection; `type` selects the method.
+    """
+
+    model_config = ConfigDict(
+        polymorphic_serialization=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is AmazonS3Auth and isinstance(data, dict):
+            subtype = _AMAZONS3AUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
+
+
+class AmazonS3AwsSignatureV4Auth(AmazonS3Auth, AwsSignatureV4Auth):
+    """
+    Access key authentication for Amazon S3 (`type` is `aws_signature_v4`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class AmazonS3AwsiamRoleAuth(AmazonS3Auth, AwsiamRoleAuth):
+    """
+    IAM role authentication for Amazon S3 (`type` is `iam_role`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class AzureBlobStorageAuth(BaseModel):
+    """
+    Authentication of an Azure Blob Storage connection; `type` selects the method.
+    """
+
+    model_config = ConfigDict(
+        polymorphic_serialization=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    type: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate into the subtype named by ``type`` when there is one."""
+        if cls is AzureBlobStorageAuth and isinstance(data, dict):
+            subtype = _AZUREBLOBSTORAGEAUTH_SUBTYPES.get(data.get("type"))
+            if subtype is not None:
+                return subtype.model_validate(data)
+        return handler(data)
+
+
+class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
+    """
+    Shared key authentication for Azure Blob Storage (`type` is `shared_key`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    account_name: str
+    shared_key: Annotated[str | None, Field(...)]
+    """
+    Storage account key. Responses always carry null to keep it secret.
+    """
+
+
+class ListConnections200Response(PaginatedResults):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    results: list[Connection] | None = None
+    """
+    The connections on the current page.
+    """
+
+
+class ListConnectionsDefaultResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    error_code: str
+    """
+    Machine-readable error code.
+    """
+    message: str
+    """
+    Human-readable explanation of the error.
+    """
+    trace_id: str | None = None
+    """
+    Identifier to quote when contacting support.
+    """
+    detail: dict[str, Any] | None = None
+    """
+    Extra information about the error, when available.
+    """
+
+
+class ErrorCode(StrEnum):
+    VALIDATION_ERROR = "validation_error"
 
 
 class CreateConnection400Response(BaseModel):
@@ -279,6 +539,95 @@ class CreateConnection400Response(BaseModel):
 
 
 class CreateConnectionDefaultResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    error_code: str
+    """
+    Machine-readable error code.
+    """
+    message: str
+    """
+    Human-readable explanation of the error.
+    """
+    trace_id: str | None = None
+    """
+    Identifier to quote when contacting support.
+    """
+    detail: dict[str, Any] | None = None
+    """
+    Extra information about the error, when available.
+    """
+
+
+class ErrorCode1(StrEnum):
+    NOT_FOUND = "not_found"
+
+
+class RetrieveConnection404Response(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    error_code: ErrorCode1
+    message: Annotated[str, Field(min_length=1)]
+
+
+class RetrieveConnectionDefaultResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    error_code: str
+    """
+    Machine-readable error code.
+    """
+    message: str
+    """
+    Human-readable explanation of the error.
+    """
+    trace_id: str | None = None
+    """
+    Identifier to quote when contacting support.
+    """
+    detail: dict[str, Any] | None = None
+    """
+    Extra information about the error, when available.
+    """
+
+
+class ErrorCode2(StrEnum):
+    VALIDATION_ERROR = "validation_error"
+
+
+class UpdateConnection400Response(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    error_code: ErrorCode2
+    message: Annotated[str, Field(min_length=1)]
+    detail: dict[str, Any]
+    """
+    Validation messages keyed by the offending field.
+    """
+
+
+class ErrorCode3(StrEnum):
+    NOT_FOUND = "not_found"
+
+
+class UpdateConnection404Response(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    error_code: ErrorCode3
+    message: Annotated[str, Field(min_length=1)]
+
+
+class UpdateConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -333,180 +682,6 @@ class DeleteConnectionDefaultResponse(BaseModel):
     """
 
 
-class ErrorCode(StrEnum):
-    VALIDATION_ERROR = "validation_error"
-
-
-class ErrorCode1(StrEnum):
-    NOT_FOUND = "not_found"
-
-
-class ErrorCode2(StrEnum):
-    VALIDATION_ERROR = "validation_error"
-
-
-class ErrorCode3(StrEnum):
-    NOT_FOUND = "not_found"
-
-
-class FtpAuth(BaseModel):
-    """
-    Authentication of an FTP connection; `type` selects the method.
-    """
-
-    model_config = ConfigDict(
-        polymorphic_serialization=True,
-        extra="allow",
-        populate_by_name=True,
-    )
-    type: Annotated[str, Field(min_length=1)]
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Validate into the subtype named by ``type`` when there is one."""
-        if cls is FtpAuth and isinstance(data, dict):
-            subtype = _FTPAUTH_SUBTYPES.get(data.get("type"))
-            if subtype is not None:
-                return subtype.model_validate(data)
-        return handler(data)
-
-
-class FtpBasicAuth(FtpAuth, BasicAuth):
-    """
-    User name and password for an FTP connection (`type` is `basic_auth`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class FtpConnection(Connection):
-    """
-    Connection to an FTP or FTPS server (`type` is `ftp`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    url: Annotated[str, Field(examples=["ftps://my-server.com"], min_length=1)]
-    """
-    URL of the FTP server.
-    """
-    auth: Annotated[
-        FtpAuth | None,
-        Field(
-            examples=[
-                {
-                    "type": "basic_auth",
-                    "username": "my_username",
-                    "password": "my_password",
-                }
-            ]
-        ),
-    ] = None
-    """
-    Authentication used against the server, or null for none.
-    """
-
-
-class GoogleDriveAuth(BaseModel):
-    """
-    Authentication of a Google Drive connection; `type` selects the method.
-    """
-
-    model_config = ConfigDict(
-        polymorphic_serialization=True,
-        extra="allow",
-        populate_by_name=True,
-    )
-    type: Annotated[str, Field(min_length=1)]
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Validate into the subtype named by ``type`` when there is one."""
-        if cls is GoogleDriveAuth and isinstance(data, dict):
-            subtype = _GOOGLEDRIVEAUTH_SUBTYPES.get(data.get("type"))
-            if subtype is not None:
-                return subtype.model_validate(data)
-        return handler(data)
-
-
-class GoogleDriveConnection(Connection):
-    """
-    Connection to Google Drive (`type` is `google_drive`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    auth: GoogleDriveAuth | None = None
-
-
-class GrantType(StrEnum):
-    PASSWORD = "password"
-    AUTHORIZATION_CODE = "authorization_code"
-    CLIENT_CREDENTIALS = "client_credentials"
-
-
-class GrantType1(StrEnum):
-    AUTHORIZATION_CODE = "authorization_code"
-
-
-class Header(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    name: Annotated[str, Field(examples=["header-name"])]
-    """
-    Header name.
-    """
-    value: Annotated[str, Field(examples=["header-value"])]
-    """
-    Header value.
-    """
-
-
-class HttpAuth(BaseModel):
-    """
-    Authentication of an HTTP connection; `type` selects the method.
-    """
-
-    model_config = ConfigDict(
-        polymorphic_serialization=True,
-        extra="allow",
-        populate_by_name=True,
-    )
-    type: Annotated[str, Field(min_length=1)]
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Validate into the subtype named by ``type`` when there is one."""
-        if cls is HttpAuth and isinstance(data, dict):
-            subtype = _HTTPAUTH_SUBTYPES.get(data.get("type"))
-            if subtype is not None:
-                return subtype.model_validate(data)
-        return handler(data)
-
-
-class HttpBasicAuth(HttpAuth, BasicAuth):
-    """
-    Basic authentication for an HTTP connection (`type` is `basic_auth`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
 class HttpConnection(Connection):
     """
     Connection to an HTTP(S) server (`type` is `http`).
@@ -541,205 +716,34 @@ class HttpConnection(Connection):
     """
 
 
-class ListConnectionsDefaultResponse(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    error_code: str
+class FtpConnection(Connection):
     """
-    Machine-readable error code.
-    """
-    message: str
-    """
-    Human-readable explanation of the error.
-    """
-    trace_id: str | None = None
-    """
-    Identifier to quote when contacting support.
-    """
-    detail: dict[str, Any] | None = None
-    """
-    Extra information about the error, when available.
-    """
-
-
-class OAuth2Auth(BaseModel):
-    """
-    Credentials for an OAuth 2.0 token endpoint.
+    Connection to an FTP or FTPS server (`type` is `ftp`).
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    client_id: str
-    client_secret: str
-    scope: str
-    token_endpoint: str
-    grant_type: GrantType
-    username: str | None = None
-    password: str | None = None
-    code: str | None = None
-
-
-class HttpoAuth2Auth(HttpAuth, OAuth2Auth):
+    url: Annotated[str, Field(examples=["ftps://my-server.com"], min_length=1)]
     """
-    OAuth 2.0 authentication for an HTTP connection (`type` is `oauth2`).
+    URL of the FTP server.
     """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class OdsoidcAuth(BaseModel):
+    auth: Annotated[
+        FtpAuth | None,
+        Field(
+            examples=[
+                {
+                    "type": "basic_auth",
+                    "username": "my_username",
+                    "password": "my_password",
+                }
+            ]
+        ),
+    ] = None
     """
-    OpenID Connect sign-in handled through Opendatasoft's own application.
+    Authentication used against the server, or null for none.
     """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    nonce: str
-    grant_type: GrantType1
-    code: str
-    claims: dict[str, Any]
-
-
-class GoogleDriveOidcAuth(GoogleDriveAuth, OdsoidcAuth):
-    """
-    OpenID Connect sign-in for Google Drive (`type` is `oidc`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    application_id: str
-    """
-    Identifier of the Google application used for sign-in.
-    """
-
-
-class OidcAuth(BaseModel):
-    """
-    Credentials for an OpenID Connect provider.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    client_id: str
-    client_secret: str
-    scope: str
-    token_endpoint: str
-    grant_type: GrantType1
-    code: str | None = None
-    claims: dict[str, Any] | None = None
-
-
-class HttpoidcAuth(HttpAuth, OidcAuth):
-    """
-    OpenID Connect authentication for an HTTP connection (`type` is `oidc`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class PaginatedResults(BaseModel):
-    """
-    Pagination metadata shared by every list response.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    total_count: Annotated[int | None, Field(examples=[18])] = None
-    """
-    Total number of items matching the request.
-    """
-    next: Annotated[str | None, Field(examples=[None])] = None
-    """
-    URL of the following page, or null on the last page.
-    """
-    previous: Annotated[str | None, Field(examples=[None])] = None
-    """
-    URL of the preceding page, or null on the first page.
-    """
-
-
-class ListConnections200Response(PaginatedResults):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    results: list[Connection] | None = None
-    """
-    The connections on the current page.
-    """
-
-
-class RetrieveConnection404Response(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    error_code: ErrorCode1
-    message: Annotated[str, Field(min_length=1)]
-
-
-class RetrieveConnectionDefaultResponse(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    error_code: str
-    """
-    Machine-readable error code.
-    """
-    message: str
-    """
-    Human-readable explanation of the error.
-    """
-    trace_id: str | None = None
-    """
-    Identifier to quote when contacting support.
-    """
-    detail: dict[str, Any] | None = None
-    """
-    Extra information about the error, when available.
-    """
-
-
-class SharepointAuth(BaseModel):
-    """
-    Authentication of a SharePoint connection; `type` selects the method.
-    """
-
-    model_config = ConfigDict(
-        polymorphic_serialization=True,
-        extra="allow",
-        populate_by_name=True,
-    )
-    type: Annotated[str, Field(min_length=1)]
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _dispatch_on_type(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Validate into the subtype named by ``type`` when there is one."""
-        if cls is SharepointAuth and isinstance(data, dict):
-            subtype = _SHAREPOINTAUTH_SUBTYPES.get(data.get("type"))
-            if subtype is not None:
-                return subtype.model_validate(data)
-        return handler(data)
 
 
 class SharepointConnection(Connection):
@@ -754,60 +758,56 @@ class SharepointConnection(Connection):
     auth: SharepointAuth | None = None
 
 
-class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
+class GoogleDriveConnection(Connection):
     """
-    OpenID Connect sign-in for SharePoint (`type` is `oidc`).
+    Connection to Google Drive (`type` is `google_drive`).
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
+    auth: GoogleDriveAuth | None = None
 
 
-class UpdateConnection400Response(BaseModel):
+class AmazonS3Connection(Connection):
+    """
+    Connection to Amazon S3 (`type` is `amazon_s3`). The original document lists `url` as required without declaring it; it is declared here as a string (the bucket URL), marked inferred.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    error_code: ErrorCode2
-    message: Annotated[str, Field(min_length=1)]
-    detail: dict[str, Any]
+    url: str
     """
-    Validation messages keyed by the offending field.
+    Address of the storage location (inferred; the original requires it without declaring it).
     """
+    headers: list[Header] | None = None
+    """
+    Extra HTTP headers sent with every request.
+    """
+    auth: AmazonS3Auth | None = None
 
 
-class UpdateConnection404Response(BaseModel):
+class AzureBlobStorageConnection(Connection):
+    """
+    Connection to Azure Blob Storage (`type` is `azure_blob_storage`). The original document lists `url` as required without declaring it; it is declared here as a string (the container URL), marked inferred.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    error_code: ErrorCode3
-    message: Annotated[str, Field(min_length=1)]
-
-
-class UpdateConnectionDefaultResponse(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    error_code: str
+    url: str
     """
-    Machine-readable error code.
+    Address of the storage location (inferred; the original requires it without declaring it).
     """
-    message: str
+    headers: list[Header] | None = None
     """
-    Human-readable explanation of the error.
+    Extra HTTP headers sent with every request.
     """
-    trace_id: str | None = None
-    """
-    Identifier to quote when contacting support.
-    """
-    detail: dict[str, Any] | None = None
-    """
-    Extra information about the error, when available.
-    """
+    auth: AzureBlobStorageAuth | None = None
 
 
 _CONNECTION_SUBTYPES: dict[Any, type[Connection]] = {
