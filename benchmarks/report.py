@@ -266,7 +266,7 @@ def markdown(results: dict[str, Any]) -> str:
     out.append(
         f"{env.get('mode', '?').capitalize()} run of {env.get('date', '?')} on {env.get('cores', '?')} cores ({env.get('machine', '?')}), "
         f"Python {env.get('python', '?')}, {env.get('java', '?')}; clientsmith {env.get('clientsmith', '?')} "
-        f"(git {env.get('git', '?')}; black {env.get('black', '?')}, datamodel-code-generator {env.get('datamodel-code-generator', '?')}), "
+        f"(git {env.get('git', '?')}; black {env.get('black', '?')}, ruff {env.get('ruff', '?')}, datamodel-code-generator {env.get('datamodel-code-generator', '?')}), "
         f"openapi-python-client {env.get('openapi-python-client', '?')}, OpenAPI Generator {env.get('openapi-generator-cli', '?')} "
         f"(PyPI `openapi-generator-cli`, bundled jar). The whole run took {env.get('bench_wall_s', '?')} s; "
         f"load average {env.get('load_average_at_start', '?')} at the start, {env.get('load_average_at_end', '?')} at the end "

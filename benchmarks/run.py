@@ -957,6 +957,7 @@ def environment(java: str | None) -> dict[str, Any]:
         "java": java or "not found",
         "clientsmith": version(MAIN_PYTHON, "clientsmith"),
         "black": version(MAIN_PYTHON, "black"),
+        "ruff": version(MAIN_PYTHON, "ruff"),
         "datamodel-code-generator": version(MAIN_PYTHON, "datamodel-code-generator"),
         "openapi-python-client": OPC_PIN.split("==")[1],
         "openapi-generator-cli": OAG_PIN.split("==")[1],

@@ -122,23 +122,37 @@ def _class_members(lines: list[str], start: int, end: int) -> list[tuple[int, in
 
 def _long_code_lines(text: str, lines: list[str]) -> set[int]:
     """0-based numbers of lines over the limit that are not inside a multi-line string."""
-    candidates = {number for number, line in enumerate(lines) if len(line.rstrip("\n")) > LINE_LENGTH or _split_like_ruff(line)}
+    candidates = {
+        number
+        for number, line in enumerate(lines)
+        if len(line.rstrip("\n")) > LINE_LENGTH or _split_like_ruff(line, lines[number - 1] if number else "")
+    }
     if not candidates:
         return candidates
     in_strings: set[int] = set()
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
-        if token.type == tokenize.STRING and token.start[0] != token.end[0]:
-            in_strings.update(range(token.start[0] - 1, token.end[0]))
+        if token.type != tokenize.STRING:
+            continue
+        first, last = token.start[0] - 1, token.end[0] - 1
+        if first != last:
+            in_strings.update(range(first, last + 1))
+        elif lines[first].strip() == token.string:  # a lone string (a docstring) cannot be split
+            in_strings.add(first)
     return candidates - in_strings
 
 
-def _split_like_ruff(line: str) -> bool:
+def _split_like_ruff(line: str, previous: str) -> bool:
     """Lines where ruff split an expression black would have parenthesised first:
-    a union in an annotation (``| NotGiven = ...``) or a conditional expression."""
+    a union in an annotation (``| NotGiven = ...``) or a conditional expression
+    (not a comprehension's ``if``, nor an ``if`` statement continued in brackets)."""
     head = line.strip()
     if head.startswith("| "):
         return True
-    return head.startswith(("if ", "else ")) and not head.endswith(":")
+    if head.startswith("else "):
+        return True
+    if head.startswith("if ") and not head.endswith((":", "(", "[", "{")):
+        return not previous.strip().startswith(("for ", "async for "))
+    return False
 
 
 def _top_level_blocks(lines: list[str]) -> list[tuple[int, int]]:

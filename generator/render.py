@@ -9,6 +9,7 @@ never decide names or types.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,9 @@ def mdsummary(value: object) -> str:
     return mdtext(text[: end + 1] if end != -1 else text)
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """The Jinja environment over templates/ (built once per process; templates compile once)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
