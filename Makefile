@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PRISM := tests/prism
 PRISM_STAMP := $(PRISM)/node_modules/.installed-stamp
 
-.PHONY: setup generate test check lint bench clean
+.PHONY: setup generate test check lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,13 @@ lint: $(STAMP)
 	$(BIN)/mypy generator
 	cd generated && for pkg in */; do (cd $$pkg && ../../$(BIN)/mypy --strict $$(basename $$pkg)) || exit 1; done
 
-## bench: generation and runtime benchmarks (issue 6, not built yet)
+## bench: generation, per-call and import benchmarks against the peers (BENCH_QUICK=1: smoke run)
 bench: $(STAMP)
 	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python benchmarks/run.py
+
+## fuzz: the injection property tests with 10,000 examples
+fuzz: $(STAMP)
+	CLIENTSMITH_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz_injection.py
 
 clean:
 	rm -rf $(VENV) $(PRISM)/node_modules .pytest_cache .mypy_cache .ruff_cache
