@@ -50,6 +50,7 @@ def generate_models(
                 formatters=[],
                 use_double_quotes=True,
                 set_default_enum_member=True,
+                enum_field_as_literal="one",
                 extra_fields="allow",
             )
         except Exception as exc:

@@ -48,6 +48,7 @@ class _Builder:
             self.class_names[name]: _null_defaults_nullable(_rename_refs(schema, self.class_names), self.is_31)
             for name, schema in self.schemas.items()
         }
+        self.model_schemas = _hoist_inline_schemas(self.model_schemas)
         self.model_schemas = {name: _typed_defaults(schema, self.model_schemas) for name, schema in self.model_schemas.items()}
         self.problems: list[Problem] = []
 
@@ -451,6 +452,10 @@ class _Builder:
             annotation = "str"
         else:
             annotation = self.annotation(schema, naming.inline_model_name(py_name, "request", "body"), ctx)
+            if encoding in ("multipart", "form") and annotation not in ("Any", "dict[str, Any]"):
+                # A mapping may hold file tuples (filename, bytes, type) a model field cannot.
+                ctx.typing.add("Any")
+                annotation = f"{annotation} | Mapping[str, Any]"
         return ir.Body(
             py_name=name,
             annotation=annotation,
@@ -829,6 +834,80 @@ def _map_schemas(schema: Any, fix: Callable[[dict[str, Any]], dict[str, Any]]) -
         else:
             result[key] = value
     return fix(result)
+
+
+_MOVED_WITH_SCHEMA = ("type", "enum", "format", "properties", "required", "additionalProperties", "patternProperties",
+                      "allOf", "oneOf", "anyOf", "discriminator", "items", "title", "minProperties", "maxProperties",
+                      "x-enum-varnames", "x-enum-descriptions", "x-enumNames")
+
+
+def _needs_class(schema: Any) -> bool:
+    """Inline schemas that become a class of their own: enums of several values, objects with properties."""
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return False
+    values = [v for v in schema.get("enum") or [] if v is not None]
+    if len(values) > 1:
+        return True
+    return bool(schema.get("properties")) and not any(key in schema for key in ("oneOf", "anyOf"))
+
+
+def _hoist_inline_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
+    """Give every inline enum and object a component of its own, named from where it sits
+    (``Circle.shape`` -> ``CircleShape``, array items ``...Item``, map values ``...Value``).
+
+    Left inline, datamodel-code-generator names them itself (``Shape``, ``Type1``...),
+    and may take a component's name and rename the component, breaking the classes
+    the operations refer to. The reference keeps the property's own keywords
+    (description, default, nullable...) beside it.
+    """
+    result: dict[str, Any] = {}
+    taken: set[str] = set(schemas)
+
+    def claim(wanted: str) -> str:
+        name = naming.dedupe_classes([*sorted(taken), naming.class_name(wanted)])[-1]
+        taken.add(name)
+        return name
+
+    def place(schema: Any, wanted: str) -> Any:
+        if not _needs_class(schema):
+            return visit(schema, wanted)
+        name = claim(wanted)
+        moved = {key: value for key, value in schema.items() if key in _MOVED_WITH_SCHEMA}
+        if isinstance(moved.get("type"), list):
+            kinds = [kind for kind in moved["type"] if kind != "null"]
+            moved["type"] = kinds[0] if len(kinds) == 1 else kinds
+        if "enum" in moved:
+            moved["enum"] = [value for value in moved["enum"] if value is not None]
+        kept = {key: value for key, value in schema.items() if key not in _MOVED_WITH_SCHEMA}
+        nullable = None in (schema.get("enum") or []) or (isinstance(schema.get("type"), list) and "null" in schema["type"])
+        if nullable:
+            kept["nullable"] = True
+        result[name] = visit(moved, name)
+        return {"$ref": _SCHEMA_REF + name, **kept}
+
+    def visit(schema: Any, base: str) -> Any:
+        if not isinstance(schema, dict):
+            return schema
+        out = dict(schema)
+        if isinstance(out.get("properties"), dict):
+            out["properties"] = {field: place(sub, f"{base}_{field}") for field, sub in out["properties"].items()}
+        if isinstance(out.get("items"), dict):
+            out["items"] = place(out["items"], f"{base}_item")
+        if isinstance(out.get("additionalProperties"), dict):
+            out["additionalProperties"] = place(out["additionalProperties"], f"{base}_value")
+        for key in ("allOf", "oneOf", "anyOf"):
+            if isinstance(out.get(key), list):
+                out[key] = [
+                    visit(sub, base) if key == "allOf" else place(sub, f"{base}_option{index + 1}")
+                    for index, sub in enumerate(out[key])
+                ]
+        return out
+
+    for name, schema in schemas.items():
+        result[name] = visit(schema, name)
+    ordered = {name: result[name] for name in schemas}
+    ordered.update((name, result[name]) for name in result if name not in schemas)
+    return ordered
 
 
 def _typed_defaults(schema: Any, schemas: dict[str, Any]) -> Any:

@@ -1,0 +1,184 @@
+"""Schema and operation coverage: tests/fixtures/coverage.yaml exercises the corners of OpenAPI.
+
+allOf, oneOf with a discriminator, keyword and digit-leading field names,
+odd enum values, typed/free-form/closed additionalProperties, recursion,
+formats, keyword operationIds and missing ones, unicode tags, path-level,
+header, cookie and array query parameters, form and multipart bodies, text and
+binary responses, status ranges and ``default``, server variables and every
+kind of security scheme (including optional security).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from generator import pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cov(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("coverage") / "coverage_client"
+    pipeline.generate(ROOT / "tests" / "fixtures" / "coverage.yaml", "coverage_client", out)
+    sys.path.insert(0, str(out))
+    module = importlib.import_module("coverage_client")
+    importlib.import_module("coverage_client.models")
+    return module
+
+
+def _client(cov: Any, handler: Any, **credentials: Any) -> Any:
+    return cov.Client(http_client=httpx.Client(transport=httpx.MockTransport(handler)), max_retries=0, **credentials)
+
+
+THING = {
+    "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "created": "2024-01-02T03:04:05Z",
+    "name": "widget",
+    "class": "k",
+    "model_config": "m",
+    "2fa": True,
+    "day": "2024-01-02",
+    "big": 9007199254740993,
+    "price": "12.50",
+    "link": "https://example.com/x",
+    "grid": [[1, 2], [3]],
+    "labels": {"a": "b"},
+    "extra": {"anything": [1, {"x": None}]},
+    "closed": {"a": "z"},
+    "mode": "",
+    "kind": "thing",
+    "maybe": None,
+    "size": 4,
+    "either": 5,
+}
+
+
+def test_server_variables_give_the_default_base_url(cov: Any) -> None:
+    assert cov.DEFAULT_BASE_URL == "https://eu.coverage.invalid/v2"
+
+
+def test_operation_and_group_names(cov: Any) -> None:
+    client = cov.Client()
+    group = client.unicode_things_more  # tag "Ünïcode Things & More"
+    assert {"things_thing_id_get", "import_", "class_"} <= set(dir(group)), "missing operationId -> path+method; keywords get a suffix"
+    assert hasattr(client.files, "upload_file") and hasattr(client.files, "get_shape")
+
+
+def test_models_cover_allof_aliases_formats_enums_and_maps(cov: Any) -> None:
+    thing = cov.models.Thing.model_validate(THING)
+    assert thing.id is not None and thing.created == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC), "allOf merges Base"
+    assert (thing.class_, thing.model_config_, thing.field_2fa) == ("k", "m", True), "keywords, BaseModel names and digits get safe names"
+    assert thing.day == datetime.date(2024, 1, 2) and thing.big == 9007199254740993 and thing.price == decimal.Decimal("12.50")
+    assert thing.grid == [[1, 2], [3]] and thing.labels == {"a": "b"} and thing.extra == {"anything": [1, {"x": None}]}
+    assert thing.mode == cov.models.ThingMode("") and type(thing.closed).__name__ == "ThingClosed", "inline schemas are named from their location"
+    assert thing.either == 5 and thing.size == 4
+    assert thing.model_dump(mode="json", by_alias=True, exclude_unset=True) == {**THING, "link": "https://example.com/x"}
+    assert {member.value for member in cov.models.ThingMode} == {"a-b", "", "A", "a", "1st"}
+    assert cov.models.Thing(name="n").size == 3, "defaults come from the spec"
+
+
+def test_recursive_and_mutually_recursive_models(cov: Any) -> None:
+    tree = cov.models.Node.model_validate({"name": "root", "children": [{"name": "leaf", "children": []}], "partner": {"node": {"name": "p"}}})
+    assert tree.children[0].name == "leaf" and tree.partner.node.name == "p"
+
+
+def test_discriminated_union_response(cov: Any) -> None:
+    answers = iter([{"shape": "square", "side": 2}, {"shape": "circle", "radius": 1}])
+    with _client(cov, lambda request: httpx.Response(200, json=next(answers))) as client:
+        first, second = client.files.get_shape(), client.files.get_shape()
+    assert type(first.root).__name__ == "Square" and type(second.root).__name__ == "Circle"
+
+
+def test_parameters_in_path_header_cookie_and_query_styles(cov: Any) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"name": "w"})
+
+    with _client(cov, handler, header_key="hk") as client:
+        client.unicode_things_more.things_thing_id_get("t 1", x_request_tag="tag", session="s1", ids=[1, 2], tags=["a", "b"])
+    request = seen[0]
+    assert request.url.raw_path.decode().startswith("/v2/things/t%201?")
+    query = parse_qs(urlsplit(str(request.url)).query)
+    assert query["ids"] == ["1,2"], "explode: false joins array values with commas"
+    assert query["tags"] == ["a", "b"], "form style explodes arrays by default"
+    assert request.headers["x-request-tag"] == "tag" and "session=s1" in request.headers["cookie"]
+
+
+@pytest.mark.parametrize(
+    ("credentials", "check"),
+    [
+        ({"header_key": "hk"}, lambda r: r.headers["x-key"] == "hk"),
+        ({"query_key": "qk"}, lambda r: parse_qs(urlsplit(str(r.url)).query)["key"] == ["qk"]),
+        ({"cookie_key": "ck"}, lambda r: "sid=ck" in r.headers["cookie"]),
+        ({"basic_auth": ("u", "p")}, lambda r: r.headers["authorization"] == "Basic dTpw"),
+        ({"bearer_access_token": "bt"}, lambda r: r.headers["authorization"] == "Bearer bt"),
+        ({"o_auth_access_token": "ot"}, lambda r: r.headers["authorization"] == "Bearer ot"),
+        ({"oidc_access_token": "it"}, lambda r: r.headers["authorization"] == "Bearer it"),
+        ({}, lambda r: "authorization" not in r.headers and "x-key" not in r.headers),
+    ],
+    ids=["api-key-header", "api-key-query", "api-key-cookie", "basic", "bearer", "oauth2", "openid-connect", "optional-none"],
+)
+def test_every_security_scheme_kind(cov: Any, credentials: dict[str, Any], check: Any) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    with _client(cov, handler, **credentials) as client:
+        client.unicode_things_more.import_("t")
+    assert check(seen[0]), f"credentials {credentials} not applied as the scheme says: {seen[0].headers}"
+
+
+def test_form_body_and_text_response(cov: Any) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201, text="created ✓", headers={"content-type": "text/plain"})
+
+    with _client(cov, handler) as client:
+        result = client.unicode_things_more.class_(cov.models.ClassRequestBody(name="a b", count=2))
+    assert result == "created ✓"
+    assert seen[0].headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(seen[0].content.decode()) == {"name": ["a b"], "count": ["2"]}
+
+
+def test_multipart_upload_and_binary_response(cov: Any) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b"\x00\xffraw", headers={"content-type": "application/octet-stream"})
+
+    with _client(cov, handler) as client:
+        result = client.files.upload_file({"file": ("report.csv", b"a,b\n1,2\n", "text/csv"), "note": "hi"})
+    assert result == b"\x00\xffraw"
+    content_type = seen[0].headers["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    body = seen[0].content
+    assert b'name="file"; filename="report.csv"' in body and b"Content-Type: text/csv" in body and b"a,b\n1,2\n" in body
+    assert b'name="note"\r\n\r\nhi\r\n' in body
+
+
+def test_status_ranges_and_default(cov: Any) -> None:
+    answers = iter([httpx.Response(418, json={"detail": "teapot"}), httpx.Response(503, text="down")])
+    with _client(cov, lambda request: next(answers)) as client:
+        with pytest.raises(cov.ClientError) as caught:
+            client.unicode_things_more.things_thing_id_get("t")
+        assert type(caught.value.body).__name__ == "Problem" and caught.value.body.detail == "teapot", "4XX parses into its model"
+        with pytest.raises(cov.ServiceUnavailableError) as server_side:
+            client.unicode_things_more.things_thing_id_get("t")
+        assert server_side.value.body == "down", "`default` without a body keeps the text"
