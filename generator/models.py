@@ -50,7 +50,7 @@ def generate_models(
                 formatters=[],
                 use_double_quotes=True,
                 set_default_enum_member=True,
-                enum_field_as_literal="one",
+                enum_field_as_literal=dcg.LiteralType.One,
                 extra_fields="allow",
             )
         except Exception as exc:
