@@ -7,6 +7,7 @@ Errors are one line each on stderr; ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import difflib
+import json
 import sys
 import time
 import traceback
@@ -16,7 +17,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from generator import __version__, config, loader, pipeline, validate, write
+from generator import __version__, config, loader, overlay, pipeline, validate, write
 from generator.errors import ClientsmithError, Problem, SpecError, UsageError
 
 app = typer.Typer(
@@ -88,6 +89,7 @@ def generate(
     package_name: Annotated[str | None, typer.Option("--package-name", help="Import name of the package (with SPEC).")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="pyproject.toml or clients.yaml to read.")] = None,
     lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings and generate anyway.")] = False,
+    overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply to SPEC first (repeatable, in order).")] = None,
 ) -> None:
     """Generate one client (SPEC --output DIR) or every client of the project."""
 
@@ -96,12 +98,12 @@ def generate(
             if output is None:
                 raise UsageError("generate SPEC needs --output DIR")
             package = config.check_package_name(package_name or config.default_package_name(spec), "--package-name")
-            _generate_one(spec, package, output, lenient)
+            _generate_one(spec, package, output, lenient, tuple(overlays or ()))
             return 0
-        if output is not None or package_name is not None:
-            raise UsageError("--output and --package-name need a SPEC argument")
+        if output is not None or package_name is not None or overlays:
+            raise UsageError("--output, --package-name and --overlay need a SPEC argument (configured clients list their overlays)")
         for client in _clients(config_file):
-            _generate_one(client.spec, client.package, client.output, lenient or client.lenient)
+            _generate_one(client.spec, client.package, client.output, lenient or client.lenient, client.overlays)
         return 0
 
     _guard(run)
@@ -112,10 +114,12 @@ def _warn(problem: Problem) -> None:
         print(f"warning: {problem}", file=sys.stderr)
 
 
-def _generate_one(spec: Path, package: str, output: Path, lenient: bool) -> None:
+def _generate_one(spec: Path, package: str, output: Path, lenient: bool, overlays: tuple[Path, ...]) -> None:
     started = time.perf_counter()
-    generated = pipeline.generate(spec, package, output, lenient=lenient, warn=_warn)
-    _say(f"generated {package} from {spec} into {output} ({len(generated.files)} files, {time.perf_counter() - started:.1f} s)")
+    generated = pipeline.generate(spec, package, output, lenient=lenient, warn=_warn, overlays=overlays)
+    written = generated.written
+    counts = f"{len(written.written)} written, {len(written.unchanged)} unchanged, {len(written.deleted)} deleted" if written else ""
+    _say(f"generated {package} from {spec} into {output} ({counts}; {time.perf_counter() - started:.1f} s)")
 
 
 def _clients(config_file: Path | None) -> list[config.ClientConfig]:
@@ -132,12 +136,24 @@ def check(
     def run() -> int:
         drifted = 0
         for client in _clients(config_file):
-            expected = pipeline.build(client.spec, client.package, lenient=client.lenient).files
+            expected = pipeline.build(
+                client.spec, client.package, lenient=client.lenient, previous=client.output, overlays=client.overlays
+            ).files
             actual = write.read_tree(client.output)
             problems = drift(expected, actual)
             if problems:
                 drifted += 1
                 print(f"drift: {client.output} differs from what {client.spec} generates:", file=sys.stderr)
+                fresh = json.loads(expected[write.MANIFEST])
+                inputs = write.input_changes(write.read_manifest(client.output), fresh)
+                if inputs:
+                    print(f"  inputs changed since the last generation: {'; '.join(inputs)}", file=sys.stderr)
+                else:
+                    print(
+                        "  inputs unchanged since the last generation: files were edited, added or removed by hand, "
+                        "or the generator's code changed without a version bump",
+                        file=sys.stderr,
+                    )
                 for line in problems:
                     print(line, file=sys.stderr)
             else:
@@ -181,13 +197,15 @@ def drift(expected: dict[str, str], actual: dict[str, bytes], *, context_lines: 
 def validate_command(
     spec: Annotated[Path, typer.Argument(help="The spec to validate.")],
     lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings (exit 0 if usable).")] = False,
+    overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply first (repeatable, in order).")] = None,
 ) -> None:
     """Validate a spec (openapi-spec-validator plus reference and security checks)."""
 
     def run() -> int:
         loaded = loader.load(spec)
         warnings: list[Problem] = []
-        validate.validate_or_raise(loaded.document, str(spec), lenient=lenient, warn=warnings.append)
+        document, _ = overlay.apply_overlays(loaded.document, overlays or [], warn=_warn)
+        validate.validate_or_raise(document, str(spec), lenient=lenient, warn=warnings.append)
         for problem in warnings:
             _warn(problem)
         if warnings:
@@ -219,6 +237,34 @@ def diff_command(
         return 1 if report.has_breaking else 0
 
     _guard(run)
+
+
+@app.command("vendor")
+def vendor_command(
+    package_dir: Annotated[Path, typer.Argument(help="A generated package: the folder `generate` wrote, or the import package in it.")],
+    into: Annotated[Path, typer.Option("--into", help="Folder to copy the import package into, e.g. src/myapp/_vendor.")],
+) -> None:
+    """Copy a generated client's import package under another package (its imports are relative)."""
+    from generator import vendor
+
+    def run() -> int:
+        result = vendor.vendor(package_dir, into)
+        for path in result.edited:
+            _warn_line(f"{package_dir}: {path} differs from its manifest hash (edited by hand?); copied as it is")
+        written = result.written
+        where = f"import it as {result.dotted_path}" if result.dotted_path else f"put {into} on sys.path, or add __init__.py files above it"
+        _say(
+            f"vendored {result.package} into {result.destination} ({len(written.written)} written, "
+            f"{len(written.unchanged)} unchanged, {len(written.deleted)} deleted); {where}"
+        )
+        return 0
+
+    _guard(run)
+
+
+def _warn_line(message: str) -> None:
+    if not _State.quiet:
+        print(f"warning: {message}", file=sys.stderr)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@
     package = "airflow_client"         # import name (default: from the spec's file name)
     output = "generated/airflow_client"  # folder of the package (default: generated/<package>)
     lenient = false                    # true: validation errors become warnings
+    overlays = ["specs/overlays/names.yaml"]  # OpenAPI Overlays 1.0, applied in order before validation
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class ClientConfig:
     package: str
     output: Path
     lenient: bool = False
+    overlays: tuple[Path, ...] = ()
 
 
 def default_package_name(spec: Path) -> str:
@@ -75,7 +77,12 @@ def load_config(path: Path) -> list[ClientConfig]:
         lenient = entry.get("lenient", False)
         if not isinstance(lenient, bool):
             raise UsageError(f"{where}: `lenient` must be true or false")
-        clients.append(ClientConfig(spec=spec, package=package, output=output, lenient=lenient))
+        overlays = entry.get("overlays", [])
+        if not isinstance(overlays, list) or not all(isinstance(item, str) and item for item in overlays):
+            raise UsageError(f"{where}: `overlays` must be a list of overlay file paths")
+        clients.append(
+            ClientConfig(spec=spec, package=package, output=output, lenient=lenient, overlays=tuple(base / item for item in overlays))
+        )
     outputs = [c.output.resolve() for c in clients]
     if len(set(outputs)) != len(outputs):
         raise UsageError(f"{path}: two clients share an output folder")

@@ -59,3 +59,9 @@ def escape_pointer_token(token: object) -> str:
 def pointer(*tokens: object) -> str:
     """Build a JSON pointer from path tokens: ``pointer("paths", "/a")`` -> ``/paths/~1a``."""
     return "".join("/" + escape_pointer_token(token) for token in tokens)
+
+
+class OutputError(ClientsmithError):
+    """The output folder cannot take the generated files (something is in the way): exit 2."""
+
+    exit_code = 2

@@ -66,11 +66,16 @@ def _finish_with_black(path: str, text: str) -> str:
     """Hand black the top-level blocks ruff could not bring under the line length."""
     lines = text.splitlines(keepends=True)
     long_lines = _long_code_lines(text, lines)
+    # The module head (imports and aliases before the first class or def) always goes to
+    # black: the two differ on blank lines between imports and a following assignment.
+    head_end = next((n for n, line in enumerate(lines) if line.startswith(("class ", "def ", "async def ", "@"))), len(lines))
+    if head_end and any(not line.startswith(("from ", "import ", "#", '"""', "\n")) for line in lines[:head_end] if line.strip()):
+        long_lines |= {0}
     if not long_lines:
         return text
     out: list[str] = []
     try:
-        for start, end in _top_level_blocks(lines):
+        for start, end in _top_level_blocks(lines, head_end):
             if not any(start <= number < end for number in long_lines):
                 out.append("".join(lines[start:end]))
                 continue
@@ -155,11 +160,16 @@ def _split_like_ruff(line: str, previous: str) -> bool:
     return False
 
 
-def _top_level_blocks(lines: list[str]) -> list[tuple[int, int]]:
-    """Ranges of lines, each one top-level statement (with its decorators and trailing blank lines)."""
+def _top_level_blocks(lines: list[str], head_end: int = 0) -> list[tuple[int, int]]:
+    """Ranges of lines, each one top-level statement (with its decorators and trailing blank
+    lines); the module head (lines before ``head_end``) is one block."""
     starts = [0]
     in_string = False
     for number, line in enumerate(lines):
+        if number < head_end:
+            if line.count('"""') % 2 == 1:
+                in_string = not in_string
+            continue
         if number and not in_string and line[:1] not in ("", " ", "\t", "\n", ")", "]", "}", "#") and not _continues(lines, number):
             starts.append(number)
         if line.count('"""') % 2 == 1:

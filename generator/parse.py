@@ -842,7 +842,8 @@ _MOVED_WITH_SCHEMA = ("type", "enum", "format", "properties", "required", "addit
 
 
 def _needs_class(schema: Any) -> bool:
-    """Inline schemas that become a class of their own: enums of several values, objects with properties."""
+    """Inline schemas that become a class of their own: enums of several values (a single
+    value stays a ``Literal``, as tagged unions need) and objects with properties."""
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
     values = [v for v in schema.get("enum") or [] if v is not None]

@@ -1,16 +1,33 @@
-"""The whole flow for one client: load -> validate -> IR -> models -> render -> format -> write."""
+"""The whole flow for one client: load -> validate -> IR -> models -> render -> format -> write.
+
+Every input that shapes a package is hashed into its manifest (``clientsmith.json``),
+so ``clientsmith check`` can say which one changed when a package drifted:
+
+* ``spec_sha256``: the spec file's bytes (files it ``$ref``s are not included);
+* ``overlays``: each overlay file's name and sha256, in the order they apply;
+* ``config_sha256``: the client's configuration entry, i.e. the settings that shape the
+  output (package name and the overlay list); where the package goes is not included;
+* ``templates_sha256``: every file under ``templates/`` (names and bytes);
+* ``generator_version``: clientsmith's version;
+* ``version``: the package version these make (see :mod:`generator.history`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from generator import (
     __version__,
     format,
+    history,
     loader,
     models,
+    overlay,
     parse,
     render,
     validate,
@@ -23,43 +40,83 @@ from generator.errors import Problem
 class Generated:
     package: str
     files: dict[str, str]  # relative path -> text, manifest included
+    written: write.WriteResult | None = None  # set by :func:`generate`
 
 
 def build(
-    spec_path: Path, package: str, *, lenient: bool = False, warn: Callable[[Problem], None] | None = None
+    spec_path: Path,
+    package: str,
+    *,
+    lenient: bool = False,
+    warn: Callable[[Problem], None] | None = None,
+    previous: Path | None = None,
+    overlays: Sequence[Path] = (),
 ) -> Generated:
     """Generate every file of a client package in memory (nothing is written).
 
     ``lenient`` turns schema-validation findings into calls of ``warn`` and
-    generates anyway; structural problems still stop it.
+    generates anyway; structural problems still stop it. ``previous`` is the
+    folder of an earlier generation (usually the output folder): its spec
+    snapshot and CHANGELOG.md are the base of the new CHANGELOG.md (see
+    :mod:`generator.history`). The result depends only on the inputs and that
+    folder's state, never on the clock or the machine. ``overlays`` (OpenAPI
+    Overlay files) are applied in order to the spec before validation.
     """
     loaded = loader.load(spec_path)
     file = str(spec_path)
-    validate.validate_or_raise(loaded.document, file, lenient=lenient, warn=warn)
-    api = parse.build_ir(loaded.document, file, package)
+    document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
+    validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
+    snapshot = history.snapshot_text(document)
+    api = parse.build_ir(document, file, package)
     models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
-    package_version = api.version if _is_pep440ish(api.version) else "0.0.0"
+    inputs: dict[str, Any] = {
+        "generator_version": __version__,
+        "package": package,
+        "spec": spec_path.name,
+        "spec_sha256": write.sha256(loaded.raw),
+        "overlays": overlay_records,
+        "config_sha256": config_sha256(package, [path.name for path in overlays]),
+        "templates_sha256": templates_sha256(),
+    }
+    build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
+    package_version = history.package_version(api.version, build_digest)
     files = format.format_files(render.render(api, models_source, package_version, __version__))
-    files[write.MANIFEST] = write.manifest_text(
-        files,
-        generator_version=__version__,
-        spec_name=spec_path.name,
-        spec_sha256=write.sha256(loaded.raw),
-        package=package,
+    files[history.SNAPSHOT] = snapshot
+    files[history.CHANGELOG] = history.changelog(
+        history.read_previous(previous), api=api, snapshot=snapshot, version=package_version, spec_name=spec_path.name
     )
+    files[write.MANIFEST] = write.manifest_text(files, version=package_version, **inputs)
     return Generated(package=package, files=files)
 
 
 def generate(
-    spec_path: Path, package: str, output: Path, *, lenient: bool = False, warn: Callable[[Problem], None] | None = None
+    spec_path: Path,
+    package: str,
+    output: Path,
+    *,
+    lenient: bool = False,
+    warn: Callable[[Problem], None] | None = None,
+    overlays: Sequence[Path] = (),
 ) -> Generated:
-    """Generate a client and swap it into ``output`` atomically."""
-    generated = build(spec_path, package, lenient=lenient, warn=warn)
-    write.write_package(output, generated.files)
-    return generated
+    """Generate a client and write what changed into ``output`` (see :mod:`generator.write`)."""
+    generated = build(spec_path, package, lenient=lenient, warn=warn, previous=output, overlays=overlays)
+    result = write.write_package(output, generated.files)
+    return replace(generated, written=result)
 
 
-def _is_pep440ish(version: str) -> bool:
-    import re
+def config_sha256(package: str, overlays: Sequence[str] = ()) -> str:
+    """Hash of the configuration settings that shape a package's files (overlays by file name)."""
+    settings = {"package": package, "overlays": list(overlays)}
+    return write.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
 
-    return bool(re.fullmatch(r"\d+(\.\d+)*", version))
+
+def templates_sha256(root: Path | None = None) -> str:
+    """Hash of every template file: relative names and contents (editor and cache files aside)."""
+    root = root or render.TEMPLATES
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or any(part.startswith(".") or part == "__pycache__" or part.endswith("~") for part in relative.parts):
+            continue
+        digest.update(f"{relative.as_posix()}\0{write.sha256(path.read_bytes())}\n".encode())
+    return digest.hexdigest()

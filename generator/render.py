@@ -18,7 +18,9 @@ import jinja2
 
 from generator import ir, naming
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# templates/ in a checkout (or an editable install); generator/templates/ in an installed wheel.
+_HERE = Path(__file__).resolve().parent
+TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 
 STATUS_ERRORS: list[tuple[int, str, str]] = [
     (400, "BadRequestError", "Bad Request"),

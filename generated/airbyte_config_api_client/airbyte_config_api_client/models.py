@@ -160,58 +160,6 @@ class ConnectionScheduleType(StrEnum):
     CRON = "cron"
 
 
-class TimeUnit(StrEnum):
-    MINUTES = "minutes"
-    HOURS = "hours"
-    DAYS = "days"
-    WEEKS = "weeks"
-    MONTHS = "months"
-
-
-class ConnectionSchedule(BaseModel):
-    """
-    Legacy fixed-interval schedule; when absent or null no schedule applies.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    units: int
-    time_unit: Annotated[TimeUnit, Field(alias="timeUnit")]
-
-
-class BasicSchedule(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    time_unit: Annotated[TimeUnit, Field(alias="timeUnit")]
-    units: int
-
-
-class Cron(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    cron_expression: Annotated[str, Field(alias="cronExpression")]
-    cron_time_zone: Annotated[str, Field(alias="cronTimeZone")]
-
-
-class ConnectionScheduleData(BaseModel):
-    """
-    When the connection runs; which member applies depends on the schedule type.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    basic_schedule: Annotated[BasicSchedule | None, Field(alias="basicSchedule")] = None
-    cron: Cron | None = None
-
-
 class ResourceRequirements(BaseModel):
     """
     Optional CPU and memory requests/limits for the worker pods; unset values mean no bound.
@@ -268,44 +216,6 @@ class SelectedFieldInfo(BaseModel):
         populate_by_name=True,
     )
     field_path: Annotated[list[str] | None, Field(alias="fieldPath")] = None
-
-
-class ConnectionSearch(BaseModel):
-    """
-    Search criteria for connections; only the fields that are set are matched.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    connection_id: Annotated[ConnectionId | None, Field(alias="connectionId")] = None
-    name: str | None = None
-    namespace_definition: Annotated[
-        NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
-    ] = None
-    namespace_format: Annotated[
-        str | None, Field(alias="namespaceFormat", examples=["${SOURCE_NAMESPACE}"])
-    ] = None
-    """
-    Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
-    """
-    prefix: str | None = None
-    """
-    Text put in front of every stream name in the destination.
-    """
-    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
-    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
-    schedule: ConnectionSchedule | None = None
-    schedule_type: Annotated[
-        ConnectionScheduleType | None, Field(alias="scheduleType")
-    ] = None
-    schedule_data: Annotated[
-        ConnectionScheduleData | None, Field(alias="scheduleData")
-    ] = None
-    status: ConnectionStatus | None = None
-    source: SourceSearch | None = None
-    destination: DestinationSearch | None = None
 
 
 class JobId(RootModel[int]):
@@ -476,6 +386,70 @@ class InvalidInputExceptionInfo(BaseModel):
     ]
 
 
+class ConnectionScheduleTimeUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ConnectionScheduleDataBasicScheduleTimeUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ConnectionScheduleDataBasicSchedule(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    time_unit: Annotated[
+        ConnectionScheduleDataBasicScheduleTimeUnit, Field(alias="timeUnit")
+    ]
+    units: int
+
+
+class ConnectionScheduleDataCron(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    cron_expression: Annotated[str, Field(alias="cronExpression")]
+    cron_time_zone: Annotated[str, Field(alias="cronTimeZone")]
+
+
+class ConnectionSchedule(BaseModel):
+    """
+    Legacy fixed-interval schedule; when absent or null no schedule applies.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    units: int
+    time_unit: Annotated[ConnectionScheduleTimeUnit, Field(alias="timeUnit")]
+
+
+class ConnectionScheduleData(BaseModel):
+    """
+    When the connection runs; which member applies depends on the schedule type.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    basic_schedule: Annotated[
+        ConnectionScheduleDataBasicSchedule | None, Field(alias="basicSchedule")
+    ] = None
+    cron: ConnectionScheduleDataCron | None = None
+
+
 class AirbyteStream(BaseModel):
     """
     Stream schema as declared by the source. Note: the reference lists `json_schema` under `required` although the property is named `jsonSchema`; with additionalProperties false that cannot be satisfied, so this document requires `jsonSchema` instead.
@@ -562,6 +536,44 @@ class AirbyteStreamConfiguration(BaseModel):
     """
     Field paths to sync when field selection is enabled; an empty list syncs no fields.
     """
+
+
+class ConnectionSearch(BaseModel):
+    """
+    Search criteria for connections; only the fields that are set are matched.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    connection_id: Annotated[ConnectionId | None, Field(alias="connectionId")] = None
+    name: str | None = None
+    namespace_definition: Annotated[
+        NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
+    ] = None
+    namespace_format: Annotated[
+        str | None, Field(alias="namespaceFormat", examples=["${SOURCE_NAMESPACE}"])
+    ] = None
+    """
+    Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
+    """
+    prefix: str | None = None
+    """
+    Text put in front of every stream name in the destination.
+    """
+    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
+    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
+    schedule: ConnectionSchedule | None = None
+    schedule_type: Annotated[
+        ConnectionScheduleType | None, Field(alias="scheduleType")
+    ] = None
+    schedule_data: Annotated[
+        ConnectionScheduleData | None, Field(alias="scheduleData")
+    ] = None
+    status: ConnectionStatus | None = None
+    source: SourceSearch | None = None
+    destination: DestinationSearch | None = None
 
 
 class ResetConfig(BaseModel):

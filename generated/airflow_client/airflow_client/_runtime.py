@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "airflow-client/2 (clientsmith)"
+USER_AGENT: Final = "airflow-client/2+clientsmith.777a726f (clientsmith)"
 
 
 class NotGiven:
@@ -491,6 +491,73 @@ def _to_jsonable(value: Any) -> Any:
     return value
 
 
+FileContent = bytes | tuple[str, bytes] | tuple[str, bytes, str]
+"""A file part of a multipart body: its bytes, or ``(filename, bytes[, content type])``."""
+
+
+def _fields(body: Any) -> list[tuple[str, Any]]:
+    """The top-level fields of a form body (a model or a mapping), unset ones left out."""
+    if isinstance(body, pydantic.BaseModel):
+        data = body.model_dump(by_alias=True, exclude_unset=True)
+    elif isinstance(body, Mapping):
+        data = {key: value for key, value in body.items() if value is not NOT_GIVEN}
+    else:
+        raise TypeError(
+            f"a form body must be a model or a mapping, not {type(body).__name__}"
+        )
+    return [(str(key), value) for key, value in data.items()]
+
+
+def _form_text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(
+            _to_jsonable(value), separators=(",", ":"), ensure_ascii=False
+        )
+    return _to_text(value)
+
+
+def _multipart(fields: list[tuple[str, Any]], boundary: str) -> bytes:
+    """A multipart/form-data body: bytes and ``(filename, bytes[, type])`` become file parts."""
+    out = bytearray()
+    for name, value in fields:
+        if value is None:
+            continue
+        items = (
+            value
+            if isinstance(value, list)
+            and value
+            and isinstance(value[0], (bytes, tuple))
+            else [value]
+        )
+        for item in items:
+            quoted = name.replace('"', "%22")
+            out += f"--{boundary}\r\n".encode()
+            if isinstance(item, (bytes, tuple)):
+                filename, data, kind = _file_part(item, name)
+                safe = (
+                    filename.replace('"', "%22").replace("\r", " ").replace("\n", " ")
+                )
+                out += f'Content-Disposition: form-data; name="{quoted}"; filename="{safe}"\r\n'.encode()
+                out += f"Content-Type: {kind}\r\n\r\n".encode()
+                out += data
+            else:
+                out += (
+                    f'Content-Disposition: form-data; name="{quoted}"\r\n\r\n'.encode()
+                )
+                out += _form_text(item).encode("utf-8")
+            out += b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out)
+
+
+def _file_part(item: Any, name: str) -> tuple[str, bytes, str]:
+    if isinstance(item, bytes):
+        return name, item, "application/octet-stream"
+    if len(item) == 2:
+        return str(item[0]), bytes(item[1]), "application/octet-stream"
+    return str(item[0]), bytes(item[1]), _check_header("content-type", str(item[2]))
+
+
 def _to_text(value: Any) -> str:
     if isinstance(value, enum.Enum):
         value = value.value
@@ -714,10 +781,19 @@ class BaseClient:
         elif encoding == "text":
             content = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         elif encoding == "form":
-            data = _to_jsonable(body)
-            content = urlencode(
-                [(k, _to_text(v)) for k, v in data.items() if v is not None]
-            ).encode("ascii")
+            pairs = [
+                (k, v if isinstance(v, str) else _form_text(v))
+                for k, v in _fields(body)
+                if v is not None
+            ]
+            content = urlencode(pairs).encode("ascii")
+        elif encoding == "multipart":
+            boundary = uuid.uuid4().hex
+            content = _multipart(_fields(body), boundary)
+            headers.append(
+                ("content-type", f"multipart/form-data; boundary={boundary}")
+            )
+            return content
         else:
             content = json.dumps(
                 _to_jsonable(body), separators=(",", ":"), ensure_ascii=False
@@ -772,12 +848,10 @@ class BaseClient:
         base, _, query = url.partition("?")
         parts = []
         for part in query.split("&"):
-            name = unquote(part.partition("=")[0])
-            parts.append(
-                f"{part.partition('=')[0]}=REDACTED"
-                if name in self._secret_query_names
-                else part
-            )
+            key = part.partition("=")[0]
+            if unquote(key) in self._secret_query_names:
+                part = f"{key}=REDACTED"
+            parts.append(part)
         return base + "?" + "&".join(parts)
 
     def _handle(
@@ -786,7 +860,7 @@ class BaseClient:
         status = response.status_code
         if 200 <= status < 300:
             matched, type_ = _match(operation.success, status)
-            if not matched:  # an undeclared 2xx: read it as the main success response
+            if not matched:  # an undeclared 2xx reads as the main success response
                 type_ = next(iter(operation.success.values()), None)
             return _decode(type_, response.content)
         matched, type_ = _match(operation.errors, status)
@@ -1034,7 +1108,7 @@ class AsyncApiClient(BaseClient):
 class Pagination:
     """Where a list operation's pages keep their items and total."""
 
-    style: str  # "offset": advance by the items received; "page": advance the page number by one
+    style: str  # "offset": advance by the items received; "page": by one page
     items: str  # wire name of the array of items
     total: str = ""  # wire name of the total number of items, if the API sends one
 

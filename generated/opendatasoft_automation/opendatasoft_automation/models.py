@@ -7,7 +7,7 @@ models accept both names and ``model_dump(by_alias=True)`` gives the wire form.
 
 from __future__ import annotations
 from pydantic import ValidatorFunctionWrapHandler, model_validator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from datetime import date
 from enum import StrEnum
@@ -98,21 +98,6 @@ class Connection(BaseModel):
         return handler(data)
 
 
-class Header(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    name: Annotated[str, Field(examples=["header-name"])]
-    """
-    Header name.
-    """
-    value: Annotated[str, Field(examples=["header-value"])]
-    """
-    Header value.
-    """
-
-
 class BasicAuth(BaseModel):
     """
     User name and password credentials.
@@ -129,35 +114,6 @@ class BasicAuth(BaseModel):
     """
 
 
-class GrantType(StrEnum):
-    PASSWORD = "password"
-    AUTHORIZATION_CODE = "authorization_code"
-    CLIENT_CREDENTIALS = "client_credentials"
-
-
-class OAuth2Auth(BaseModel):
-    """
-    Credentials for an OAuth 2.0 token endpoint.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    client_id: str
-    client_secret: str
-    scope: str
-    token_endpoint: str
-    grant_type: GrantType
-    username: str | None = None
-    password: str | None = None
-    code: str | None = None
-
-
-class GrantType1(StrEnum):
-    AUTHORIZATION_CODE = "authorization_code"
-
-
 class OidcAuth(BaseModel):
     """
     Credentials for an OpenID Connect provider.
@@ -171,7 +127,7 @@ class OidcAuth(BaseModel):
     client_secret: str
     scope: str
     token_endpoint: str
-    grant_type: GrantType1
+    grant_type: Literal["authorization_code"]
     code: str | None = None
     claims: dict[str, Any] | None = None
 
@@ -186,7 +142,7 @@ class OdsoidcAuth(BaseModel):
         populate_by_name=True,
     )
     nonce: str
-    grant_type: GrantType1
+    grant_type: Literal["authorization_code"]
     code: str
     claims: dict[str, Any]
 
@@ -267,17 +223,6 @@ class HttpAuth(BaseModel):
 class HttpBasicAuth(HttpAuth, BasicAuth):
     """
     Basic authentication for an HTTP connection (`type` is `basic_auth`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-
-
-class HttpoAuth2Auth(HttpAuth, OAuth2Auth):
-    """
-    OAuth 2.0 authentication for an HTTP connection (`type` is `oauth2`).
     """
 
     model_config = ConfigDict(
@@ -487,6 +432,57 @@ class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
     """
 
 
+class HttpConnectionHeadersItem(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    name: Annotated[str, Field(examples=["header-name"])]
+    """
+    Header name.
+    """
+    value: Annotated[str, Field(examples=["header-value"])]
+    """
+    Header value.
+    """
+
+
+class AmazonS3ConnectionHeadersItem(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    name: Annotated[str, Field(examples=["header-name"])]
+    """
+    Header name.
+    """
+    value: Annotated[str, Field(examples=["header-value"])]
+    """
+    Header value.
+    """
+
+
+class AzureBlobStorageConnectionHeadersItem(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    name: Annotated[str, Field(examples=["header-name"])]
+    """
+    Header name.
+    """
+    value: Annotated[str, Field(examples=["header-value"])]
+    """
+    Header value.
+    """
+
+
+class OAuth2AuthGrantType(StrEnum):
+    PASSWORD = "password"
+    AUTHORIZATION_CODE = "authorization_code"
+    CLIENT_CREDENTIALS = "client_credentials"
+
+
 class ListConnections200Response(PaginatedResults):
     model_config = ConfigDict(
         extra="allow",
@@ -521,16 +517,12 @@ class ListConnectionsDefaultResponse(BaseModel):
     """
 
 
-class ErrorCode(StrEnum):
-    VALIDATION_ERROR = "validation_error"
-
-
 class CreateConnection400Response(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    error_code: ErrorCode
+    error_code: Annotated[Literal["validation_error"], Field(min_length=1)]
     message: Annotated[str, Field(min_length=1)]
     detail: dict[str, Any]
     """
@@ -561,16 +553,12 @@ class CreateConnectionDefaultResponse(BaseModel):
     """
 
 
-class ErrorCode1(StrEnum):
-    NOT_FOUND = "not_found"
-
-
 class RetrieveConnection404Response(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    error_code: ErrorCode1
+    error_code: Annotated[Literal["not_found"], Field(min_length=1)]
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -597,16 +585,12 @@ class RetrieveConnectionDefaultResponse(BaseModel):
     """
 
 
-class ErrorCode2(StrEnum):
-    VALIDATION_ERROR = "validation_error"
-
-
 class UpdateConnection400Response(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    error_code: ErrorCode2
+    error_code: Annotated[Literal["validation_error"], Field(min_length=1)]
     message: Annotated[str, Field(min_length=1)]
     detail: dict[str, Any]
     """
@@ -614,16 +598,12 @@ class UpdateConnection400Response(BaseModel):
     """
 
 
-class ErrorCode3(StrEnum):
-    NOT_FOUND = "not_found"
-
-
 class UpdateConnection404Response(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    error_code: ErrorCode3
+    error_code: Annotated[Literal["not_found"], Field(min_length=1)]
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -655,7 +635,7 @@ class DeleteConnection404Response(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: ErrorCode3
+    error_code: Annotated[Literal["not_found"], Field(min_length=1)]
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -695,7 +675,7 @@ class HttpConnection(Connection):
     """
     Base URL of the server.
     """
-    headers: list[Header] | None = None
+    headers: list[HttpConnectionHeadersItem] | None = None
     """
     Extra HTTP headers sent with every request.
     """
@@ -783,7 +763,7 @@ class AmazonS3Connection(Connection):
     """
     Address of the storage location (inferred; the original requires it without declaring it).
     """
-    headers: list[Header] | None = None
+    headers: list[AmazonS3ConnectionHeadersItem] | None = None
     """
     Extra HTTP headers sent with every request.
     """
@@ -803,11 +783,41 @@ class AzureBlobStorageConnection(Connection):
     """
     Address of the storage location (inferred; the original requires it without declaring it).
     """
-    headers: list[Header] | None = None
+    headers: list[AzureBlobStorageConnectionHeadersItem] | None = None
     """
     Extra HTTP headers sent with every request.
     """
     auth: AzureBlobStorageAuth | None = None
+
+
+class OAuth2Auth(BaseModel):
+    """
+    Credentials for an OAuth 2.0 token endpoint.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    client_id: str
+    client_secret: str
+    scope: str
+    token_endpoint: str
+    grant_type: OAuth2AuthGrantType
+    username: str | None = None
+    password: str | None = None
+    code: str | None = None
+
+
+class HttpoAuth2Auth(HttpAuth, OAuth2Auth):
+    """
+    OAuth 2.0 authentication for an HTTP connection (`type` is `oauth2`).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
 
 
 _CONNECTION_SUBTYPES: dict[Any, type[Connection]] = {
