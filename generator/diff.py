@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import ir, loader, naming, validate
+from generator.errors import follow_pointer, unescape_pointer_token
 from generator.parse import build_ir
 
 BREAKING = "breaking"
@@ -674,16 +675,12 @@ def _refs(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
-            yield _unescape(ref[len(_SCHEMA_REF) :].split("/")[0])
+            yield unescape_pointer_token(ref[len(_SCHEMA_REF) :].split("/")[0])
         for value in node.values():
             yield from _refs(value)
     elif isinstance(node, list):
         for item in node:
             yield from _refs(item)
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def _closure(names: Iterable[str], schemas: dict[str, Any]) -> set[str]:
@@ -729,7 +726,7 @@ def describe(schema: Any, schemas: dict[str, Any], depth: int = 0) -> str:
         if target is not None:
             return _nullable(describe(target, schemas, depth + 1), nullable)
         if ref.startswith(_SCHEMA_REF):
-            return _nullable(_unescape(ref[len(_SCHEMA_REF) :]), nullable)
+            return _nullable(unescape_pointer_token(ref[len(_SCHEMA_REF) :]), nullable)
         return _nullable(ref.lstrip("#/"), nullable)
     for key in ("oneOf", "anyOf"):
         options = schema.get(key)
@@ -775,17 +772,10 @@ def _deep_target(ref: str, schemas: dict[str, Any], depth: int = 0) -> dict[str,
     """What a reference into a component schema (not to one) points at, or None."""
     if not ref.startswith(_SCHEMA_REF) or depth > _MAX_DEPTH:
         return None
-    tokens = [_unescape(token) for token in ref[len(_SCHEMA_REF) :].split("/")]
-    if len(tokens) < 2:
+    fragment = ref[len(_SCHEMA_REF) :]
+    if len(fragment.split("/")) < 2:
         return None
-    node: Any = schemas
-    for token in tokens:
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
+    node = follow_pointer(schemas, fragment)
     if isinstance(node, dict) and isinstance(node.get("$ref"), str):
         return _deep_target(node["$ref"], schemas, depth + 1) or node
     return node if isinstance(node, dict) else None

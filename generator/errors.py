@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class UsageError(ClientsmithError):
     exit_code = 2
 
 
+MISSING: Any = object()
+"""What :func:`follow_pointer` returns when the pointer leads nowhere."""
+
+
 def escape_pointer_token(token: object) -> str:
     """RFC 6901 escaping of one reference token."""
     return str(token).replace("~", "~0").replace("/", "~1")
@@ -65,3 +70,22 @@ class OutputError(ClientsmithError):
     """The output folder cannot take the generated files (something is in the way): exit 2."""
 
     exit_code = 2
+
+
+def unescape_pointer_token(token: str) -> str:
+    """Undo RFC 6901 escaping: ``~1`` -> ``/``, ``~0`` -> ``~``."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def follow_pointer(document: Any, fragment: str) -> Any:
+    """The node at JSON pointer ``fragment`` (``/a/b``, the part after ``#``), or :data:`MISSING`."""
+    node = document
+    for token in (t for t in fragment.split("/") if t):
+        token = unescape_pointer_token(token)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return MISSING
+    return node

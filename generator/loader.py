@@ -20,7 +20,14 @@ from typing import Any
 import yaml
 
 from generator import naming
-from generator.errors import InputError, Problem, SpecError, pointer
+from generator.errors import (
+    MISSING,
+    InputError,
+    Problem,
+    SpecError,
+    follow_pointer,
+    pointer,
+)
 
 try:  # libyaml is ~6x faster than the pure-Python loader on large specs.
     _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -192,8 +199,8 @@ class _Bundler:
         target_doc = self._file(target_file, current, where)
         if target_doc is None:
             return node
-        target = _follow(target_doc, fragment)
-        if target is _MISSING:
+        target = follow_pointer(target_doc, fragment)
+        if target is MISSING:
             self.problems.append(Problem(str(current), pointer(*where, "$ref"), f"reference {ref!r} points at nothing", "fix the pointer after '#'"))
             return node
         key = (target_file, fragment)
@@ -218,22 +225,6 @@ class _Bundler:
                 self.problems.append(Problem(str(current), pointer(*where, "$ref"), str(exc)))
                 return None
         return self.files[path]
-
-
-_MISSING = object()
-
-
-def _follow(document: Any, fragment: str) -> Any:
-    node = document
-    for token in (t for t in fragment.split("/") if t):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return _MISSING
-    return node
 
 
 def _has_file_refs(node: Any) -> bool:

@@ -239,7 +239,7 @@ def _avoid(name: str, taken: Iterable[str]) -> str:
     return name
 
 
-def dedupe(names: Iterable[str]) -> list[str]:
+def dedupe(names: Iterable[str], separator: str = "_") -> list[str]:
     """Resolve collisions deterministically: later duplicates get ``_2``, ``_3``..."""
     used: set[str] = set()
     result: list[str] = []
@@ -247,7 +247,7 @@ def dedupe(names: Iterable[str]) -> list[str]:
         candidate, counter = name, 1
         while candidate in used:
             counter += 1
-            candidate = f"{name}_{counter}"
+            candidate = f"{name}{separator}{counter}"
         used.add(candidate)
         result.append(candidate)
     return result
@@ -255,13 +255,4 @@ def dedupe(names: Iterable[str]) -> list[str]:
 
 def dedupe_classes(names: Iterable[str]) -> list[str]:
     """Like :func:`dedupe` for class names: ``Connection``, ``Connection2``..."""
-    used: set[str] = set()
-    result: list[str] = []
-    for name in names:
-        candidate, counter = name, 1
-        while candidate in used:
-            counter += 1
-            candidate = f"{name}{counter}"
-        used.add(candidate)
-        result.append(candidate)
-    return result
+    return dedupe(names, separator="")

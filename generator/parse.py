@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import ir, naming
-from generator.errors import Problem, SpecError, pointer
+from generator.errors import (
+    MISSING,
+    Problem,
+    SpecError,
+    follow_pointer,
+    pointer,
+    unescape_pointer_token,
+)
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
@@ -72,13 +79,14 @@ class _Builder:
             if ref in seen:
                 break
             seen.add(ref)
-            node = _follow(self.source, ref)
+            found = follow_pointer(self.source, ref.lstrip("#"))
+            node = None if found is MISSING else found
         return node
 
     def _schema_target(self, ref: str) -> tuple[str, dict[str, Any]] | None:
         if not ref.startswith(_SCHEMA_REF):
             return None
-        name = _unescape(ref[len(_SCHEMA_REF) :])
+        name = unescape_pointer_token(ref[len(_SCHEMA_REF) :])
         schema = self.schemas.get(name)
         if not isinstance(schema, dict):
             return None
@@ -440,7 +448,7 @@ class _Builder:
         encoding = _encoding(content_type, schema)
         schema_name = None
         if isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_REF):
-            schema_name = _unescape(schema["$ref"][len(_SCHEMA_REF) :])
+            schema_name = unescape_pointer_token(schema["$ref"][len(_SCHEMA_REF) :])
         name = naming.body_parameter_name(schema_name, body.get("x-clientsmith-body-name"))
         target = self._schema_target(schema["$ref"]) if isinstance(schema.get("$ref"), str) else None
         object_schema = target[1] if target else schema
@@ -663,7 +671,7 @@ def _schema_default(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
                 return option["default"]
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
-        target = schemas.get(_unescape(ref[len(_SCHEMA_REF) :]))
+        target = schemas.get(unescape_pointer_token(ref[len(_SCHEMA_REF) :]))
         if isinstance(target, dict) and "default" in target:
             return target["default"]
     return _NO_DEFAULT
@@ -745,31 +753,16 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def _follow(document: Any, ref: str) -> Any:
-    node = document
-    for token in ref.lstrip("#").split("/")[1:]:
-        token = _unescape(token)
-        if isinstance(node, dict):
-            node = node.get(token)
-        else:
-            return None
-    return node
-
-
 def _rename_refs(node: Any, class_names: dict[str, str]) -> Any:
     if isinstance(node, dict):
         result: dict[str, Any] = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
-                target = _unescape(value[len(_SCHEMA_REF) :])
+                target = unescape_pointer_token(value[len(_SCHEMA_REF) :])
                 result[key] = _SCHEMA_REF + class_names.get(target, target)
             elif key == "mapping" and isinstance(value, dict):
                 result[key] = {
-                    k: (_SCHEMA_REF + class_names.get(_unescape(v[len(_SCHEMA_REF) :]), v[len(_SCHEMA_REF) :]))
+                    k: (_SCHEMA_REF + class_names.get(unescape_pointer_token(v[len(_SCHEMA_REF) :]), v[len(_SCHEMA_REF) :]))
                     if isinstance(v, str) and v.startswith(_SCHEMA_REF)
                     else v
                     for k, v in value.items()
@@ -792,7 +785,7 @@ def _default_fits(schema: Any, value: Any, schemas: dict[str, Any], depth: int =
         return value is None
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        return _default_fits(schemas.get(_unescape(ref.rsplit("/", 1)[-1])), value, schemas, depth + 1)
+        return _default_fits(schemas.get(unescape_pointer_token(ref.rsplit("/", 1)[-1])), value, schemas, depth + 1)
     if isinstance(schema.get("enum"), list):
         return value in schema["enum"] and not isinstance(value, (list, dict))
     for key in ("allOf", "anyOf", "oneOf"):

@@ -374,8 +374,6 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
     """Every file of the package, relative path -> text (not yet formatted)."""
     env = environment()
     groups = [_group_view(group) for group in api.groups]
-    for view, group in zip(groups, api.groups, strict=True):
-        view["doc"] = _one_line(group.description) or f"Operations of the ``{group.name}`` group."
     schemes = [_scheme_view(api, scheme) for scheme in api.security_schemes]
     status_errors = [
         {"status": code, "name": name, "phrase": phrase, "base": "ClientError" if code < 500 else "ServerError"}

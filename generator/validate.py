@@ -14,7 +14,7 @@ from typing import Any
 
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-from generator.errors import Problem, SpecError, pointer
+from generator.errors import MISSING, Problem, SpecError, follow_pointer, pointer
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -171,7 +171,7 @@ def _reference_problems(document: dict[str, Any], file: str) -> Iterator[Problem
             if isinstance(ref, str):
                 if not ref.startswith("#"):
                     yield Problem(file, pointer(*where, "$ref"), f"unresolved external reference {ref!r}")
-                elif _resolve_pointer(document, ref[1:]) is _MISSING:
+                elif follow_pointer(document, ref[1:]) is MISSING:
                     yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} points at nothing", "define the target or fix the pointer")
                 elif _is_cycle(document, ref):
                     yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} only leads to other references in a cycle", "point one of them at a real object")
@@ -184,28 +184,12 @@ def _reference_problems(document: dict[str, Any], file: str) -> Iterator[Problem
                     stack.append((value, (*where, index)))
 
 
-_MISSING = object()
-
-
-def _resolve_pointer(document: Any, fragment: str) -> Any:
-    node = document
-    for token in fragment.split("/")[1:] if fragment else []:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return _MISSING
-    return node
-
-
 def _is_cycle(document: dict[str, Any], ref: str) -> bool:
     """True when following ``ref`` meets nothing but ``$ref`` objects, back to one already seen."""
     seen: set[str] = set()
     while ref not in seen:
         seen.add(ref)
-        target = _resolve_pointer(document, ref[1:])
+        target = follow_pointer(document, ref[1:])
         if not (isinstance(target, dict) and isinstance(target.get("$ref"), str) and target["$ref"].startswith("#")):
             return False
         ref = target["$ref"]
