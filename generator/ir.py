@@ -42,6 +42,7 @@ class Parameter:
     style: str  # form | simple | deepObject | ...
     explode: bool
     deprecated: bool = False
+    example: str = ""  # Python literal of the spec's example, for docstrings ("" when none)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Body:
     content_type: str
     encoding: str  # "json" | "text" | "bytes" | "form" | "multipart"
     description: str
+    example: str = ""  # Python literal of the spec's example, for docstrings ("" when none or long)
     # x-clientsmith-flatten: the body object's properties become arguments
     # (location "body"); the runtime rebuilds the object from them.
     fields: tuple[Parameter, ...] = ()
@@ -98,6 +100,13 @@ class Operation:
     constant_name: str = ""  # module-level name of the operation's runtime description
     idempotency_header: str = ""  # header the client fills with a fresh key per call
     pagination: Pagination | None = None
+    iterator_name: str = ""  # the all-pages helper (``iter_<name>``) when paginated
+    stream_name: str = ""  # the helper returning the body unread (``stream_<name>``) for binary responses
+
+    @property
+    def streams(self) -> bool:
+        """Whether a successful response is binary, so the body can be streamed."""
+        return any(r.annotation == "bytes" for r in self.success)
 
     @property
     def path_parameters(self) -> list[Parameter]:
@@ -175,6 +184,8 @@ class Api:
     groups: list[ResourceGroup]
     models: list[Model]
     polymorphic: list[Polymorphic] = field(default_factory=list)
+    # Some model field is readOnly: the runtime leaves such fields out of request bodies.
+    has_read_only: bool = False
     # The schemas handed to the model stage, after inline schemas were hoisted
     # and every schema renamed to its final class name.
     model_document: dict[str, object] = field(default_factory=dict)

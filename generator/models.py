@@ -52,6 +52,7 @@ def generate_models(
                 set_default_enum_member=True,
                 enum_field_as_literal=dcg.LiteralType.One,
                 extra_fields="allow",
+                field_extra_keys={"readOnly"},  # the runtime leaves readOnly fields out of requests
             )
         except Exception as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

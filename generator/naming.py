@@ -154,6 +154,11 @@ def iterator_name(method: str) -> str:
     return f"iter_{method}"
 
 
+def stream_name(method: str) -> str:
+    """The helper returning a binary response's body unread: ``stream_<method>``."""
+    return f"stream_{method}"
+
+
 def group_class_name(group: str) -> str:
     """``datasources_connections`` -> ``DatasourcesConnections`` (resource class stem)."""
     return pascal_case(group) or "Default"

@@ -56,7 +56,10 @@ class _Builder:
             for name, schema in self.schemas.items()
         }
         self.model_schemas = _hoist_inline_schemas(self.model_schemas)
-        self.model_schemas = {name: _typed_defaults(schema, self.model_schemas) for name, schema in self.model_schemas.items()}
+        self.model_schemas = {
+            name: _documented_examples(_one_way_fields(_typed_defaults(schema, self.model_schemas)))
+            for name, schema in self.model_schemas.items()
+        }
         self.problems: list[Problem] = []
 
     # -- names -----------------------------------------------------------------
@@ -222,6 +225,14 @@ class _Builder:
             for op, name in zip(resource.operations, names, strict=True):
                 op.py_name = name
                 op.constant_name = "_" + name.upper().strip("_")
+            taken = list(names)  # helpers never shadow an operation or each other
+            for op in resource.operations:
+                if op.pagination is not None:
+                    op.iterator_name = naming.dedupe([*taken, naming.iterator_name(op.py_name)])[-1]
+                    taken.append(op.iterator_name)
+                if op.streams:
+                    op.stream_name = naming.dedupe([*taken, naming.stream_name(op.py_name)])[-1]
+                    taken.append(op.stream_name)
             ctx = group_ctx[key]
             resource.model_imports = sorted(ctx.models)
             resource.typing_imports = sorted(ctx.typing)
@@ -259,6 +270,7 @@ class _Builder:
             groups=list(groups.values()),
             models=models,
             polymorphic=polymorphic,
+            has_read_only=_has_read_only(self.model_schemas),
             model_document={
                 "openapi": self.version,
                 "info": {"title": str(info.get("title", "")), "version": str(info.get("version", ""))},
@@ -368,6 +380,7 @@ class _Builder:
                     required=required,
                     default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, annotation),
                     description=str(param.get("description", "")),
+                    example=example_text(param) or example_text(schema),
                     style=str(param.get("style", "form" if location in ("query", "cookie") else "simple")),
                     explode=bool(param.get("explode", param.get("style", "form") == "form" if location in ("query", "cookie") else False)),
                     deprecated=bool(param.get("deprecated")),
@@ -471,6 +484,7 @@ class _Builder:
             content_type=content_type,
             encoding=encoding,
             description=str(body.get("description", "")),
+            example=example_text(media) or example_text(schema),
         )
 
     def _pagination(
@@ -583,6 +597,7 @@ class _Builder:
                     required=required,
                     default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, annotation),
                     description=str(prop.get("description", "")),
+                    example=example_text(prop),
                     style="",
                     explode=False,
                     deprecated=bool(prop.get("deprecated")),
@@ -902,6 +917,94 @@ def _hoist_inline_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
     ordered = {name: result[name] for name in schemas}
     ordered.update((name, result[name]) for name in result if name not in schemas)
     return ordered
+
+
+#: Examples whose Python literal is longer than this stay out of docstrings (they
+#: would drown the description); datamodel-code-generator still puts every model
+#: field's example in its ``Field(examples=...)``.
+EXAMPLE_LIMIT = 120
+
+
+def example_text(node: dict[str, Any]) -> str:
+    """The Python literal of the first example ``node`` (a schema, parameter or media type)
+    gives, for docstrings; "" when it gives none, only ``null``, or one longer than
+    :data:`EXAMPLE_LIMIT`. ``example`` wins over ``examples`` (a list in a 3.1 schema, a map
+    of Example Objects in a parameter or media type; referenced ones are skipped)."""
+    if "example" in node:
+        value = node["example"]
+    elif isinstance(node.get("examples"), list) and node["examples"]:
+        value = node["examples"][0]
+    elif isinstance(node.get("examples"), dict) and node["examples"]:
+        first = next(iter(node["examples"].values()))
+        value = first.get("value") if isinstance(first, dict) else None
+    else:
+        return ""
+    if value is None:
+        return ""
+    text = _literal(value)
+    return text if len(text) <= EXAMPLE_LIMIT else ""
+
+
+def _documented_examples(schema: Any) -> Any:
+    """Append ``Example: ...`` to the description of every schema that gives an example, so
+    model and field docstrings show one."""
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        text = example_text(node)
+        if text:
+            note = f"Example: ``{text}``."
+            description = node.get("description")
+            node["description"] = f"{description}\n\n{note}" if isinstance(description, str) and description.strip() else note
+        return node
+
+    return _map_schemas(schema, fix)
+
+
+_READ_ONLY_NOTE = "Read-only: set by the server; left out of request bodies."
+_WRITE_ONLY_NOTE = "Write-only: sent in requests; responses leave it out."
+
+
+def _one_way_fields(schema: Any) -> Any:
+    """``readOnly`` and ``writeOnly`` properties: required in one direction only.
+
+    One model serves requests and responses, so such a property is never required:
+    a readOnly one is absent from what a caller builds, a writeOnly one from what the
+    server returns. Their docstrings say so; the runtime drops readOnly fields from
+    request bodies (``models`` marks them in ``json_schema_extra``).
+    """
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        one_way = {
+            name
+            for part in [node, *(p for p in node.get("allOf") or [] if isinstance(p, dict))]
+            if isinstance(part.get("properties"), dict)
+            for name, sub in part["properties"].items()
+            if isinstance(sub, dict) and (sub.get("readOnly") is True or sub.get("writeOnly") is True)
+        }
+        if one_way:
+            for part in [node, *(p for p in node.get("allOf") or [] if isinstance(p, dict))]:
+                if isinstance(part.get("required"), list) and one_way & set(part["required"]):
+                    part["required"] = [name for name in part["required"] if name not in one_way]
+        for flag, note in (("readOnly", _READ_ONLY_NOTE), ("writeOnly", _WRITE_ONLY_NOTE)):
+            if node.get(flag) is True:
+                description = node.get("description")
+                node["description"] = f"{description}\n\n{note}" if isinstance(description, str) and description.strip() else note
+        return node
+
+    return _map_schemas(schema, fix)
+
+
+def _has_read_only(schemas: dict[str, Any]) -> bool:
+    found = False
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        nonlocal found
+        found = found or node.get("readOnly") is True
+        return node
+
+    for schema in schemas.values():
+        _map_schemas(schema, fix)
+    return found
 
 
 def _typed_defaults(schema: Any, schemas: dict[str, Any]) -> Any:

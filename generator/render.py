@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from generator import ir, naming
+from generator import ir
 
 # templates/ in a checkout (or an editable install); generator/templates/ in an installed wheel.
 _HERE = Path(__file__).resolve().parent
@@ -169,6 +169,10 @@ class Variant:
     def paginate(self) -> str:
         return "aiterate_pages" if self.flavour.async_kw else "iterate_pages"
 
+    @property
+    def binary_response(self) -> str:
+        return "AsyncBinaryResponse" if self.flavour.async_kw else "BinaryResponse"
+
 
 VARIANTS = [Variant(flavour, raw) for flavour in FLAVOURS for raw in (False, True)]
 
@@ -195,7 +199,7 @@ def _pager_view(op: ir.Operation) -> dict[str, Any] | None:
         calls.append(f"{op.body.py_name}={op.body.py_name}")
     walk = "offsets" if pagination.style == "offset" else "page numbers"
     return {
-        "name": naming.iterator_name(op.py_name),
+        "name": op.iterator_name,
         "constant": f"{op.constant_name}_PAGES",
         "style": pagination.style,
         "items_field": pagination.items_field,
@@ -246,6 +250,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "doc": operation_doc(op),
         "summary_line": _one_line(op.summary) or _one_line(op.description),
         "pager": _pager_view(op),
+        "stream": {"name": op.stream_name, "doc": operation_doc(op, streamed=True)} if op.stream_name else None,
         "parameter_rows": [
             {
                 "name": p.py_name,
@@ -266,26 +271,37 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
     }
 
 
-def operation_doc(op: ir.Operation) -> str:
-    """The docstring of a generated method (Google style)."""
+def operation_doc(op: ir.Operation, *, streamed: bool = False) -> str:
+    """The docstring of a generated method (Google style); ``streamed``: of its ``stream_<name>`` helper."""
     parts = [op.summary.strip() or f"{op.http_method} {op.path}"]
     if op.description.strip() and op.description.strip() != op.summary.strip():
         parts.append(op.description.strip())
+    if streamed:
+        parts.append(
+            f"Like :meth:`{op.py_name}`, but returns as soon as the response headers arrived, with the body "
+            "unread: iterate it in chunks with ``iter_bytes()``, or save it with ``write_to(path)``. Use the "
+            "result as a context manager so the connection is released."
+        )
     if op.deprecated:
         parts.append("Deprecated: the API marks this operation as deprecated.")
     parts.append(f"``{op.http_method} {op.path}``")
     args = []
     for param in op.parameters:
         note = f" Defaults to ``{param.default_repr}``." if param.default_repr is not None else ""
+        note += f" Example: ``{param.example}``." if param.example else ""
         args.append(f"    {param.py_name}: {_one_line(param.description) or f'The {param.location} parameter ``{param.wire_name}``.'}{note}")
     if op.body is not None and not op.body.fields:
-        args.append(f"    {op.body.py_name}: {_one_line(op.body.description) or 'The request body'} (``{op.body.content_type}``).")
+        example = f" Example: ``{op.body.example}``." if op.body.example else ""
+        args.append(f"    {op.body.py_name}: {_one_line(op.body.description) or 'The request body'} (``{op.body.content_type}``).{example}")
     args.append("    timeout: Seconds for this call, overriding the client's timeout.")
     args.append("    retries: Retry policy for this call, overriding the client's.")
     args.append("    extra_headers: Headers added to this request.")
     parts.append("Args:\n" + "\n".join(args))
     returned = [r for r in op.success if r.annotation]
-    if returned:
+    if streamed:
+        statuses = ", ".join(r.status for r in op.success)
+        parts.append(f"Returns:\n    The successful response (HTTP {statuses}), its body not yet read.")
+    elif returned:
         parts.append("Returns:\n" + "\n".join(f"    {_one_line(r.description) or r.annotation} (HTTP {r.status})." for r in returned))
     raises = [f"    {_error_name(r.status)}: {_one_line(r.description) or 'error response'} (HTTP {r.status})." for r in op.errors]
     raises.append("    ApiConnectionError: The server could not be reached.")
@@ -320,6 +336,7 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
         "model_imports": group.model_imports,
         "module_imports": group.module_imports,
         "has_pagination": any(op["pager"] for op in operations),
+        "has_streaming": any(op["stream"] for op in operations),
         "typing_line": ", ".join(sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n))),
     }
 
@@ -396,6 +413,14 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
                 for view in groups
                 for op in view["operations"]
                 if op["pager"]
+            ],
+            "streaming": any(op.stream_name for op in api.operations),
+            "read_only": api.has_read_only,
+            "streams": [
+                {"group": view["name"], "name": op["stream"]["name"], "method": op["py_name"]}
+                for view in groups
+                for op in view["operations"]
+                if op["stream"]
             ],
             "uses_environment": any(scheme["kind"] != "basic" for scheme in schemes),
             "models": api.models,

@@ -20,7 +20,7 @@ import httpx
 import yaml
 
 from generator import config, naming
-from tests.samples import ref_name, resolve, sample
+from tests.samples import ref_name, resolve, sample, without_read_only
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = config.load_config(ROOT / "pyproject.toml")
@@ -180,6 +180,7 @@ def build_call(case: Case, module: Any, *, hostile_paths: bool = True) -> Call:
         else:
             name = naming.body_parameter_name(ref_name(schema), request_body.get("x-clientsmith-body-name"))
             kwargs[name] = python_value(module, case.document, schema, body)
+        body = without_read_only(case.document, schema, body)
     return Call(kwargs, path, query, body, content_type)
 
 

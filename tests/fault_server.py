@@ -31,6 +31,12 @@ class Reply:
     body: Any = None  # JSON-encoded unless bytes
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a hung server: a long delay)
+    # A streamed body: sent as these chunks, in order. Before each chunk after the
+    # first, the server waits (up to ``gate_timeout`` seconds) for ``release()``,
+    # so a test can prove the client saw earlier chunks before later ones existed.
+    chunks: list[bytes] | None = None
+    gated: bool = False
+    gate_timeout: float = 10.0
 
 
 @dataclass
@@ -48,6 +54,8 @@ class FaultServer:
         self.replies: deque[Reply] = deque()
         self.fallback: Callable[[Received], Reply] | None = None
         self.received: list[Received] = []
+        self._gate = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off", interface="asgi3"))
         self._thread = threading.Thread(target=self._server.run, name="fault-server", daemon=True)
 
@@ -60,6 +68,15 @@ class FaultServer:
         self.replies.extend(replies)
         self.received.clear()
         self.fallback = None
+
+    def release(self) -> None:
+        """Let a gated streamed reply send its next chunk."""
+        self._loop_call(self._gate.set)
+
+    def _loop_call(self, action: Callable[[], object]) -> None:
+        loop = self._loop
+        assert loop is not None, "the server is not running"
+        loop.call_soon_threadsafe(action)
 
     def start(self) -> None:
         self._thread.start()
@@ -75,6 +92,7 @@ class FaultServer:
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
+        self._loop = asyncio.get_running_loop()
         body = b""
         while True:
             message = await receive()
@@ -97,8 +115,25 @@ class FaultServer:
             reply = Reply(599, {"detail": "no reply scripted"})
         if reply.delay:
             await asyncio.sleep(reply.delay)
+        if reply.chunks is not None:
+            await self._stream(reply, send)
+            return
         payload = reply.body if isinstance(reply.body, bytes) else (b"" if reply.body is None else json.dumps(reply.body).encode())
         headers = [(b"content-type", b"application/json")] if payload and not isinstance(reply.body, bytes) else []
         headers += [(k.encode(), v.encode()) for k, v in reply.headers.items()]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+
+    async def _stream(self, reply: Reply, send: Send) -> None:
+        headers = [(b"content-type", b"application/octet-stream")]
+        headers += [(k.encode(), v.encode()) for k, v in reply.headers.items()]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        chunks = reply.chunks or []
+        for index, chunk in enumerate(chunks):
+            if index and reply.gated:
+                try:
+                    await asyncio.wait_for(self._gate.wait(), reply.gate_timeout)
+                except TimeoutError:
+                    chunk = b"<not released>"
+                self._gate.clear()
+            await send({"type": "http.response.body", "body": chunk, "more_body": index < len(chunks) - 1})

@@ -144,3 +144,31 @@ def _example_fits(schema: dict[str, Any]) -> bool:
     if "enum" in schema and example not in schema["enum"]:
         return False
     return checks.get(str(kind), False)
+
+
+def without_read_only(document: dict[str, Any], schema: Any, value: Any) -> Any:
+    """``value`` (a sample of ``schema``) as a request sends it: properties the spec marks
+    ``readOnly`` left out, at any depth (OpenAPI: they are not sent in requests)."""
+    schema = resolve(document, schema)
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, list):
+        return [without_read_only(document, schema.get("items") or {}, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    properties: dict[str, Any] = {}
+    for part in [schema, *(schema.get("allOf") or [])]:
+        part = resolve(document, part)
+        if isinstance(part, dict):
+            properties.update(part.get("properties") or {})
+    discriminator = schema.get("discriminator") or {}
+    target = (discriminator.get("mapping") or {}).get(value.get(discriminator.get("propertyName", "")))
+    if target and resolve(document, {"$ref": target}) is not schema:
+        return without_read_only(document, {"$ref": target}, value)
+    result = {}
+    for name, item in value.items():
+        prop = resolve(document, properties.get(name)) if name in properties else None
+        if isinstance(prop, dict) and prop.get("readOnly") is True:
+            continue
+        result[name] = without_read_only(document, prop, item) if prop is not None else item
+    return result

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,55 @@ def test_status_ranges_and_default(cov: Any) -> None:
         with pytest.raises(cov.ServiceUnavailableError) as server_side:
             client.unicode_things_more.things_thing_id_get("t")
         assert server_side.value.body == "down", "`default` without a body keeps the text"
+
+
+# -- readOnly / writeOnly ---------------------------------------------------------------
+
+
+def test_read_only_and_write_only_fields_are_required_one_way_only(cov: Any) -> None:
+    # Base.id (readOnly) and Thing.secret (writeOnly) are listed in `required`: a caller
+    # building a request has no id, and a response carries no secret.
+    built = cov.models.Thing(name="n", secret="s")
+    assert built.id is None, "a readOnly field must not be required when building a request model"
+    received = cov.models.Thing.model_validate({"id": THING["id"], "name": "n"})
+    assert received.secret is None, "a writeOnly field must not be required when parsing a response"
+    docs = cov.models.Base.model_fields["id"].json_schema_extra
+    assert docs == {"readOnly": True}, f"readOnly fields are marked for the runtime, got {docs!r}"
+
+
+def test_read_only_fields_are_left_out_of_request_bodies_at_any_depth(cov: Any) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={**THING, "secret": None})
+
+    # A model read from a response (with server-set ids, also in nested parts) is sent back.
+    fetched = cov.models.Thing.model_validate({**THING, "parts": [{"id": THING["id"], "created": THING["created"]}]})
+    fetched.secret = "hunter2"
+    with _client(cov, handler, header_key="hk") as client:
+        client.unicode_things_more.replace_thing("t1", fetched)
+    body = sent[0]
+    assert "id" not in body, f"readOnly `id` must not be sent, got keys {sorted(body)}"
+    assert body["parts"] == [{"created": THING["created"]}], f"nested readOnly fields must not be sent, got {body['parts']!r}"
+    assert body["secret"] == "hunter2" and body["name"] == "widget", "writeOnly and ordinary fields are sent"
+    assert fetched.id is not None, "leaving readOnly fields out of the request must not change the caller's model"
+
+
+def test_read_only_and_write_only_fields_are_documented(cov: Any) -> None:
+    source = Path(cov.models.__file__).read_text()
+    assert "Read-only: set by the server; left out of request bodies." in source
+    assert "Write-only: sent in requests; responses leave it out." in source
+
+
+# -- examples in docstrings ------------------------------------------------------------
+
+
+def test_examples_reach_docstrings(cov: Any) -> None:
+    models_source = Path(cov.models.__file__).read_text()
+    assert "Example: ``'widget'``." in models_source, "a property's example belongs in its field docstring"
+    assert "It was the best of times" in models_source, "Field(examples=...) keeps a long example"
+    assert "Example: ``'It was the best" not in models_source, "examples longer than the limit stay out of docstrings"
+    doc = cov.Client().unicode_things_more.replace_thing.__doc__ or ""
+    assert "reason: The query parameter ``reason``. Example: ``'fixing a typo'``." in doc, f"parameter `examples` map: {doc}"
+    assert "Example: ``{'name': 'widget'}``." in doc, f"the media type's body example belongs in the Args section: {doc}"

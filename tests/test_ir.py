@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from generator import ir
-from generator.parse import build_ir
+from generator.parse import build_ir, example_text
 
 
 def _spec(paths: dict[str, Any], *, version: str = "3.0.3", **extra: Any) -> dict[str, Any]:
@@ -231,3 +231,20 @@ def test_polymorphic_base_is_detected_and_its_discriminator_left_to_dispatch() -
     api = build_ir(spec, "t.yaml", "t")
     assert api.polymorphic == [ir.Polymorphic("Pet", "kind", (("cat", "Cat"),))]
     assert "discriminator" not in api.model_document["components"]["schemas"]["Pet"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        ({"example": "abc"}, "'abc'"),
+        ({"example": 3, "examples": [4]}, "3"),  # `example` wins
+        ({"examples": [True, False]}, "True"),  # 3.1 schema: a list, the first one shown
+        ({"examples": {"one": {"value": {"a": [1, None]}}}}, "{'a': [1, None]}"),  # parameter / media type: a map
+        ({"examples": {"one": {"$ref": "#/components/examples/One"}}}, ""),  # referenced: skipped
+        ({"example": None}, ""),  # null says nothing
+        ({"example": "x" * 200}, ""),  # too long for a docstring
+        ({}, ""),
+    ],
+)
+def test_example_text(node: dict[str, Any], expected: str) -> None:
+    assert example_text(node) == expected, f"example_text({node!r})"

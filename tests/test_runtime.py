@@ -366,3 +366,100 @@ def test_deprecated_operation_warns(features: Any, server: FaultServer) -> None:
     server.script(Reply(204))
     with _client(features, server, query_key="k") as client, pytest.warns(DeprecationWarning, match="legacy_thing"):
         client.orders.legacy_thing()
+
+
+# -- streamed binary responses ---------------------------------------------------------
+
+
+def test_binary_response_is_streamed_as_it_arrives(features: Any, server: FaultServer) -> None:
+    # The server sends the second chunk only after the test saw the first one: a
+    # client that buffered the body would get the "<not released>" marker instead.
+    server.script(Reply(200, chunks=[b"first;", b"second;", b"third"], gated=True, gate_timeout=5.0))
+    seen: list[bytes] = []
+    with _client(features, server, query_key="k") as client, client.exports.stream_download_export("e1") as response:
+        assert response.status_code == 200 and response.content_type == "application/octet-stream"
+        for chunk in response.iter_bytes():
+            seen.append(chunk)
+            server.release()
+    body = b"".join(seen)
+    assert body == b"first;second;third", f"stream_<method> must yield each chunk as it arrives, got {body!r}"
+    assert server.received[0].path == "/exports/e1" and "api_key=k" in server.received[0].query
+
+
+def test_async_binary_response_is_streamed_as_it_arrives(features: Any, server: FaultServer) -> None:
+    server.script(Reply(200, chunks=[b"a", b"b", b"c"], gated=True, gate_timeout=5.0))
+
+    async def scenario() -> bytes:
+        seen = b""
+        async with _client_async(features, server) as client, await client.exports.stream_download_export("e1") as response:
+            async for chunk in response.iter_bytes():
+                seen += chunk
+                server.release()
+        return seen
+
+    body = asyncio.run(scenario())
+    assert body == b"abc", f"the async stream_<method> must yield each chunk as it arrives, got {body!r}"
+
+
+def test_plain_method_reads_the_whole_binary_body(features: Any, server: FaultServer) -> None:
+    server.script(Reply(200, chunks=[b"x" * 70_000, b"y" * 70_000]))
+    with _client(features, server, query_key="k") as client:
+        content = client.exports.download_export("e1")
+    assert content == b"x" * 70_000 + b"y" * 70_000, "download_export must return the whole body as bytes"
+
+
+def test_streamed_body_can_be_written_to_a_file(features: Any, server: FaultServer, tmp_path: Path) -> None:
+    server.script(Reply(200, chunks=[b"1" * 100_000, b"2" * 100_000]))
+    target = tmp_path / "export.bin"
+    with _client(features, server, query_key="k") as client, client.exports.stream_download_export("e1") as response:
+        written = response.write_to(target)
+    assert written == 200_000 and target.read_bytes() == b"1" * 100_000 + b"2" * 100_000, "write_to must save the whole body"
+
+
+def test_streamed_body_is_read_once(features: Any, server: FaultServer) -> None:
+    server.script(Reply(200, chunks=[b"only"]))
+    with _client(features, server, query_key="k") as client, client.exports.stream_download_export("e1") as response:
+        assert response.read() == b"only"
+        with pytest.raises(RuntimeError, match="already read"):
+            response.read()
+
+
+def test_streamed_error_is_raised_typed_and_retries_happen_first(features: Any, server: FaultServer) -> None:
+    server.script(Reply(503, {"detail": "busy"}), Reply(404, {"detail": "no such export"}))
+    with _client(features, server, query_key="k") as client, pytest.raises(features.NotFoundError) as caught:
+        client.exports.stream_download_export("e1")
+    assert len(server.received) == 2, "a 503 before a streamed body must be retried"
+    assert caught.value.body.detail == "no such export", f"the error body must be parsed, got {caught.value.body!r}"
+
+
+def test_streamed_response_closed_early_releases_the_connection(features: Any, server: FaultServer) -> None:
+    server.script(Reply(200, chunks=[b"a", b"b"], gated=True, gate_timeout=0.5), Reply(200, chunks=[b"again"]))
+    one_connection = httpx.Client(limits=httpx.Limits(max_connections=1))
+    with _client(features, server, query_key="k", http_client=one_connection, timeout=2.0, max_retries=0) as client:
+        with client.exports.stream_download_export("e1") as response:
+            first = next(iter(response.iter_bytes()))
+        assert first == b"a"
+        # The pool has one connection: the next call gets it only if closing the stream released it.
+        assert client.exports.download_export("e2") == b"again", "closing a stream early must release its connection"
+    one_connection.close()
+
+
+def test_transport_without_stream_falls_back_to_send(features: Any) -> None:
+    calls: list[str] = []
+
+    class SendOnly:
+        def send(self, request: Any, timeout: float | None) -> Any:
+            calls.append(request.url)
+            return features.RawResponse(200, {"content-type": "application/octet-stream"}, b"whole body")
+
+        def close(self) -> None:
+            return None
+
+    client = features.Client(base_url="http://127.0.0.1:9", transport=SendOnly(), query_key="k")
+    with client, client.exports.stream_download_export("e1") as response:
+        chunks = list(response.iter_bytes())
+    assert chunks == [b"whole body"] and len(calls) == 1, "a transport without stream() must be served through send()"
+
+
+def _client_async(module: Any, server: FaultServer) -> Any:
+    return module.AsyncClient(base_url=server.url, retries=module.RetryConfig(max_retries=2, **FAST), query_key="k")

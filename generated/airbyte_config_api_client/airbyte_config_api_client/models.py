@@ -68,6 +68,8 @@ class SourceConfiguration(RootModel[Any]):
     root: Annotated[Any, Field(examples=[{"user": "charles"}])]
     """
     Connector-specific settings of a source (any JSON value); it has to conform to the specification the source definition publishes.
+
+    Example: ``{'user': 'charles'}``.
     """
 
 
@@ -75,6 +77,8 @@ class DestinationConfiguration(RootModel[Any]):
     root: Annotated[Any, Field(examples=[{"user": "charles"}])]
     """
     Connector-specific settings of a destination (any JSON value); it has to conform to the specification the destination definition publishes.
+
+    Example: ``{'user': 'charles'}``.
     """
 
 
@@ -557,6 +561,8 @@ class ConnectionSearch(BaseModel):
     ] = None
     """
     Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
+
+    Example: ``'${SOURCE_NAMESPACE}'``.
     """
     prefix: str | None = None
     """
@@ -696,6 +702,8 @@ class ConnectionCreate(BaseModel):
     ] = None
     """
     Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
+
+    Example: ``'${SOURCE_NAMESPACE}'``.
     """
     prefix: str | None = None
     """
@@ -746,6 +754,8 @@ class ConnectionUpdate(BaseModel):
     ] = None
     """
     Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
+
+    Example: ``'${SOURCE_NAMESPACE}'``.
     """
     name: str | None = None
     """
@@ -800,6 +810,8 @@ class ConnectionRead(BaseModel):
     ] = None
     """
     Namespace template, used only with namespaceDefinition `customformat`. Empty behaves like `destination`; "${SOURCE_NAMESPACE}" behaves like `source`. The reference gives it a null default without allowing null, which is invalid; here it is nullable so that null (the default) means "not set".
+
+    Example: ``'${SOURCE_NAMESPACE}'``.
     """
     prefix: str | None = None
     """

@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.777a726f"
+__version__ = "2+clientsmith.3fe9072c"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.b17c096b"
+__version__ = "1+clientsmith.d9f440ce"
 
 __all__ = [
     "DEFAULT_BASE_URL",

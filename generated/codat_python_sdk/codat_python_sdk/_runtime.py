@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "codat-python-sdk/1+clientsmith.b17c096b (clientsmith)"
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.d9f440ce (clientsmith)"
 
 
 class NotGiven:
@@ -354,6 +354,35 @@ def _httpx_timeout(timeout: float | None) -> httpx.Timeout:
     return httpx.Timeout(timeout)
 
 
+class _HttpxErrors:
+    """Turns httpx's connection and timeout errors into :class:`ApiConnectionError` / :class:`ApiTimeoutError`."""
+
+    __slots__ = ("request", "timeout")
+
+    def __init__(self, request: RawRequest, timeout: float | None) -> None:
+        self.request = request
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: object,
+    ) -> None:
+        method, url = self.request.method, self.request.url
+        if isinstance(error, httpx.TimeoutException):
+            raise ApiTimeoutError(
+                f"request timed out after {self.timeout} s", method=method, url=url
+            ) from error
+        if isinstance(error, httpx.TransportError):
+            raise ApiConnectionError(
+                f"connection failed: {error}", method=method, url=url
+            ) from error
+
+
 class HttpxTransport:
     """The default sync transport, over an ``httpx.Client``."""
 
@@ -362,7 +391,7 @@ class HttpxTransport:
         self._client = client if client is not None else httpx.Client()
 
     def send(self, request: RawRequest, timeout: float | None) -> RawResponse:
-        try:
+        with _HttpxErrors(request, timeout):
             response = self._client.request(
                 request.method,
                 request.url,
@@ -370,16 +399,6 @@ class HttpxTransport:
                 content=request.content,
                 timeout=_httpx_timeout(timeout),
             )
-        except httpx.TimeoutException as exc:
-            raise ApiTimeoutError(
-                f"request timed out after {timeout} s",
-                method=request.method,
-                url=request.url,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise ApiConnectionError(
-                f"connection failed: {exc}", method=request.method, url=request.url
-            ) from exc
         return RawResponse(
             response.status_code, _lower_headers(response.headers), response.content
         )
@@ -397,7 +416,7 @@ class AsyncHttpxTransport:
         self._client = client if client is not None else httpx.AsyncClient()
 
     async def send(self, request: RawRequest, timeout: float | None) -> RawResponse:
-        try:
+        with _HttpxErrors(request, timeout):
             response = await self._client.request(
                 request.method,
                 request.url,
@@ -405,16 +424,6 @@ class AsyncHttpxTransport:
                 content=request.content,
                 timeout=_httpx_timeout(timeout),
             )
-        except httpx.TimeoutException as exc:
-            raise ApiTimeoutError(
-                f"request timed out after {timeout} s",
-                method=request.method,
-                url=request.url,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise ApiConnectionError(
-                f"connection failed: {exc}", method=request.method, url=request.url
-            ) from exc
         return RawResponse(
             response.status_code, _lower_headers(response.headers), response.content
         )
@@ -986,9 +995,25 @@ class SyncApiClient(BaseClient):
             body=body,
             extra_headers=extra_headers,
         )
+        started = time.monotonic()
+        sent, response = self._send(
+            operation, request, retries, timeout, self._transport.send
+        )
+        return self._result(
+            raw, self._handle(operation, sent, response), sent, response, started
+        )
+
+    def _send(
+        self,
+        operation: Operation,
+        request: RawRequest,
+        retries: RetryConfig | NotGiven,
+        timeout: float | None | NotGiven,
+        send: Callable[[RawRequest, float | None], RawResponse],
+    ) -> tuple[RawRequest, RawResponse]:
+        """Run ``send`` with hooks, logging and retries; return the last request sent and its response."""
         config = self._retry_config(retries)
         seconds = self._timeout(timeout)
-        started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
@@ -999,7 +1024,7 @@ class SyncApiClient(BaseClient):
                     sent = replaced
             attempt_started = time.monotonic()
             try:
-                response = self._transport.send(sent, seconds)
+                response = send(sent, seconds)
             except ApiConnectionError as exc:
                 if not _should_retry(config, operation, attempt, None):
                     raise
@@ -1017,9 +1042,7 @@ class SyncApiClient(BaseClient):
                 self._log_retry(sent, attempt, delay, f"HTTP {response.status_code}")
                 time.sleep(delay)
                 continue
-            return self._result(
-                raw, self._handle(operation, sent, response), sent, response, started
-            )
+            return sent, response
 
     def close(self) -> None:
         """Close the underlying connections (only those the client opened itself)."""
@@ -1057,9 +1080,25 @@ class AsyncApiClient(BaseClient):
             body=body,
             extra_headers=extra_headers,
         )
+        started = time.monotonic()
+        sent, response = await self._send(
+            operation, request, retries, timeout, self._transport.send
+        )
+        return self._result(
+            raw, self._handle(operation, sent, response), sent, response, started
+        )
+
+    async def _send(
+        self,
+        operation: Operation,
+        request: RawRequest,
+        retries: RetryConfig | NotGiven,
+        timeout: float | None | NotGiven,
+        send: Callable[[RawRequest, float | None], Awaitable[RawResponse]],
+    ) -> tuple[RawRequest, RawResponse]:
+        """Run ``send`` with hooks, logging and retries; return the last request sent and its response."""
         config = self._retry_config(retries)
         seconds = self._timeout(timeout)
-        started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
@@ -1072,7 +1111,7 @@ class AsyncApiClient(BaseClient):
                     sent = replaced
             attempt_started = time.monotonic()
             try:
-                response = await self._transport.send(sent, seconds)
+                response = await send(sent, seconds)
             except ApiConnectionError as exc:
                 if not _should_retry(config, operation, attempt, None):
                     raise
@@ -1092,9 +1131,7 @@ class AsyncApiClient(BaseClient):
                 self._log_retry(sent, attempt, delay, f"HTTP {response.status_code}")
                 await asyncio.sleep(delay)
                 continue
-            return self._result(
-                raw, self._handle(operation, sent, response), sent, response, started
-            )
+            return sent, response
 
     async def close(self) -> None:
         """Close the underlying connections (only those the client opened itself)."""

@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.01f4df0e"
+__version__ = "0.1.0+clientsmith.8164f860"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -40,12 +40,16 @@ class ConnectionPatchOp(BaseModel):
     value: Annotated[dict[str, Any], Field(examples=[{"database": "db"}])]
     """
     New connection settings (free-form object).
+
+    Example: ``{'database': 'db'}``.
     """
 
 
 class ConnectionPatchRequest(BaseModel):
     """
     Body of an update: the list of patch operations to apply.
+
+    Example: ``{'patch': [{'op': 'replace', 'path': 'connection', 'value': {'database': 'db'}}]}``.
     """
 
     model_config = ConfigDict(
@@ -61,6 +65,8 @@ class ConnectionPatchRequest(BaseModel):
 class SaveConnectionRequestBody(BaseModel):
     """
     Free-form connection settings; the keys depend on the connector.
+
+    Example: ``{'database': 'hubli_journal', 'hostname': 'localhost', 'port': 5432, 'username': 'appuser', '<password>': '<pwd>'}``.
     """
 
     model_config = ConfigDict(
@@ -85,6 +91,8 @@ class GetConnectionSchema(BaseModel):
     connection_config: Annotated[dict[str, Any], Field(examples=[{"key": "value"}])]
     """
     Connection configuration (free-form object).
+
+    Example: ``{'key': 'value'}``.
     """
 
 
@@ -106,6 +114,8 @@ class ListConnectionsSchema(BaseModel):
 class GetConnectionResponseBodyError1(BaseModel):
     """
     Client error (first 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -129,6 +139,8 @@ class GetConnectionResponseBodyError1(BaseModel):
 class GetConnectionResponseBodyError2(BaseModel):
     """
     Validation exception (second 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -152,6 +164,8 @@ class GetConnectionResponseBodyError2(BaseModel):
 class GetConnectionUnauthorizedError(BaseModel):
     """
     Authorization exception.
+
+    Example: ``{'status_code': 401, 'detail': 'Unauthorized', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -175,6 +189,8 @@ class GetConnectionUnauthorizedError(BaseModel):
 class DeleteConnectionResponseBodyError1(BaseModel):
     """
     Client error (first 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -198,6 +214,8 @@ class DeleteConnectionResponseBodyError1(BaseModel):
 class DeleteConnectionResponseBodyError2(BaseModel):
     """
     Validation exception (second 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -221,6 +239,8 @@ class DeleteConnectionResponseBodyError2(BaseModel):
 class DeleteConnectionUnauthorizedError(BaseModel):
     """
     Authorization exception.
+
+    Example: ``{'status_code': 401, 'detail': 'Unauthorized', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -244,6 +264,8 @@ class DeleteConnectionUnauthorizedError(BaseModel):
 class UpdateConnectionResponseBodyError1(BaseModel):
     """
     Client error (first 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -267,6 +289,8 @@ class UpdateConnectionResponseBodyError1(BaseModel):
 class UpdateConnectionResponseBodyError2(BaseModel):
     """
     Validation exception (second 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -290,6 +314,8 @@ class UpdateConnectionResponseBodyError2(BaseModel):
 class UpdateConnectionUnauthorizedError(BaseModel):
     """
     Authorization exception.
+
+    Example: ``{'status_code': 401, 'detail': 'Unauthorized', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -313,6 +339,8 @@ class UpdateConnectionUnauthorizedError(BaseModel):
 class SaveConnectionResponseBodyError1(BaseModel):
     """
     Client error (first 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -336,6 +364,8 @@ class SaveConnectionResponseBodyError1(BaseModel):
 class SaveConnectionResponseBodyError2(BaseModel):
     """
     Validation exception (second 400 variant).
+
+    Example: ``{'status_code': 400, 'detail': 'Bad Request', 'extra': {}}``.
     """
 
     model_config = ConfigDict(
@@ -359,6 +389,8 @@ class SaveConnectionResponseBodyError2(BaseModel):
 class SaveConnectionUnauthorizedError(BaseModel):
     """
     Authorization exception.
+
+    Example: ``{'status_code': 401, 'detail': 'Unauthorized', 'extra': {}}``.
     """
 
     model_config = ConfigDict(

@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.283f7834"
+__version__ = "1.0+clientsmith.3fce0b4c"
 
 __all__ = [
     "DEFAULT_BASE_URL",

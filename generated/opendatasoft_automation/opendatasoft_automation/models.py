@@ -25,6 +25,8 @@ class PaginatedResults(BaseModel):
     total_count: Annotated[int | None, Field(examples=[18])] = None
     """
     Total number of items matching the request.
+
+    Example: ``18``.
     """
     next: Annotated[str | None, Field(examples=[None])] = None
     """
@@ -46,9 +48,18 @@ class Connection(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    uid: Annotated[str | None, Field(examples=["co_qf2hyt"], min_length=1)] = None
+    uid: Annotated[
+        str | None,
+        Field(
+            examples=["co_qf2hyt"], json_schema_extra={"readOnly": True}, min_length=1
+        ),
+    ] = None
     """
     Identifier of the connection.
+
+    Read-only: set by the server; left out of request bodies.
+
+    Example: ``'co_qf2hyt'``.
     """
     type: Annotated[str, Field(min_length=1)]
     """
@@ -58,33 +69,67 @@ class Connection(BaseModel):
     """
     Whether several datasets may share this connection.
     """
-    can_reuse: bool | None = None
+    can_reuse: Annotated[bool | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     Whether the calling user is allowed to reuse the connection.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    can_manage: bool | None = None
+    can_manage: Annotated[bool | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     Whether the calling user is allowed to administer the connection.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    dataset_count: Annotated[float | None, Field(examples=[59])] = None
+    dataset_count: Annotated[
+        float | None, Field(examples=[59], json_schema_extra={"readOnly": True})
+    ] = None
     """
     How many datasets rely on the connection.
+
+    Read-only: set by the server; left out of request bodies.
+
+    Example: ``59``.
     """
-    user_count: Annotated[float | None, Field(examples=[7])] = None
+    user_count: Annotated[
+        float | None, Field(examples=[7], json_schema_extra={"readOnly": True})
+    ] = None
     """
     How many users were granted access to the connection explicitly.
+
+    Read-only: set by the server; left out of request bodies.
+
+    Example: ``7``.
     """
-    group_count: Annotated[float | None, Field(examples=[4])] = None
+    group_count: Annotated[
+        float | None, Field(examples=[4], json_schema_extra={"readOnly": True})
+    ] = None
     """
     How many user groups were granted access to the connection explicitly.
+
+    Read-only: set by the server; left out of request bodies.
+
+    Example: ``4``.
     """
-    created_at: date | None = None
+    created_at: Annotated[date | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     When the connection was created.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    updated_at: date | None = None
+    updated_at: Annotated[date | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     When the connection was last modified.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
     @model_validator(mode="wrap")
@@ -124,11 +169,17 @@ class OidcAuth(BaseModel):
         populate_by_name=True,
     )
     client_id: str
-    client_secret: str
+    client_secret: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
     scope: str
     token_endpoint: str
     grant_type: Literal["authorization_code"]
     code: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
     claims: dict[str, Any] | None = None
 
 
@@ -141,10 +192,21 @@ class OdsoidcAuth(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    nonce: str
+    nonce: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
     grant_type: Literal["authorization_code"]
-    code: str
-    claims: dict[str, Any]
+    code: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
+    claims: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
 
 
 class AwsSignatureV4Auth(BaseModel):
@@ -173,19 +235,40 @@ class AwsiamRoleAuth(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    ods_aws_account_id: Annotated[str | None, Field(examples=["210987654321"])] = None
+    ods_aws_account_id: Annotated[
+        str | None,
+        Field(examples=["210987654321"], json_schema_extra={"readOnly": True}),
+    ] = None
     """
     Number of the AWS account that assumes the role.
+
+    Read-only: set by the server; left out of request bodies.
+
+    Example: ``'210987654321'``.
     """
     external_id: Annotated[
-        str | None, Field(examples=["ods-domain-2fa5c43c-35bf-4e1a-8da5-45f7cd8b4f6c"])
+        str | None,
+        Field(
+            examples=["ods-domain-2fa5c43c-35bf-4e1a-8da5-45f7cd8b4f6c"],
+            json_schema_extra={"readOnly": True},
+        ),
     ] = None
     """
     External identifier presented when the role is assumed.
+
+    Read-only: set by the server; left out of request bodies.
+
+    Example: ``'ods-domain-2fa5c43c-35bf-4e1a-8da5-45f7cd8b4f6c'``.
     """
-    is_valid: Annotated[bool | None, Field(examples=[True])] = None
+    is_valid: Annotated[
+        bool | None, Field(examples=[True], json_schema_extra={"readOnly": True})
+    ] = None
     """
     True once the role given in `role_arn` could actually be assumed.
+
+    Read-only: set by the server; left out of request bodies.
+
+    Example: ``True``.
     """
     role_arn: Annotated[
         str | None,
@@ -193,8 +276,13 @@ class AwsiamRoleAuth(BaseModel):
     ] = None
     """
     ARN of the role to assume. Send an empty string when creating the connection and fill it in later.
+
+    Example: ``'arn:aws:iam::012345678901:role/ODSRoleAuthMyDomain'``.
     """
     region: Annotated[str, Field(examples=["eu-west-1"])]
+    """
+    Example: ``'eu-west-1'``.
+    """
 
 
 class HttpAuth(BaseModel):
@@ -279,6 +367,8 @@ class FtpBasicAuth(FtpAuth, BasicAuth):
 class SharepointAuth(BaseModel):
     """
     Authentication of a SharePoint connection; `type` selects the method.
+
+    Example: ``{'type': 'oidc', 'grant_type': 'authorization_code', 'claims': {}}``.
     """
 
     model_config = ConfigDict(
@@ -313,6 +403,8 @@ class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
 class GoogleDriveAuth(BaseModel):
     """
     Authentication of a Google Drive connection; `type` selects the method.
+
+    Example: ``{'type': 'oidc', 'grant_type': 'authorization_code', 'claims': {}}``.
     """
 
     model_config = ConfigDict(
@@ -342,9 +434,13 @@ class GoogleDriveOidcAuth(GoogleDriveAuth, OdsoidcAuth):
         extra="allow",
         populate_by_name=True,
     )
-    application_id: str
+    application_id: Annotated[
+        str | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Identifier of the Google application used for sign-in.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 
@@ -396,6 +492,8 @@ class AmazonS3AwsiamRoleAuth(AmazonS3Auth, AwsiamRoleAuth):
 class AzureBlobStorageAuth(BaseModel):
     """
     Authentication of an Azure Blob Storage connection; `type` selects the method.
+
+    Example: ``{'type': 'shared_key', 'account_name': 'storage-account-name', 'access_key': 'access_key'}``.
     """
 
     model_config = ConfigDict(
@@ -440,10 +538,14 @@ class HttpConnectionHeadersItem(BaseModel):
     name: Annotated[str, Field(examples=["header-name"])]
     """
     Header name.
+
+    Example: ``'header-name'``.
     """
     value: Annotated[str, Field(examples=["header-value"])]
     """
     Header value.
+
+    Example: ``'header-value'``.
     """
 
 
@@ -455,10 +557,14 @@ class AmazonS3ConnectionHeadersItem(BaseModel):
     name: Annotated[str, Field(examples=["header-name"])]
     """
     Header name.
+
+    Example: ``'header-name'``.
     """
     value: Annotated[str, Field(examples=["header-value"])]
     """
     Header value.
+
+    Example: ``'header-value'``.
     """
 
 
@@ -470,10 +576,14 @@ class AzureBlobStorageConnectionHeadersItem(BaseModel):
     name: Annotated[str, Field(examples=["header-name"])]
     """
     Header name.
+
+    Example: ``'header-name'``.
     """
     value: Annotated[str, Field(examples=["header-value"])]
     """
     Header value.
+
+    Example: ``'header-value'``.
     """
 
 
@@ -499,19 +609,21 @@ class ListConnectionsDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: str
+    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Machine-readable error code.
     """
-    message: str
+    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Human-readable explanation of the error.
     """
-    trace_id: str | None = None
+    trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
     """
-    detail: dict[str, Any] | None = None
+    detail: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Extra information about the error, when available.
     """
@@ -522,9 +634,12 @@ class CreateConnection400Response(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[Literal["validation_error"], Field(min_length=1)]
-    message: Annotated[str, Field(min_length=1)]
-    detail: dict[str, Any]
+    error_code: Annotated[
+        Literal["validation_error"],
+        Field(json_schema_extra={"readOnly": True}, min_length=1),
+    ]
+    message: Annotated[str, Field(json_schema_extra={"readOnly": True}, min_length=1)]
+    detail: Annotated[dict[str, Any], Field(json_schema_extra={"readOnly": True})]
     """
     Validation messages keyed by the offending field.
     """
@@ -535,19 +650,21 @@ class CreateConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: str
+    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Machine-readable error code.
     """
-    message: str
+    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Human-readable explanation of the error.
     """
-    trace_id: str | None = None
+    trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
     """
-    detail: dict[str, Any] | None = None
+    detail: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Extra information about the error, when available.
     """
@@ -558,7 +675,9 @@ class RetrieveConnection404Response(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[Literal["not_found"], Field(min_length=1)]
+    error_code: Annotated[
+        Literal["not_found"], Field(json_schema_extra={"readOnly": True}, min_length=1)
+    ]
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -567,19 +686,21 @@ class RetrieveConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: str
+    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Machine-readable error code.
     """
-    message: str
+    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Human-readable explanation of the error.
     """
-    trace_id: str | None = None
+    trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
     """
-    detail: dict[str, Any] | None = None
+    detail: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Extra information about the error, when available.
     """
@@ -590,9 +711,12 @@ class UpdateConnection400Response(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[Literal["validation_error"], Field(min_length=1)]
-    message: Annotated[str, Field(min_length=1)]
-    detail: dict[str, Any]
+    error_code: Annotated[
+        Literal["validation_error"],
+        Field(json_schema_extra={"readOnly": True}, min_length=1),
+    ]
+    message: Annotated[str, Field(json_schema_extra={"readOnly": True}, min_length=1)]
+    detail: Annotated[dict[str, Any], Field(json_schema_extra={"readOnly": True})]
     """
     Validation messages keyed by the offending field.
     """
@@ -603,7 +727,9 @@ class UpdateConnection404Response(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[Literal["not_found"], Field(min_length=1)]
+    error_code: Annotated[
+        Literal["not_found"], Field(json_schema_extra={"readOnly": True}, min_length=1)
+    ]
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -612,19 +738,21 @@ class UpdateConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: str
+    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Machine-readable error code.
     """
-    message: str
+    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Human-readable explanation of the error.
     """
-    trace_id: str | None = None
+    trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
     """
-    detail: dict[str, Any] | None = None
+    detail: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Extra information about the error, when available.
     """
@@ -635,7 +763,9 @@ class DeleteConnection404Response(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[Literal["not_found"], Field(min_length=1)]
+    error_code: Annotated[
+        Literal["not_found"], Field(json_schema_extra={"readOnly": True}, min_length=1)
+    ]
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -644,19 +774,21 @@ class DeleteConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: str
+    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Machine-readable error code.
     """
-    message: str
+    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
     """
     Human-readable explanation of the error.
     """
-    trace_id: str | None = None
+    trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
     """
-    detail: dict[str, Any] | None = None
+    detail: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Extra information about the error, when available.
     """
@@ -674,6 +806,8 @@ class HttpConnection(Connection):
     url: Annotated[str, Field(examples=["https://my-server.com"], min_length=1)]
     """
     Base URL of the server.
+
+    Example: ``'https://my-server.com'``.
     """
     headers: list[HttpConnectionHeadersItem] | None = None
     """
@@ -693,6 +827,8 @@ class HttpConnection(Connection):
     ] = None
     """
     Authentication used against the server, or null for none.
+
+    Example: ``{'type': 'basic_auth', 'username': 'my_username', 'password': 'my_password'}``.
     """
 
 
@@ -708,6 +844,8 @@ class FtpConnection(Connection):
     url: Annotated[str, Field(examples=["ftps://my-server.com"], min_length=1)]
     """
     URL of the FTP server.
+
+    Example: ``'ftps://my-server.com'``.
     """
     auth: Annotated[
         FtpAuth | None,
@@ -723,6 +861,8 @@ class FtpConnection(Connection):
     ] = None
     """
     Authentication used against the server, or null for none.
+
+    Example: ``{'type': 'basic_auth', 'username': 'my_username', 'password': 'my_password'}``.
     """
 
 
@@ -800,13 +940,25 @@ class OAuth2Auth(BaseModel):
         populate_by_name=True,
     )
     client_id: str
-    client_secret: str
+    client_secret: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
     scope: str
     token_endpoint: str
     grant_type: OAuth2AuthGrantType
     username: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
     password: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
     code: str | None = None
+    """
+    Write-only: sent in requests; responses leave it out.
+    """
 
 
 class HttpoAuth2Auth(HttpAuth, OAuth2Auth):

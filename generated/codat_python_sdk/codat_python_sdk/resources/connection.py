@@ -123,7 +123,7 @@ class ConnectionResource:
 
         Args:
             company_id: Identifier of the Codat company.
-            page: Number of the page to return, starting at 1.
+            page: Number of the page to return, starting at 1. Example: ``1``.
             page_size: Maximum number of connections on the page. Defaults to ``100``.
             query: Codat query expression used to filter the connections.
             order_by: Field to sort the connections by (prefix with `-` for descending).
@@ -519,7 +519,7 @@ class AsyncConnectionResource:
 
         Args:
             company_id: Identifier of the Codat company.
-            page: Number of the page to return, starting at 1.
+            page: Number of the page to return, starting at 1. Example: ``1``.
             page_size: Maximum number of connections on the page. Defaults to ``100``.
             query: Codat query expression used to filter the connections.
             order_by: Field to sort the connections by (prefix with `-` for descending).

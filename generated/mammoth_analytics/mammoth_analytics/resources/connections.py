@@ -144,13 +144,13 @@ class ConnectionsResource:
         ``GET /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            connection_key: Encoded key identifying the connection.
-            concern: Which aspect of the connection to return; may be sent as null. Defaults to ``ConcernType('profiles')``.
-            profile: Profile type to use (for example `api`); may be null.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
+            concern: Which aspect of the connection to return; may be sent as null. Defaults to ``ConcernType('profiles')``. Example: ``'profiles'``.
+            profile: Profile type to use (for example `api`); may be null. Example: ``'api'``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -201,11 +201,11 @@ class ConnectionsResource:
         ``DELETE /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            connection_key: Encoded key identifying the connection.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -251,12 +251,12 @@ class ConnectionsResource:
         ``PATCH /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            connection_key: Encoded key identifying the connection.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
             patch: Patch operations, applied in order.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -307,10 +307,10 @@ class ConnectionsResource:
         ``GET /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -360,10 +360,10 @@ class ConnectionsResource:
         ``POST /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             request_body: Connector-specific connection settings as a free-form JSON object. (``application/json``).
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
@@ -599,13 +599,13 @@ class AsyncConnectionsResource:
         ``GET /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            connection_key: Encoded key identifying the connection.
-            concern: Which aspect of the connection to return; may be sent as null. Defaults to ``ConcernType('profiles')``.
-            profile: Profile type to use (for example `api`); may be null.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
+            concern: Which aspect of the connection to return; may be sent as null. Defaults to ``ConcernType('profiles')``. Example: ``'profiles'``.
+            profile: Profile type to use (for example `api`); may be null. Example: ``'api'``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -656,11 +656,11 @@ class AsyncConnectionsResource:
         ``DELETE /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            connection_key: Encoded key identifying the connection.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -706,12 +706,12 @@ class AsyncConnectionsResource:
         ``PATCH /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            connection_key: Encoded key identifying the connection.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
             patch: Patch operations, applied in order.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -762,10 +762,10 @@ class AsyncConnectionsResource:
         ``GET /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -815,10 +815,10 @@ class AsyncConnectionsResource:
         ``POST /workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections``
 
         Args:
-            workspace_id: Numeric ID of the workspace (a workspace groups projects).
-            project_id: Numeric ID of the project inside the workspace.
-            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres.
-            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``.
+            workspace_id: Numeric ID of the workspace (a workspace groups projects). Example: ``4``.
+            project_id: Numeric ID of the project inside the workspace. Example: ``4``.
+            connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
+            is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             request_body: Connector-specific connection settings as a free-form JSON object. (``application/json``).
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.

@@ -142,8 +142,8 @@ class DatasourcesConnectionsResource:
         ``GET /datasource_connections/``
 
         Args:
-            limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``.
-            offset: How many items to skip before the page starts.
+            limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``. Example: ``20``.
+            offset: How many items to skip before the page starts. Example: ``0``.
             sort: Property used to order the results. Put a minus sign (`-`) in front of the property name to reverse the order (for instance `-created_at`). Defaults to ``'created_at'``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
@@ -249,7 +249,7 @@ class DatasourcesConnectionsResource:
         ``GET /datasource_connections/{connection_uid}/``
 
         Args:
-            connection_uid: Identifier of the datasource connection.
+            connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -289,7 +289,7 @@ class DatasourcesConnectionsResource:
         ``PUT /datasource_connections/{connection_uid}/``
 
         Args:
-            connection_uid: Identifier of the datasource connection.
+            connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             connection: The request body (``application/json``).
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
@@ -331,7 +331,7 @@ class DatasourcesConnectionsResource:
         ``DELETE /datasource_connections/{connection_uid}/``
 
         Args:
-            connection_uid: Identifier of the datasource connection.
+            connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -504,8 +504,8 @@ class AsyncDatasourcesConnectionsResource:
         ``GET /datasource_connections/``
 
         Args:
-            limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``.
-            offset: How many items to skip before the page starts.
+            limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``. Example: ``20``.
+            offset: How many items to skip before the page starts. Example: ``0``.
             sort: Property used to order the results. Put a minus sign (`-`) in front of the property name to reverse the order (for instance `-created_at`). Defaults to ``'created_at'``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
@@ -611,7 +611,7 @@ class AsyncDatasourcesConnectionsResource:
         ``GET /datasource_connections/{connection_uid}/``
 
         Args:
-            connection_uid: Identifier of the datasource connection.
+            connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
@@ -651,7 +651,7 @@ class AsyncDatasourcesConnectionsResource:
         ``PUT /datasource_connections/{connection_uid}/``
 
         Args:
-            connection_uid: Identifier of the datasource connection.
+            connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             connection: The request body (``application/json``).
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
@@ -693,7 +693,7 @@ class AsyncDatasourcesConnectionsResource:
         ``DELETE /datasource_connections/{connection_uid}/``
 
         Args:
-            connection_uid: Identifier of the datasource connection.
+            connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             timeout: Seconds for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
             extra_headers: Headers added to this request.
