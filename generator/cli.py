@@ -20,6 +20,8 @@ import typer
 from generator import __version__, config, loader, overlay, pipeline, validate, write
 from generator.errors import ClientsmithError, Problem, SpecError, UsageError
 
+_REMOTE_HELP = "Fetch $refs to http(s) URLs (timeout 10 s, at most 20 MB each) instead of refusing them."
+
 app = typer.Typer(
     name="clientsmith",
     help="Generate typed, vendorable Python clients from OpenAPI documents.",
@@ -90,6 +92,7 @@ def generate(
     config_file: Annotated[Path | None, typer.Option("--config", help="pyproject.toml or clients.yaml to read.")] = None,
     lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings and generate anyway.")] = False,
     overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply to SPEC first (repeatable, in order).")] = None,
+    allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
 ) -> None:
     """Generate one client (SPEC --output DIR) or every client of the project."""
 
@@ -98,12 +101,14 @@ def generate(
             if output is None:
                 raise UsageError("generate SPEC needs --output DIR")
             package = config.check_package_name(package_name or config.default_package_name(spec), "--package-name")
-            _generate_one(spec, package, output, lenient, tuple(overlays or ()))
+            _generate_one(spec, package, output, lenient, tuple(overlays or ()), allow_remote_refs)
             return 0
         if output is not None or package_name is not None or overlays:
             raise UsageError("--output, --package-name and --overlay need a SPEC argument (configured clients list their overlays)")
         for client in _clients(config_file):
-            _generate_one(client.spec, client.package, client.output, lenient or client.lenient, client.overlays)
+            _generate_one(
+                client.spec, client.package, client.output, lenient or client.lenient, client.overlays, allow_remote_refs or client.allow_remote_refs
+            )
         return 0
 
     _guard(run)
@@ -114,9 +119,11 @@ def _warn(problem: Problem) -> None:
         print(f"warning: {problem}", file=sys.stderr)
 
 
-def _generate_one(spec: Path, package: str, output: Path, lenient: bool, overlays: tuple[Path, ...]) -> None:
+def _generate_one(spec: Path, package: str, output: Path, lenient: bool, overlays: tuple[Path, ...], allow_remote_refs: bool) -> None:
     started = time.perf_counter()
-    generated = pipeline.generate(spec, package, output, lenient=lenient, warn=_warn, overlays=overlays)
+    generated = pipeline.generate(
+        spec, package, output, lenient=lenient, warn=_warn, overlays=overlays, allow_remote_refs=allow_remote_refs
+    )
     written = generated.written
     counts = f"{len(written.written)} written, {len(written.unchanged)} unchanged, {len(written.deleted)} deleted" if written else ""
     _say(f"generated {package} from {spec} into {output} ({counts}; {time.perf_counter() - started:.1f} s)")
@@ -137,7 +144,12 @@ def check(
         drifted = 0
         for client in _clients(config_file):
             expected = pipeline.build(
-                client.spec, client.package, lenient=client.lenient, previous=client.output, overlays=client.overlays
+                client.spec,
+                client.package,
+                lenient=client.lenient,
+                previous=client.output,
+                overlays=client.overlays,
+                allow_remote_refs=client.allow_remote_refs,
             ).files
             actual = write.read_tree(client.output)
             problems = drift(expected, actual)
@@ -198,11 +210,12 @@ def validate_command(
     spec: Annotated[Path, typer.Argument(help="The spec to validate.")],
     lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings (exit 0 if usable).")] = False,
     overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply first (repeatable, in order).")] = None,
+    allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
 ) -> None:
     """Validate a spec (openapi-spec-validator plus reference and security checks)."""
 
     def run() -> int:
-        loaded = loader.load(spec)
+        loaded = loader.load(spec, allow_remote=allow_remote_refs)
         warnings: list[Problem] = []
         document, _ = overlay.apply_overlays(loaded.document, overlays or [], warn=_warn)
         validate.validate_or_raise(document, str(spec), lenient=lenient, warn=warnings.append)
@@ -224,6 +237,7 @@ def diff_command(
     output_format: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
     package_name: Annotated[str | None, typer.Option("--package-name", help="Import name used to build both IRs.")] = None,
     lenient: Annotated[bool, typer.Option("--lenient", help="Accept specs with validation errors.")] = False,
+    allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
 ) -> None:
     """Compare two specs as users of the generated client see them (exit 1 if anything is breaking)."""
     from generator import diff as spec_diff
@@ -232,7 +246,7 @@ def diff_command(
         if output_format not in spec_diff.FORMATS:
             raise UsageError(f"--format: unknown format {output_format!r} (use one of: {', '.join(spec_diff.FORMATS)})")
         package = config.check_package_name(package_name or config.default_package_name(new), "--package-name")
-        report = spec_diff.diff_specs(old, new, package, lenient=lenient)
+        report = spec_diff.diff_specs(old, new, package, lenient=lenient, allow_remote_refs=allow_remote_refs)
         sys.stdout.write(spec_diff.render(report, output_format))
         return 1 if report.has_breaking else 0
 

@@ -5,6 +5,7 @@
     package = "airflow_client"         # import name (default: from the spec's file name)
     output = "generated/airflow_client"  # folder of the package (default: generated/<package>)
     lenient = false                    # true: validation errors become warnings
+    allow_remote_refs = false          # true: fetch $refs to http(s) URLs (recorded in the manifest)
     overlays = ["specs/overlays/names.yaml"]  # OpenAPI Overlays 1.0, applied in order before validation
 """
 
@@ -31,6 +32,7 @@ class ClientConfig:
     output: Path
     lenient: bool = False
     overlays: tuple[Path, ...] = ()
+    allow_remote_refs: bool = False
 
 
 def default_package_name(spec: Path) -> str:
@@ -77,11 +79,21 @@ def load_config(path: Path) -> list[ClientConfig]:
         lenient = entry.get("lenient", False)
         if not isinstance(lenient, bool):
             raise UsageError(f"{where}: `lenient` must be true or false")
+        allow_remote_refs = entry.get("allow_remote_refs", False)
+        if not isinstance(allow_remote_refs, bool):
+            raise UsageError(f"{where}: `allow_remote_refs` must be true or false")
         overlays = entry.get("overlays", [])
         if not isinstance(overlays, list) or not all(isinstance(item, str) and item for item in overlays):
             raise UsageError(f"{where}: `overlays` must be a list of overlay file paths")
         clients.append(
-            ClientConfig(spec=spec, package=package, output=output, lenient=lenient, overlays=tuple(base / item for item in overlays))
+            ClientConfig(
+                spec=spec,
+                package=package,
+                output=output,
+                lenient=lenient,
+                overlays=tuple(base / item for item in overlays),
+                allow_remote_refs=allow_remote_refs,
+            )
         )
     outputs = [c.output.resolve() for c in clients]
     if len(set(outputs)) != len(outputs):

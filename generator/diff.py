@@ -142,17 +142,20 @@ def change(code: str, location: str, message: str) -> Change:
 
 
 # -- entry points ------------------------------------------------------------------
-def load_api(path: Path, package_name: str, *, lenient: bool = False) -> ir.Api:
+def load_api(path: Path, package_name: str, *, lenient: bool = False, allow_remote_refs: bool = False) -> ir.Api:
     """Load, validate (raising :class:`~generator.errors.SpecError`) and build the IR of one spec."""
-    loaded = loader.load(path)
+    loaded = loader.load(path, allow_remote=allow_remote_refs)
     validate.validate_or_raise(loaded.document, str(path), lenient=lenient)
     return build_ir(loaded.document, str(path), package_name)
 
 
-def diff_specs(old: Path, new: Path, package_name: str, *, lenient: bool = False) -> Report:
+def diff_specs(old: Path, new: Path, package_name: str, *, lenient: bool = False, allow_remote_refs: bool = False) -> Report:
     """Compare two spec files as the clients generated from them see them."""
     return diff_apis(
-        load_api(old, package_name, lenient=lenient), load_api(new, package_name, lenient=lenient), str(old), str(new)
+        load_api(old, package_name, lenient=lenient, allow_remote_refs=allow_remote_refs),
+        load_api(new, package_name, lenient=lenient, allow_remote_refs=allow_remote_refs),
+        str(old),
+        str(new),
     )
 
 

@@ -51,7 +51,14 @@ class ClientsmithBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         into = str(options.get("vendor-into", "")).strip("/")
         force_include: dict[str, str] = build_data.setdefault("force_include", {})
         for client in config.load_config(config_file):
-            pipeline.generate(client.spec, client.package, client.output, lenient=client.lenient, overlays=client.overlays)
+            pipeline.generate(
+                client.spec,
+                client.package,
+                client.output,
+                lenient=client.lenient,
+                overlays=client.overlays,
+                allow_remote_refs=client.allow_remote_refs,
+            )
             force_include.update(wheel_files(client.output, client.package, into))
 
 

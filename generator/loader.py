@@ -5,21 +5,35 @@ allowed only inside the spec's own folder; schemas they point at are copied
 into ``components/schemas`` (named after the last pointer token or the file
 stem) and the reference is rewritten, so later stages see one self-contained
 document. Anything else a file reference points at is inlined.
+
+References to ``http://`` and ``https://`` URLs are refused unless the caller
+allows them (``--allow-remote-refs``). Then each URL is fetched once per load
+with the standard library (timeout :data:`FETCH_TIMEOUT`, at most
+:data:`MAX_FETCH_BYTES`), parsed like a local file and bundled the same way.
+Relative references inside a remote document resolve against its URL, so they
+are remote too; a remote document may never reach a local file. Every URL
+fetched is recorded with the sha256 of its bytes (:attr:`LoadedSpec.remote_refs`).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
+import http.client
 import json
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, TypeAlias
 
 import yaml
 
-from generator import naming
+from generator import __version__, naming
 from generator.errors import (
     MISSING,
     InputError,
@@ -34,6 +48,20 @@ try:  # libyaml is ~6x faster than the pure-Python loader on large specs.
 except AttributeError:  # pragma: no cover - wheels ship libyaml
     _YamlLoader = yaml.SafeLoader
 
+#: Seconds a remote reference may take to connect, and to download in total.
+FETCH_TIMEOUT = 10.0
+#: The largest remote document fetched (bytes); larger ones are refused.
+MAX_FETCH_BYTES = 20 * 1024 * 1024
+REMOTE_SCHEMES = ("http", "https")
+
+
+@dataclass(frozen=True)
+class RemoteRef:
+    """One URL fetched while bundling, with the sha256 of the bytes it returned."""
+
+    url: str
+    sha256: str
+
 
 @dataclass(frozen=True)
 class LoadedSpec:
@@ -42,6 +70,7 @@ class LoadedSpec:
     path: Path
     document: dict[str, Any]
     raw: bytes
+    remote_refs: tuple[RemoteRef, ...] = ()  # sorted by URL; empty unless remote refs were allowed and used
 
 
 def read_document(path: Path) -> tuple[Any, bytes]:
@@ -52,36 +81,45 @@ def read_document(path: Path) -> tuple[Any, bytes]:
         raise InputError(f"{path}: file not found (check the path)") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read file: {exc.strerror}") from None
+    return parse_document(raw, str(path), is_json=path.suffix.lower() == ".json"), raw
+
+
+def parse_document(raw: bytes, name: str, *, is_json: bool) -> Any:
+    """Parse YAML or JSON ``raw`` read from ``name`` (a path or URL, used in messages).
+
+    The result is JSON-like (see :func:`_normalize`); unreadable input is an
+    :class:`InputError`, a lone surrogate escape a :class:`SpecError`.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     if not text.strip():
-        raise InputError(f"{path}: the file is empty (expected an OpenAPI document)")
+        raise InputError(f"{name}: the file is empty (expected an OpenAPI document)")
     try:
-        if path.suffix.lower() == ".json":
+        if is_json:
             data = json.loads(text)
         else:
             data = yaml.load(text, Loader=_YamlLoader)  # a safe loader (CSafeLoader)
     except RecursionError:
-        raise InputError(f"{path}: the document nests deeper than {sys.getrecursionlimit()} levels; flatten it") from None
+        raise InputError(f"{name}: the document nests deeper than {sys.getrecursionlimit()} levels; flatten it") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        raise InputError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}{position}: invalid YAML: {problem}") from None
+        raise InputError(f"{name}{position}: invalid YAML: {problem}") from None
     try:
-        data = _normalize(data, _Budget(path))
+        data = _normalize(data, _Budget(name))
     except RecursionError:
-        raise InputError(f"{path}: the document nests deeper than {sys.getrecursionlimit()} levels; flatten it") from None
+        raise InputError(f"{name}: the document nests deeper than {sys.getrecursionlimit()} levels; flatten it") from None
     where = _find_surrogate(data, ())
     if where is not None:
         raise SpecError(
-            [Problem(str(path), pointer(*where), "text contains a lone UTF-16 surrogate escape", "remove the invalid \\uD800-\\uDFFF escape")]
+            [Problem(name, pointer(*where), "text contains a lone UTF-16 surrogate escape", "remove the invalid \\uD800-\\uDFFF escape")]
         )
-    return data, raw
+    return data
 
 
 def _find_surrogate(node: Any, where: tuple[object, ...]) -> tuple[object, ...] | None:
@@ -109,15 +147,15 @@ MAX_NODES = 5_000_000
 
 
 class _Budget:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.left = MAX_NODES
 
     def spend(self, count: int) -> None:
         self.left -= count
         if self.left < 0:
             raise InputError(
-                f"{self.path}: the document expands to more than {MAX_NODES:,} values "
+                f"{self.name}: the document expands to more than {MAX_NODES:,} values "
                 "(a YAML alias bomb?); refusing to process it"
             )
 
@@ -138,25 +176,37 @@ def _normalize(node: Any, budget: _Budget) -> Any:
     return node
 
 
-def load(path: Path) -> LoadedSpec:
-    """Read ``path`` and bundle every file reference it makes."""
+def load(path: Path, *, allow_remote: bool = False) -> LoadedSpec:
+    """Read ``path`` and bundle every file reference it makes.
+
+    ``allow_remote`` lets references to http(s) URLs be fetched and bundled;
+    without it they are refused.
+    """
     path = path.resolve() if path.exists() else path
     document, raw = read_document(path)
     if not isinstance(document, dict):
         raise SpecError([Problem(str(path), "", "the document is not a mapping", "an OpenAPI document starts with `openapi:`")])
-    bundler = _Bundler(path, document)
+    bundler = _Bundler(path, document, allow_remote=allow_remote)
     bundled = bundler.bundle()
-    return LoadedSpec(path=path, document=bundled, raw=raw)
+    return LoadedSpec(path=path, document=bundled, raw=raw, remote_refs=bundler.remote_refs())
+
+
+#: Where a document came from: a local file, or the URL (without fragment) it was fetched from.
+_Location: TypeAlias = Path | str
 
 
 class _Bundler:
-    def __init__(self, root_path: Path, document: dict[str, Any]) -> None:
+    def __init__(self, root_path: Path, document: dict[str, Any], *, allow_remote: bool = False) -> None:
         self.root_path = root_path
         self.root_dir = root_path.parent
+        self.allow_remote = allow_remote
         self.document = copy.deepcopy(document)  # hoisted schemas are added to this copy
-        self.files: dict[Path, Any] = {root_path: document}
-        self.hoisted: dict[tuple[Path, str], str] = {}
+        self.files: dict[_Location, Any] = {root_path: document}
+        self.failed: dict[_Location, str | None] = {}  # why a document could not be read (None: reported already)
+        self.fetched: dict[str, str] = {}  # URL -> sha256 of its bytes
+        self.hoisted: dict[tuple[_Location, str], str] = {}
         self.hoisted_schemas: dict[str, Any] = {}
+        self.inlining: list[tuple[_Location, str]] = []  # non-schema targets being inlined (cycle guard)
         self.problems: list[Problem] = []
 
     def bundle(self) -> dict[str, Any]:
@@ -171,7 +221,10 @@ class _Bundler:
             components["schemas"] = {**(components.get("schemas") or {}), **self.hoisted_schemas}
         return result
 
-    def _resolve(self, node: Any, current: Path, where: list[object]) -> Any:
+    def remote_refs(self) -> tuple[RemoteRef, ...]:
+        return tuple(RemoteRef(url, digest) for url, digest in sorted(self.fetched.items()))
+
+    def _resolve(self, node: Any, current: _Location, where: list[object]) -> Any:
         if isinstance(node, list):
             return [self._resolve(item, current, [*where, index]) for index, item in enumerate(node)]
         if not isinstance(node, dict):
@@ -181,50 +234,201 @@ class _Bundler:
             return self._resolve_ref(node, ref, current, where)
         return {key: self._resolve(value, current, [*where, key]) for key, value in node.items()}
 
-    def _resolve_ref(self, node: dict[str, Any], ref: str, current: Path, where: list[object]) -> Any:
-        if "://" in ref.partition("#")[0]:
-            self.problems.append(
-                Problem(str(current), pointer(*where, "$ref"), f"remote reference {ref!r} is not fetched", "download it next to the spec and reference the local file")
-            )
-            return node
+    def _problem(self, current: _Location, where: list[object], message: str, hint: str = "") -> None:
+        self.problems.append(Problem(str(current), pointer(*where, "$ref"), message, hint))
+
+    def _resolve_ref(self, node: dict[str, Any], ref: str, current: _Location, where: list[object]) -> Any:
         file_part, _, fragment = ref.partition("#")
         if not file_part and current == self.root_path:
             return node
-        target_file = (current.parent / file_part).resolve() if file_part else current
-        if file_part and not target_file.is_relative_to(self.root_dir):
-            self.problems.append(
-                Problem(str(current), pointer(*where, "$ref"), f"reference {ref!r} leaves the spec's folder", "only files inside the spec's folder may be referenced")
-            )
+        target_file = self._target(ref, file_part, current, where)
+        if target_file is None:
             return node
-        target_doc = self._file(target_file, current, where)
+        target_doc = self._document(target_file, current, where)
         if target_doc is None:
             return node
         target = follow_pointer(target_doc, fragment)
         if target is MISSING:
-            self.problems.append(Problem(str(current), pointer(*where, "$ref"), f"reference {ref!r} points at nothing", "fix the pointer after '#'"))
+            self._problem(current, where, f"reference {ref!r} points at nothing", "fix the pointer after '#'")
             return node
         key = (target_file, fragment)
         tokens = [token for token in fragment.split("/") if token]
         is_schema = len(tokens) >= 3 and tokens[-3:-1] == ["components", "schemas"] or not tokens
         if is_schema:
             if key not in self.hoisted:
-                stem = tokens[-1] if tokens else target_file.stem
+                stem = tokens[-1] if tokens else _stem(target_file)
                 taken = [*((self.document.get("components") or {}).get("schemas") or {}), *self.hoisted_schemas]
                 name = naming.dedupe([*taken, stem])[-1]
                 self.hoisted[key] = name
                 self.hoisted_schemas[name] = {}  # reserves the name while its refs resolve
                 self.hoisted_schemas[name] = self._resolve(copy.deepcopy(target), target_file, ["components", "schemas", name])
             return {"$ref": f"#/components/schemas/{self.hoisted[key]}"}
-        return self._resolve(copy.deepcopy(target), target_file, where)
+        if key in self.inlining:
+            self._problem(current, where, f"reference {ref!r} leads back to itself", "a reference that is inlined cannot contain itself")
+            return node
+        self.inlining.append(key)
+        try:
+            return self._resolve(copy.deepcopy(target), target_file, where)
+        finally:
+            self.inlining.pop()
 
-    def _file(self, path: Path, current: Path, where: list[object]) -> Any:
-        if path not in self.files:
+    def _target(self, ref: str, file_part: str, current: _Location, where: list[object]) -> _Location | None:
+        """The document ``ref`` (made in ``current``) points into, or None (a problem is recorded)."""
+        if not file_part:
+            return current
+        if isinstance(current, str):  # inside a remote document: everything is relative to its URL
             try:
-                self.files[path], _ = read_document(path)
-            except InputError as exc:
-                self.problems.append(Problem(str(current), pointer(*where, "$ref"), str(exc)))
+                url = urllib.parse.urljoin(current, file_part)
+            except ValueError:
+                self._problem(current, where, f"reference {ref!r} is not a valid URL")
                 return None
-        return self.files[path]
+            scheme = urllib.parse.urlsplit(url).scheme.lower()
+            if scheme not in REMOTE_SCHEMES:
+                what = "points at a local file" if scheme in ("", "file") else f"uses the scheme {scheme!r}"
+                self._problem(current, where, f"reference {ref!r} in a remote document {what}", "a remote document may only reference http:// or https:// URLs")
+                return None
+            return self._checked_url(url, ref, current, where)
+        if "://" in file_part:
+            scheme = file_part.partition("://")[0].lower()
+            if scheme not in REMOTE_SCHEMES:
+                self._problem(
+                    current,
+                    where,
+                    f"reference {ref!r} uses the scheme {scheme!r}; only http:// and https:// references can be fetched",
+                    "reference local files by a relative path inside the spec's folder",
+                )
+                return None
+            if not self.allow_remote:
+                self._problem(
+                    current,
+                    where,
+                    f"remote reference {ref!r} is not fetched",
+                    "download it next to the spec and reference the local file, or pass --allow-remote-refs",
+                )
+                return None
+            return self._checked_url(file_part, ref, current, where)
+        target_file = (current.parent / file_part).resolve()
+        if not target_file.is_relative_to(self.root_dir):
+            self._problem(current, where, f"reference {ref!r} leaves the spec's folder", "only files inside the spec's folder may be referenced")
+            return None
+        return target_file
+
+    def _checked_url(self, url: str, ref: str, current: _Location, where: list[object]) -> str | None:
+        """``url`` if it names a host and holds no credentials (URLs are recorded in the manifest)."""
+        try:
+            parts = urllib.parse.urlsplit(url)
+            host, user, password = parts.hostname, parts.username, parts.password
+            _ = parts.port  # raises ValueError for a port out of range
+        except ValueError as exc:
+            self._problem(current, where, f"reference {ref!r} is not a valid URL: {exc}".splitlines()[0])
+            return None
+        if not host:
+            self._problem(current, where, f"reference {ref!r} names no host", "write it as http(s)://host/path")
+            return None
+        if user is not None or password is not None:
+            self._problem(
+                current, where, f"reference {ref!r} contains credentials", "URLs are recorded in the manifest; serve the document without a password in the URL"
+            )
+            return None
+        return url
+
+    def _document(self, location: _Location, current: _Location, where: list[object]) -> Any:
+        """The parsed document at ``location`` (read or fetched once), or None (a problem is recorded)."""
+        if location in self.files:
+            return self.files[location]
+        if location not in self.failed:
+            try:
+                self.files[location] = self._fetch(location) if isinstance(location, str) else read_document(location)[0]
+                return self.files[location]
+            except InputError as exc:
+                self.failed[location] = str(exc)
+            except SpecError as exc:  # located inside that document: reported once
+                self.problems.extend(exc.problems)
+                self.failed[location] = None
+        message = self.failed[location]
+        if message is not None:
+            self._problem(current, where, message)
+        return None
+
+    def _fetch(self, url: str) -> Any:
+        raw = fetch(url)
+        self.fetched[url] = hashlib.sha256(raw).hexdigest()
+        is_json = PurePosixPath(urllib.parse.urlsplit(url).path).suffix.lower() == ".json"
+        return parse_document(raw, url, is_json=is_json)
+
+
+def _stem(location: _Location) -> str:
+    if isinstance(location, Path):
+        return location.stem
+    return PurePosixPath(urllib.parse.urlsplit(location).path).stem or "remote"
+
+
+class _HttpRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) URLs only (urllib's own handler also allows ftp)."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: http.client.HTTPMessage, newurl: str
+    ) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in REMOTE_SCHEMES:
+            raise urllib.error.HTTPError(newurl, code, f"redirect to {newurl!r} refused (not http or https)", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that speaks http and https only (no file:, ftp: or data: handlers)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        _HttpRedirects(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+def fetch(url: str) -> bytes:
+    """GET an http(s) ``url`` within :data:`FETCH_TIMEOUT` seconds and :data:`MAX_FETCH_BYTES`.
+
+    Every failure is a one-line :class:`InputError` starting with the URL.
+    """
+    if urllib.parse.urlsplit(url).scheme.lower() not in REMOTE_SCHEMES:
+        raise InputError(f"{url}: only http:// and https:// URLs are fetched")
+    limit = MAX_FETCH_BYTES
+    timeout = FETCH_TIMEOUT
+    too_large = f"{url}: larger than {limit:,} bytes; refusing to fetch it (download it next to the spec)"
+    timed_out = f"{url}: cannot fetch: no complete answer within {timeout:g} s"
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"User-Agent": f"clientsmith/{__version__}", "Accept": "application/json, application/yaml, */*"})
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with _opener().open(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > limit:
+                raise InputError(too_large)
+            while chunk := response.read(min(1 << 16, limit + 1 - size)):
+                size += len(chunk)
+                if size > limit:
+                    raise InputError(too_large)
+                if time.monotonic() > deadline:
+                    raise InputError(timed_out)
+                chunks.append(chunk)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise InputError(f"{url}: cannot fetch: HTTP {exc.code} {exc.reason}".splitlines()[0]) from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise InputError(timed_out) from None
+        reason = getattr(exc.reason, "strerror", None) or str(exc.reason)
+        raise InputError(f"{url}: cannot fetch: {reason}".splitlines()[0]) from None
+    except TimeoutError:
+        raise InputError(timed_out) from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise InputError(f"{url}: cannot fetch: {exc or type(exc).__name__}".splitlines()[0]) from None
+    return b"".join(chunks)
 
 
 def _has_file_refs(node: Any) -> bool:

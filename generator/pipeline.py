@@ -4,6 +4,8 @@ Every input that shapes a package is hashed into its manifest (``clientsmith.jso
 so ``clientsmith check`` can say which one changed when a package drifted:
 
 * ``spec_sha256``: the spec file's bytes (files it ``$ref``s are not included);
+* ``remote_refs``: with ``allow_remote_refs``, each URL fetched for a ``$ref`` and the
+  sha256 of what it returned, sorted by URL (recorded only when there is one);
 * ``overlays``: each overlay file's name and sha256, in the order they apply;
 * ``config_sha256``: the client's configuration entry, i.e. the settings that shape the
   output (package name and the overlay list); where the package goes is not included;
@@ -51,6 +53,7 @@ def build(
     warn: Callable[[Problem], None] | None = None,
     previous: Path | None = None,
     overlays: Sequence[Path] = (),
+    allow_remote_refs: bool = False,
 ) -> Generated:
     """Generate every file of a client package in memory (nothing is written).
 
@@ -61,8 +64,9 @@ def build(
     :mod:`generator.history`). The result depends only on the inputs and that
     folder's state, never on the clock or the machine. ``overlays`` (OpenAPI
     Overlay files) are applied in order to the spec before validation.
+    ``allow_remote_refs`` lets ``$ref``s to http(s) URLs be fetched (see :mod:`generator.loader`).
     """
-    loaded = loader.load(spec_path)
+    loaded = loader.load(spec_path, allow_remote=allow_remote_refs)
     file = str(spec_path)
     document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
     validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
@@ -78,6 +82,8 @@ def build(
         "config_sha256": config_sha256(package, [path.name for path in overlays]),
         "templates_sha256": templates_sha256(),
     }
+    if loaded.remote_refs:  # absent otherwise, so manifests without remote refs stay as they were
+        inputs["remote_refs"] = [{"url": ref.url, "sha256": ref.sha256} for ref in loaded.remote_refs]
     build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
     package_version = history.package_version(api.version, build_digest)
     files = format.format_files(render.render(api, models_source, package_version, __version__))
@@ -97,9 +103,12 @@ def generate(
     lenient: bool = False,
     warn: Callable[[Problem], None] | None = None,
     overlays: Sequence[Path] = (),
+    allow_remote_refs: bool = False,
 ) -> Generated:
     """Generate a client and write what changed into ``output`` (see :mod:`generator.write`)."""
-    generated = build(spec_path, package, lenient=lenient, warn=warn, previous=output, overlays=overlays)
+    generated = build(
+        spec_path, package, lenient=lenient, warn=warn, previous=output, overlays=overlays, allow_remote_refs=allow_remote_refs
+    )
     result = write.write_package(output, generated.files)
     return replace(generated, written=result)
 

@@ -58,6 +58,7 @@ def read_manifest(output: Path, name: str = MANIFEST) -> dict[str, Any] | None:
 INPUTS = (
     ("spec_sha256", "spec"),
     ("overlays", "overlays"),
+    ("remote_refs", "remote references"),
     ("config_sha256", "config"),
     ("templates_sha256", "templates"),
     ("generator_version", "generator version"),
@@ -85,6 +86,8 @@ def _brief(value: Any) -> str:
         return "[" + ", ".join(_brief(item) for item in value) + "]"
     if isinstance(value, dict) and "file" in value:
         return f"{value['file']}@{_brief(value.get('sha256'))}"
+    if isinstance(value, dict) and "url" in value:
+        return f"{value['url']}@{_brief(value.get('sha256'))}"
     return json.dumps(value, sort_keys=True)
 
 
