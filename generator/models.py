@@ -8,6 +8,7 @@ silently broken client.
 
 from __future__ import annotations
 
+import ast
 import re
 import warnings
 from typing import Any
@@ -66,7 +67,86 @@ def generate_models(
         raise SpecError(
             [Problem(file, "/components/schemas", f"model classes missing from generated models: {', '.join(missing[:5])}", "report this as a clientsmith bug")]
         )
-    return add_dispatch(source, polymorphic or [])
+    return add_dispatch(defer_builds(source), polymorphic or [])
+
+
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_ENUM_BASES = frozenset({"Enum", "StrEnum", "IntEnum"})
+_PYDANTIC_BASES = frozenset({"BaseModel", "RootModel"})
+
+
+def defer_builds(source: str) -> str:
+    """Let every model build its validator on first use rather than at import.
+
+    pydantic builds a validator and serialiser for each class as the module runs;
+    for a large API (Stripe: ~2,000 classes) that is seconds spent before the first
+    call, mostly on models it never touches. ``defer_build=True`` in each model's
+    config moves that cost to the first validation of that model. The
+    ``X.model_rebuild()`` calls datamodel-code-generator adds for forward
+    references would force the builds, so they go: a deferred build resolves names
+    from the finished module.
+    """
+    tree = ast.parse(source)
+    # Line numbers as ast counts them: a lone CR (kept in a docstring) ends a line too.
+    pieces = _LINE_BREAK.split(source)
+    lines, breaks = pieces[0::2], pieces[1::2]
+    edits: list[tuple[int, int, list[str]]] = []  # (first line index, lines replaced, new lines)
+    models: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            bases = {_base_name(base) for base in node.bases}
+            if bases & _ENUM_BASES or not (bases & _PYDANTIC_BASES or bases & models):
+                continue
+            models.add(node.name)
+            config = next(
+                (
+                    statement
+                    for statement in node.body
+                    if isinstance(statement, ast.Assign)
+                    and any(isinstance(target, ast.Name) and target.id == "model_config" for target in statement.targets)
+                ),
+                None,
+            )
+            if config is not None and isinstance(config.value, ast.Call):
+                index = config.value.lineno - 1
+                line = lines[index]
+                if line.endswith("ConfigDict("):  # one keyword per line follows
+                    edits.append((index + 1, 0, ["        defer_build=True,"]))
+                else:
+                    at = line.index("ConfigDict(") + len("ConfigDict(")
+                    edits.append((index, 1, [f"{line[:at]}defer_build=True, {line[at:]}"]))
+            elif config is None and bases & _PYDANTIC_BASES:  # subclasses of our models inherit the setting
+                first = node.body[0]
+                has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+                after = (first.end_lineno or first.lineno) if has_doc else first.lineno - 1
+                edits.append((after, 0, ["    model_config = ConfigDict(defer_build=True)"]))
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "model_rebuild"
+            and not node.value.args
+            and not node.value.keywords
+        ):
+            edits.append((node.lineno - 1, (node.end_lineno or node.lineno) - node.lineno + 1, []))
+    rows = [line + end for line, end in zip(lines, [*breaks, ""], strict=True)]
+    for index, count, replacement in sorted(edits, key=lambda edit: edit[0], reverse=True):
+        end = rows[index][len(lines[index]) :] if count == 1 else "\n"  # a replaced line keeps its line break
+        rows[index : index + count] = [line + end for line in replacement]
+    text = "".join(rows)
+    if models and not re.search(r"^from pydantic import .*\bConfigDict\b", text, re.MULTILINE):
+        marker = "from __future__ import annotations\n"
+        text = text.replace(marker, marker + "from pydantic import ConfigDict\n", 1)
+    return text
+
+
+def _base_name(base: ast.expr) -> str:
+    """``RootModel`` for ``RootModel[...]``, ``Enum`` for ``enum.Enum``."""
+    if isinstance(base, ast.Subscript):
+        base = base.value
+    if isinstance(base, ast.Attribute):
+        return base.attr
+    return base.id if isinstance(base, ast.Name) else ""
 
 
 def add_dispatch(source: str, polymorphic: list[Polymorphic]) -> str:

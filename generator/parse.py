@@ -364,8 +364,12 @@ class _Builder:
         parameters: list[ir.Parameter] = []
         for (location, wire_name), param in merged.items():
             schema: Any = param.get("schema")
-            if schema is None and isinstance(param.get("content"), dict):
-                schema = (next(iter(param["content"].values()), None) or {}).get("schema")
+            style = str(param.get("style", "form" if location in ("query", "cookie") else "simple"))
+            if schema is None and isinstance(param.get("content"), dict) and param["content"]:
+                media_type, media = next(iter(param["content"].items()))
+                schema = (media or {}).get("schema")
+                if _encoding(str(media_type), {}) == "json":
+                    style = "json"  # the value is sent as JSON text
             schema = schema if isinstance(schema, dict) else {}
             py_param = naming.parameter_name(wire_name, param.get("x-clientsmith-name"))
             annotation = self.annotation(schema, naming.inline_model_name(py_name, py_param), ctx)
@@ -381,7 +385,7 @@ class _Builder:
                     default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, annotation),
                     description=str(param.get("description", "")),
                     example=example_text(param) or example_text(schema),
-                    style=str(param.get("style", "form" if location in ("query", "cookie") else "simple")),
+                    style=style,
                     explode=bool(param.get("explode", param.get("style", "form") == "form" if location in ("query", "cookie") else False)),
                     deprecated=bool(param.get("deprecated")),
                 )

@@ -236,7 +236,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "idempotent": op.idempotent,
         "idempotency_header": op.idempotency_header,
         "body": op.body,
-        "non_exploded": [p.wire_name for p in op.query_parameters if not p.explode],
+        "query_styles": [p for p in op.query_parameters if (p.style, p.explode) != ("form", True)],
         "path_parameters": op.path_parameters,
         "query_parameters": op.query_parameters,
         "header_parameters": op.header_parameters,

@@ -185,6 +185,56 @@ def test_status_ranges_and_default(cov: Any) -> None:
         assert server_side.value.body == "down", "`default` without a body keeps the text"
 
 
+def test_array_and_object_parameters_follow_style_and_explode(cov: Any) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    with _client(cov, handler) as client:
+        client.files.search(
+            [3, 4],
+            x_ids=["a", "b"],
+            filter=cov.models.SearchFilter(color="red", size=2),
+            point={"x": 1, "y": 2},
+            opts={"lang": "en", "sort": "asc"},
+            pipes=["p", "q"],
+            spaces=["s t", "u"],
+            q={"term": "a&b"},
+        )
+    request = seen[0]
+    assert request.url.raw_path.split(b"?")[0].endswith(b"/search/3%2C4"), f"a path array is one comma-joined segment: {request.url}"
+    assert request.headers["x-ids"] == "a,b", "a header array is comma-joined (style simple)"
+    pairs = parse_qs(urlsplit(str(request.url)).query, keep_blank_values=True)
+    expected = {
+        "filter[color]": ["red"],  # deepObject
+        "filter[size]": ["2"],
+        "point": ["x,1,y,2"],  # form, explode false
+        "lang": ["en"],  # form, explode true: the object's members become parameters
+        "sort": ["asc"],
+        "pipes": ["p|q"],  # pipeDelimited
+        "spaces": ["s t u"],  # spaceDelimited
+        "q": ['{"term":"a&b"}'],  # `content: application/json`: JSON text
+    }
+    assert pairs == expected, f"query serialisation does not follow style/explode: {pairs}"
+
+
+def test_status_range_5xx_parses_its_model(cov: Any) -> None:
+    with _client(cov, lambda request: httpx.Response(502, json={"detail": "upstream"})) as client, pytest.raises(cov.BadGatewayError) as caught:
+        client.files.search([1])
+    assert type(caught.value.body).__name__ == "Problem" and caught.value.body.detail == "upstream", "5XX parses into its model"
+
+
+def test_oauth2_with_every_flow_takes_a_token(cov: Any) -> None:
+    doc = cov.Client.__doc__ or ""
+    assert "o_auth_access_token" in doc and "https://auth.coverage.invalid/token" in doc, f"the OAuth2 argument documents its token URL: {doc}"
+    seen: list[httpx.Request] = []
+    with _client(cov, lambda request: seen.append(request) or httpx.Response(204), o_auth_access_token="tok") as client:
+        client.unicode_things_more.import_("t")
+    assert seen[0].headers["authorization"] == "Bearer tok"
+
+
 # -- readOnly / writeOnly ---------------------------------------------------------------
 
 

@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.a229c0ad"
+__version__ = "1.0.0+clientsmith.1693fe81"
 
 __all__ = [
     "DEFAULT_BASE_URL",

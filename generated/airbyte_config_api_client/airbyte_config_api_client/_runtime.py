@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.a229c0ad (clientsmith)"
+USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.1693fe81 (clientsmith)"
 
 
 class NotGiven:
@@ -466,9 +466,9 @@ class Operation:
     idempotent: bool = True
     body_encoding: str = "json"  # json | text | bytes | form | multipart
     content_type: str = "application/json"
-    explode: Mapping[str, bool] = field(
-        default_factory=dict
-    )  # query params sent comma-joined
+    # Query parameters not sent as style=form, explode=true: name -> (style, explode);
+    # style "json" is a parameter whose value is JSON text (declared with `content`).
+    styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
     idempotency_header: str = ""  # header carrying a per-call idempotency key, if any
 
 
@@ -518,7 +518,7 @@ def _fields(body: Any) -> list[tuple[str, Any]]:
 
 
 def _form_text(value: Any) -> str:
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, pydantic.BaseModel)):
         return json.dumps(
             _to_jsonable(value), separators=(",", ":"), ensure_ascii=False
         )
@@ -568,6 +568,9 @@ def _file_part(item: Any, name: str) -> tuple[str, bytes, str]:
 
 
 def _to_text(value: Any) -> str:
+    """One parameter value as text; arrays and objects in OpenAPI's ``simple`` style (``a,b``; ``k,v,k,v``)."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, bool):
@@ -575,8 +578,55 @@ def _to_text(value: Any) -> str:
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     if isinstance(value, pydantic.BaseModel):
-        return json.dumps(_to_jsonable(value), separators=(",", ":"))
+        value = _to_jsonable(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(_to_text(item) for item in value)
+    if isinstance(value, Mapping):
+        return ",".join(
+            f"{key},{_to_text(item)}"
+            for key, item in value.items()
+            if item is not None and item is not NOT_GIVEN
+        )
     return str(value)
+
+
+_FORM_EXPLODED: Final = ("form", True)
+_DELIMITERS: Final = {"spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+def _query_pairs(
+    name: str, value: Any, style: str, explode: bool
+) -> list[tuple[str, str]]:
+    """The ``(name, text)`` pairs of one query parameter, serialised as its ``style`` and ``explode`` say."""
+    if style == "json":
+        return [
+            (
+                name,
+                json.dumps(
+                    _to_jsonable(value), separators=(",", ":"), ensure_ascii=False
+                ),
+            )
+        ]
+    if isinstance(value, pydantic.BaseModel):
+        value = _to_jsonable(value)
+    if isinstance(value, (list, tuple)):
+        if explode:
+            return [(name, _to_text(item)) for item in value]
+        return [
+            (name, _DELIMITERS.get(style, ",").join(_to_text(item) for item in value))
+        ]
+    if isinstance(value, Mapping):
+        members = [
+            (str(key), item)
+            for key, item in value.items()
+            if item is not None and item is not NOT_GIVEN
+        ]
+        if style == "deepObject":
+            return [(f"{name}[{key}]", _to_text(item)) for key, item in members]
+        if explode:
+            return [(key, _to_text(item)) for key, item in members]
+        return [(name, ",".join(f"{key},{_to_text(item)}" for key, item in members))]
+    return [(name, _to_text(value))]
 
 
 def _match(table: Mapping[str, Any], status: int) -> tuple[bool, Any]:
@@ -737,13 +787,8 @@ class BaseClient:
         for name, value in query.items():
             if value is None or value is NOT_GIVEN:
                 continue
-            if isinstance(value, (list, tuple)):
-                if operation.explode.get(name, True):
-                    pairs.extend((name, _to_text(item)) for item in value)
-                else:
-                    pairs.append((name, ",".join(_to_text(item) for item in value)))
-            else:
-                pairs.append((name, _to_text(value)))
+            style, explode = operation.styles.get(name, _FORM_EXPLODED)
+            pairs += _query_pairs(name, value, style, explode)
         request_headers = list(self._headers)
         request_headers += [
             (name, _to_text(value))

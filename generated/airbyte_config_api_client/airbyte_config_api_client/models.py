@@ -13,6 +13,7 @@ from enum import StrEnum
 
 
 class WorkspaceId(RootModel[UUID]):
+    model_config = ConfigDict(defer_build=True)
     root: UUID
 
 
@@ -22,6 +23,7 @@ class WorkspaceIdRequestBody(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -29,6 +31,7 @@ class WorkspaceIdRequestBody(BaseModel):
 
 
 class ConnectionId(RootModel[UUID]):
+    model_config = ConfigDict(defer_build=True)
     root: UUID
 
 
@@ -38,6 +41,7 @@ class ConnectionIdRequestBody(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -45,26 +49,32 @@ class ConnectionIdRequestBody(BaseModel):
 
 
 class SourceDefinitionId(RootModel[UUID]):
+    model_config = ConfigDict(defer_build=True)
     root: UUID
 
 
 class SourceId(RootModel[UUID]):
+    model_config = ConfigDict(defer_build=True)
     root: UUID
 
 
 class DestinationDefinitionId(RootModel[UUID]):
+    model_config = ConfigDict(defer_build=True)
     root: UUID
 
 
 class DestinationId(RootModel[UUID]):
+    model_config = ConfigDict(defer_build=True)
     root: UUID
 
 
 class OperationId(RootModel[UUID]):
+    model_config = ConfigDict(defer_build=True)
     root: UUID
 
 
 class SourceConfiguration(RootModel[Any]):
+    model_config = ConfigDict(defer_build=True)
     root: Annotated[Any, Field(examples=[{"user": "charles"}])]
     """
     Connector-specific settings of a source (any JSON value); it has to conform to the specification the source definition publishes.
@@ -74,6 +84,7 @@ class SourceConfiguration(RootModel[Any]):
 
 
 class DestinationConfiguration(RootModel[Any]):
+    model_config = ConfigDict(defer_build=True)
     root: Annotated[Any, Field(examples=[{"user": "charles"}])]
     """
     Connector-specific settings of a destination (any JSON value); it has to conform to the specification the destination definition publishes.
@@ -88,6 +99,7 @@ class SourceSearch(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -109,6 +121,7 @@ class DestinationSearch(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -170,6 +183,7 @@ class ResourceRequirements(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -205,6 +219,7 @@ class StreamJsonSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -216,6 +231,7 @@ class SelectedFieldInfo(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -223,6 +239,7 @@ class SelectedFieldInfo(BaseModel):
 
 
 class JobId(RootModel[int]):
+    model_config = ConfigDict(defer_build=True)
     root: int
 
 
@@ -250,6 +267,7 @@ class StreamDescriptor(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -263,6 +281,7 @@ class LogRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -281,6 +300,7 @@ class AttemptStats(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -300,6 +320,7 @@ class AttemptStreamStats(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -340,6 +361,7 @@ class InvalidInputProperty(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -354,6 +376,7 @@ class NotFoundKnownExceptionInfo(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -377,6 +400,7 @@ class InvalidInputExceptionInfo(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -408,6 +432,7 @@ class ConnectionScheduleDataBasicScheduleTimeUnit(StrEnum):
 
 class ConnectionScheduleDataBasicSchedule(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -419,6 +444,7 @@ class ConnectionScheduleDataBasicSchedule(BaseModel):
 
 class ConnectionScheduleDataCron(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -432,6 +458,7 @@ class ConnectionSchedule(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -445,6 +472,7 @@ class ConnectionScheduleData(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -460,6 +488,7 @@ class AirbyteStream(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -501,6 +530,7 @@ class AirbyteStreamConfiguration(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -548,6 +578,7 @@ class ConnectionSearch(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -588,6 +619,7 @@ class ResetConfig(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -602,6 +634,7 @@ class AttemptFailureReason(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -627,6 +660,7 @@ class AirbyteStreamAndConfiguration(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -640,6 +674,7 @@ class JobRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -659,6 +694,7 @@ class AttemptFailureSummary(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -675,6 +711,7 @@ class AirbyteCatalog(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -687,6 +724,7 @@ class ConnectionCreate(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -742,6 +780,7 @@ class ConnectionUpdate(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -797,6 +836,7 @@ class ConnectionRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -851,6 +891,7 @@ class ConnectionReadList(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -863,6 +904,7 @@ class AttemptRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -888,6 +930,7 @@ class AttemptInfoRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -901,6 +944,7 @@ class JobInfoRead(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )

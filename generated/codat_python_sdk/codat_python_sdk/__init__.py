@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.d9f440ce"
+__version__ = "1+clientsmith.c9a3424b"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -16,6 +16,7 @@ class CodatPublicApiModelsCompanyDataConnection(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -63,6 +64,7 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseHrefModel(BaseModel)
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -78,6 +80,7 @@ class CodatPublicApiModelsCompanyPatchDataConnectionModel(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -93,6 +96,7 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseLinksModel(BaseModel
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -112,6 +116,7 @@ class CodatPublicApiModelsCompanyDataConnectionPagedResponseModel(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )

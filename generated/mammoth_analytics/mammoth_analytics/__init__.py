@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.8164f860"
+__version__ = "0.1.0+clientsmith.3b4cab4e"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -26,6 +26,7 @@ class ConnectionPatchOp(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -53,6 +54,7 @@ class ConnectionPatchRequest(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -70,6 +72,7 @@ class SaveConnectionRequestBody(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -81,6 +84,7 @@ class GetConnectionSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -102,6 +106,7 @@ class ListConnectionsSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -119,6 +124,7 @@ class GetConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -144,6 +150,7 @@ class GetConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -169,6 +176,7 @@ class GetConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -194,6 +202,7 @@ class DeleteConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -219,6 +228,7 @@ class DeleteConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -244,6 +254,7 @@ class DeleteConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -269,6 +280,7 @@ class UpdateConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -294,6 +306,7 @@ class UpdateConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -319,6 +332,7 @@ class UpdateConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -344,6 +358,7 @@ class SaveConnectionResponseBodyError1(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -369,6 +384,7 @@ class SaveConnectionResponseBodyError2(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -394,6 +410,7 @@ class SaveConnectionUnauthorizedError(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -412,6 +429,7 @@ class SaveConnectionUnauthorizedError(BaseModel):
 
 
 class MammothAnalyticsDefaultError(RootModel[str]):
+    model_config = ConfigDict(defer_build=True)
     root: Annotated[str, Field(title="MammothAnalyticsDefaultError")]
     """
     Inferred: raw response text of any 4XX/5XX not otherwise described. The API documents no body here; the SDK only keeps the text.

@@ -19,6 +19,7 @@ class PaginatedResults(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -45,6 +46,7 @@ class Connection(BaseModel):
 
     model_config = ConfigDict(
         polymorphic_serialization=True,
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -149,6 +151,7 @@ class BasicAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -165,6 +168,7 @@ class OidcAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -189,6 +193,7 @@ class OdsoidcAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -215,6 +220,7 @@ class AwsSignatureV4Auth(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -232,6 +238,7 @@ class AwsiamRoleAuth(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -292,6 +299,7 @@ class HttpAuth(BaseModel):
 
     model_config = ConfigDict(
         polymorphic_serialization=True,
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -314,6 +322,7 @@ class HttpBasicAuth(HttpAuth, BasicAuth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -325,6 +334,7 @@ class HttpoidcAuth(HttpAuth, OidcAuth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -337,6 +347,7 @@ class FtpAuth(BaseModel):
 
     model_config = ConfigDict(
         polymorphic_serialization=True,
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -359,6 +370,7 @@ class FtpBasicAuth(FtpAuth, BasicAuth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -373,6 +385,7 @@ class SharepointAuth(BaseModel):
 
     model_config = ConfigDict(
         polymorphic_serialization=True,
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -395,6 +408,7 @@ class SharepointOidcAuth(SharepointAuth, OdsoidcAuth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -409,6 +423,7 @@ class GoogleDriveAuth(BaseModel):
 
     model_config = ConfigDict(
         polymorphic_serialization=True,
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -431,6 +446,7 @@ class GoogleDriveOidcAuth(GoogleDriveAuth, OdsoidcAuth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -451,6 +467,7 @@ class AmazonS3Auth(BaseModel):
 
     model_config = ConfigDict(
         polymorphic_serialization=True,
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -473,6 +490,7 @@ class AmazonS3AwsSignatureV4Auth(AmazonS3Auth, AwsSignatureV4Auth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -484,6 +502,7 @@ class AmazonS3AwsiamRoleAuth(AmazonS3Auth, AwsiamRoleAuth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -498,6 +517,7 @@ class AzureBlobStorageAuth(BaseModel):
 
     model_config = ConfigDict(
         polymorphic_serialization=True,
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -520,6 +540,7 @@ class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -532,6 +553,7 @@ class AzureBlobStorageSharedKeyAuth(AzureBlobStorageAuth):
 
 class HttpConnectionHeadersItem(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -551,6 +573,7 @@ class HttpConnectionHeadersItem(BaseModel):
 
 class AmazonS3ConnectionHeadersItem(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -570,6 +593,7 @@ class AmazonS3ConnectionHeadersItem(BaseModel):
 
 class AzureBlobStorageConnectionHeadersItem(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -595,6 +619,7 @@ class OAuth2AuthGrantType(StrEnum):
 
 class ListConnections200Response(PaginatedResults):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -606,6 +631,7 @@ class ListConnections200Response(PaginatedResults):
 
 class ListConnectionsDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -631,6 +657,7 @@ class ListConnectionsDefaultResponse(BaseModel):
 
 class CreateConnection400Response(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -647,6 +674,7 @@ class CreateConnection400Response(BaseModel):
 
 class CreateConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -672,6 +700,7 @@ class CreateConnectionDefaultResponse(BaseModel):
 
 class RetrieveConnection404Response(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -683,6 +712,7 @@ class RetrieveConnection404Response(BaseModel):
 
 class RetrieveConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -708,6 +738,7 @@ class RetrieveConnectionDefaultResponse(BaseModel):
 
 class UpdateConnection400Response(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -724,6 +755,7 @@ class UpdateConnection400Response(BaseModel):
 
 class UpdateConnection404Response(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -735,6 +767,7 @@ class UpdateConnection404Response(BaseModel):
 
 class UpdateConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -760,6 +793,7 @@ class UpdateConnectionDefaultResponse(BaseModel):
 
 class DeleteConnection404Response(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -771,6 +805,7 @@ class DeleteConnection404Response(BaseModel):
 
 class DeleteConnectionDefaultResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -800,6 +835,7 @@ class HttpConnection(Connection):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -838,6 +874,7 @@ class FtpConnection(Connection):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -872,6 +909,7 @@ class SharepointConnection(Connection):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -884,6 +922,7 @@ class GoogleDriveConnection(Connection):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -896,6 +935,7 @@ class AmazonS3Connection(Connection):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -916,6 +956,7 @@ class AzureBlobStorageConnection(Connection):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -936,6 +977,7 @@ class OAuth2Auth(BaseModel):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
@@ -967,6 +1009,7 @@ class HttpoAuth2Auth(HttpAuth, OAuth2Auth):
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
