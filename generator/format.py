@@ -141,6 +141,8 @@ def _long_code_lines(text: str, lines: list[str]) -> set[int]:
         first, last = token.start[0] - 1, token.end[0] - 1
         if first != last:
             in_strings.update(range(first, last + 1))
+            if token.string.endswith('"""') and len(lines[last].rstrip("\n")) > LINE_LENGTH:
+                in_strings.discard(last)  # black moves the closing quotes of a long last line to their own line
         elif lines[first].strip() == token.string:  # a lone string (a docstring) cannot be split
             in_strings.add(first)
     return candidates - in_strings

@@ -588,6 +588,8 @@ class _Builder:
         fields = []
         for wire_name, prop in schema["properties"].items():
             prop = prop if isinstance(prop, dict) else {}
+            if prop.get("readOnly") is True:
+                continue  # set by the server: never an argument, never sent
             field_name = naming.parameter_name(wire_name, prop.get("x-clientsmith-name"))
             required = body_required and wire_name in required_fields
             default = _schema_default(prop, self.schemas)

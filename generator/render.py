@@ -219,6 +219,11 @@ def _pager_view(op: ir.Operation) -> dict[str, Any] | None:
     }
 
 
+# How each location serialises a parameter unless the spec says otherwise (OpenAPI defaults);
+# the runtime assumes these, so only other styles are written out.
+_DEFAULT_STYLES = {"query": ("form", True), "cookie": ("form", True), "path": ("simple", False), "header": ("simple", False)}
+
+
 def _operation_view(op: ir.Operation) -> dict[str, Any]:
     positional = [_argument(p.annotation, p.py_name, True, None) for p in op.required_parameters]
     keyword = [_argument(p.annotation, p.py_name, False, p.default_repr) for p in op.optional_parameters]
@@ -236,7 +241,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "idempotent": op.idempotent,
         "idempotency_header": op.idempotency_header,
         "body": op.body,
-        "query_styles": [p for p in op.query_parameters if (p.style, p.explode) != ("form", True)],
+        "styled": [p for p in op.parameters if p.location in _DEFAULT_STYLES and (p.style, p.explode) != _DEFAULT_STYLES[p.location]],
         "path_parameters": op.path_parameters,
         "query_parameters": op.query_parameters,
         "header_parameters": op.header_parameters,

@@ -202,10 +202,16 @@ def test_array_and_object_parameters_follow_style_and_explode(cov: Any) -> None:
             pipes=["p", "q"],
             spaces=["s t", "u"],
             q={"term": "a&b"},
+            x_filter=cov.models.SearchXFilter(term="x y"),
         )
     request = seen[0]
-    assert request.url.raw_path.split(b"?")[0].endswith(b"/search/3%2C4"), f"a path array is one comma-joined segment: {request.url}"
+    assert request.url.raw_path.split(b"?")[0].endswith(b"/search/3,4"), f"a path array is one comma-joined segment: {request.url}"
     assert request.headers["x-ids"] == "a,b", "a header array is comma-joined (style simple)"
+    assert request.headers["x-filter"] == '{"term":"x y"}', "a header declared with `content: application/json` is JSON text"
+    raw_query = request.url.raw_path.split(b"?")[1].decode()
+    assert "pipes=p|q" in raw_query and "spaces=s%20t%20u" in raw_query and "point=x,1,y,2" in raw_query, (
+        f"delimiters stay literal, items are percent-encoded: {raw_query}"
+    )
     pairs = parse_qs(urlsplit(str(request.url)).query, keep_blank_values=True)
     expected = {
         "filter[color]": ["red"],  # deepObject
@@ -218,6 +224,20 @@ def test_array_and_object_parameters_follow_style_and_explode(cov: Any) -> None:
         "q": ['{"term":"a&b"}'],  # `content: application/json`: JSON text
     }
     assert pairs == expected, f"query serialisation does not follow style/explode: {pairs}"
+
+
+def test_delimiters_inside_items_are_encoded(cov: Any) -> None:
+    seen: list[httpx.Request] = []
+    with _client(cov, lambda request: seen.append(request) or httpx.Response(204)) as client:
+        client.files.search([1], pipes=["a|b", "c"], point={"x": 1})
+        client.files.search([1], pipes=["a", "b", "c"])
+    first, second = (request.url.raw_path.split(b"?")[1].decode() for request in seen)
+    assert "pipes=a%7Cb|c" in first and "pipes=a|b|c" in second, f"['a|b', 'c'] and ['a', 'b', 'c'] must differ on the wire: {first} / {second}"
+
+
+def test_cookie_values_cannot_inject_cookies(cov: Any) -> None:
+    with _client(cov, lambda request: httpx.Response(200, json={"name": "w"})) as client, pytest.raises(ValueError, match="cookie injection"):
+        client.unicode_things_more.things_thing_id_get("t", session="s1; admin=1")
 
 
 def test_status_range_5xx_parses_its_model(cov: Any) -> None:
@@ -266,6 +286,14 @@ def test_read_only_fields_are_left_out_of_request_bodies_at_any_depth(cov: Any) 
     assert body["parts"] == [{"created": THING["created"]}], f"nested readOnly fields must not be sent, got {body['parts']!r}"
     assert body["secret"] == "hunter2" and body["name"] == "widget", "writeOnly and ordinary fields are sent"
     assert fetched.id is not None, "leaving readOnly fields out of the request must not change the caller's model"
+
+
+def test_read_only_fields_are_left_out_of_root_model_bodies(cov: Any) -> None:
+    sent: list[Any] = []
+    parts = cov.models.Parts([cov.models.Base.model_validate({"id": THING["id"], "created": THING["created"]})])
+    with _client(cov, lambda request: sent.append(json.loads(request.content)) or httpx.Response(204)) as client:
+        client.files.store_parts(parts)
+    assert sent == [[{"created": THING["created"]}]], f"readOnly `id` must not be sent inside a RootModel body, got {sent}"
 
 
 def test_read_only_and_write_only_fields_are_documented(cov: Any) -> None:

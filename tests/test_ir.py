@@ -248,3 +248,31 @@ def test_polymorphic_base_is_detected_and_its_discriminator_left_to_dispatch() -
 )
 def test_example_text(node: dict[str, Any], expected: str) -> None:
     assert example_text(node) == expected, f"example_text({node!r})"
+
+
+def test_flattened_body_leaves_read_only_properties_out() -> None:
+    spec = _spec(
+        {
+            "/p": {
+                "post": {
+                    "operationId": "makeP",
+                    "requestBody": {
+                        "required": True,
+                        "x-clientsmith-flatten": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["id", "name"],
+                                    "properties": {"id": {"type": "integer", "readOnly": True}, "name": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        }
+    )
+    op = _only(build_ir(spec, "t.yaml", "t"))
+    assert [p.py_name for p in op.parameters] == ["name"], "a readOnly property is set by the server: no argument for it"

@@ -463,3 +463,18 @@ def test_transport_without_stream_falls_back_to_send(features: Any) -> None:
 
 def _client_async(module: Any, server: FaultServer) -> Any:
     return module.AsyncClient(base_url=server.url, retries=module.RetryConfig(max_retries=2, **FAST), query_key="k")
+
+
+def test_stream_is_released_when_a_hook_raises(features: Any, server: FaultServer) -> None:
+    def boom(request: Any, response: Any) -> None:
+        if "/exports/" in request.url and "e1" in request.url:
+            raise RuntimeError("hook failed")
+
+    server.script(Reply(200, chunks=[b"a", b"b"]), Reply(200, {"id": "i2"}))
+    one_connection = httpx.Client(limits=httpx.Limits(max_connections=1))
+    client = _client(features, server, query_key="k", http_client=one_connection, timeout=2.0, max_retries=0, hooks=features.Hooks(after_response=[boom]))
+    with client, pytest.raises(RuntimeError, match="hook failed"):
+        client.exports.stream_download_export("e1")
+    with _client(features, server, query_key="k", http_client=one_connection, timeout=2.0, max_retries=0) as again:
+        assert again.items.get_item("i2").id == "i2", "a stream opened before a hook raised must release its connection"
+    one_connection.close()

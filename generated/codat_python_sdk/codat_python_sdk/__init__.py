@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.c9a3424b"
+__version__ = "1+clientsmith.4ebd5952"
 
 __all__ = [
     "DEFAULT_BASE_URL",

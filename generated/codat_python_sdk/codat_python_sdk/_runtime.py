@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "codat-python-sdk/1+clientsmith.c9a3424b (clientsmith)"
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.4ebd5952 (clientsmith)"
 
 
 class NotGiven:
@@ -381,6 +381,12 @@ class _HttpxErrors:
             raise ApiConnectionError(
                 f"connection failed: {error}", method=method, url=url
             ) from error
+        if isinstance(
+            error, httpx.RequestError
+        ):  # e.g. a body that fails to decompress
+            raise ApiConnectionError(
+                f"request failed: {error}", method=method, url=url
+            ) from error
 
 
 class HttpxTransport:
@@ -466,9 +472,10 @@ class Operation:
     idempotent: bool = True
     body_encoding: str = "json"  # json | text | bytes | form | multipart
     content_type: str = "application/json"
-    # Query parameters not sent as style=form, explode=true: name -> (style, explode);
-    # style "json" is a parameter whose value is JSON text (declared with `content`).
-    styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
+    # Parameters not serialised as their location's default style (query and cookie: form,
+    # exploded; path and header: simple, not exploded): (location, name) -> (style, explode).
+    # Style "json" is a parameter whose value is sent as JSON text (declared with `content`).
+    styles: Mapping[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
     idempotency_header: str = ""  # header carrying a per-call idempotency key, if any
 
 
@@ -568,7 +575,7 @@ def _file_part(item: Any, name: str) -> tuple[str, bytes, str]:
 
 
 def _to_text(value: Any) -> str:
-    """One parameter value as text; arrays and objects in OpenAPI's ``simple`` style (``a,b``; ``k,v,k,v``)."""
+    """A scalar parameter value as text (models and containers as JSON)."""
     if isinstance(value, str):
         return value
     if isinstance(value, enum.Enum):
@@ -577,56 +584,100 @@ def _to_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
-    if isinstance(value, pydantic.BaseModel):
-        value = _to_jsonable(value)
-    if isinstance(value, (list, tuple)):
-        return ",".join(_to_text(item) for item in value)
-    if isinstance(value, Mapping):
-        return ",".join(
-            f"{key},{_to_text(item)}"
-            for key, item in value.items()
-            if item is not None and item is not NOT_GIVEN
-        )
+    if isinstance(value, (pydantic.BaseModel, Mapping, list, tuple)):
+        return _json_text(value)
     return str(value)
 
 
+def _json_text(value: Any) -> str:
+    return json.dumps(_to_jsonable(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def _members(value: Mapping[Any, Any]) -> list[tuple[str, Any]]:
+    return [
+        (str(key), item)
+        for key, item in value.items()
+        if item is not None and item is not NOT_GIVEN
+    ]
+
+
+def _percent(text: str) -> str:
+    """Percent-encode everything but unreserved characters (delimiters added afterwards stay literal)."""
+    return quote(text, safe="")
+
+
+def _verbatim(text: str) -> str:
+    return text
+
+
 _FORM_EXPLODED: Final = ("form", True)
-_DELIMITERS: Final = {"spaceDelimited": " ", "pipeDelimited": "|"}
+_SIMPLE: Final = ("simple", False)
+_DELIMITERS: Final = {"spaceDelimited": "%20", "pipeDelimited": "|"}
 
 
 def _query_pairs(
     name: str, value: Any, style: str, explode: bool
 ) -> list[tuple[str, str]]:
-    """The ``(name, text)`` pairs of one query parameter, serialised as its ``style`` and ``explode`` say."""
+    """The percent-encoded ``(name, value)`` pairs of one query parameter.
+
+    Serialised as its ``style`` and ``explode`` say (OpenAPI's style table);
+    delimiters stay literal, items are percent-encoded.
+    """
+    key = _percent(name)
     if style == "json":
-        return [
-            (
-                name,
-                json.dumps(
-                    _to_jsonable(value), separators=(",", ":"), ensure_ascii=False
-                ),
-            )
-        ]
+        return [(key, _percent(_json_text(value)))]
     if isinstance(value, pydantic.BaseModel):
         value = _to_jsonable(value)
     if isinstance(value, (list, tuple)):
         if explode:
-            return [(name, _to_text(item)) for item in value]
+            return [(key, _percent(_to_text(item))) for item in value]
         return [
-            (name, _DELIMITERS.get(style, ",").join(_to_text(item) for item in value))
+            (
+                key,
+                _DELIMITERS.get(style, ",").join(
+                    _percent(_to_text(item)) for item in value
+                ),
+            )
         ]
     if isinstance(value, Mapping):
         members = [
-            (str(key), item)
-            for key, item in value.items()
-            if item is not None and item is not NOT_GIVEN
+            (_percent(member), _percent(_to_text(item)))
+            for member, item in _members(value)
         ]
         if style == "deepObject":
-            return [(f"{name}[{key}]", _to_text(item)) for key, item in members]
+            return [(f"{key}[{member}]", text) for member, text in members]
         if explode:
-            return [(key, _to_text(item)) for key, item in members]
-        return [(name, ",".join(f"{key},{_to_text(item)}" for key, item in members))]
-    return [(name, _to_text(value))]
+            return members
+        delimiter = _DELIMITERS.get(style, ",")
+        return [
+            (
+                key,
+                delimiter.join(
+                    f"{member}{delimiter}{text}" for member, text in members
+                ),
+            )
+        ]
+    return [(key, _percent(_to_text(value)))]
+
+
+def _simple(value: Any, style: str, explode: bool, encode: Callable[[str], str]) -> str:
+    """A path, header or cookie parameter in OpenAPI's ``simple`` style.
+
+    Arrays ``a,b``; objects ``k,v,k,v`` (exploded ``k=v,k=v``); each item passed through ``encode``.
+    """
+    if style == "json":
+        return encode(_json_text(value))
+    if isinstance(value, pydantic.BaseModel):
+        value = _to_jsonable(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(encode(_to_text(item)) for item in value)
+    if isinstance(value, Mapping):
+        link = "=" if explode else ","
+        return ",".join(
+            f"{encode(member)}{link}{encode(_to_text(item))}"
+            for member, item in _members(value)
+        )
+    return encode(_to_text(value))
 
 
 def _match(table: Mapping[str, Any], status: int) -> tuple[bool, Any]:
@@ -711,6 +762,14 @@ def _request_id(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+def _check_cookie(name: str, value: str) -> tuple[str, str]:
+    if any(ch in text for text in (name, value) for ch in ";\r\n"):
+        raise ValueError(
+            f"cookie {name!r} contains ';', CR or LF; refusing to send it (cookie injection)"
+        )
+    return name, value
+
+
 def _check_header(name: str, value: str) -> str:
     if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
         raise ValueError(
@@ -719,9 +778,9 @@ def _check_header(name: str, value: str) -> str:
     return value
 
 
-def _path_segment(value: Any) -> str:
+def _path_segment(value: Any, style: tuple[str, bool] = _SIMPLE) -> str:
     """One path segment: ``/``, ``?``, ``#`` and dot segments can never change the URL's shape."""
-    text = quote(_to_text(value), safe="")
+    text = _simple(value, *style, _percent)
     if text in (".", ".."):
         text = text.replace(".", "%2E")
     return text
@@ -780,23 +839,33 @@ class BaseClient:
         body: Any,
         extra_headers: Mapping[str, str] | None,
     ) -> RawRequest:
+        styles = operation.styles
         url = self.base_url + operation.path.format_map(
-            {name: _path_segment(value) for name, value in path.items()}
+            {
+                name: _path_segment(value, styles.get(("path", name), _SIMPLE))
+                for name, value in path.items()
+            }
         )
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[str, str]] = []  # percent-encoded
         for name, value in query.items():
             if value is None or value is NOT_GIVEN:
                 continue
-            style, explode = operation.styles.get(name, _FORM_EXPLODED)
-            pairs += _query_pairs(name, value, style, explode)
+            pairs += _query_pairs(
+                name, value, *styles.get(("query", name), _FORM_EXPLODED)
+            )
         request_headers = list(self._headers)
         request_headers += [
-            (name, _to_text(value))
+            (name, _simple(value, *styles.get(("header", name), _SIMPLE), _verbatim))
             for name, value in headers.items()
             if value is not None and value is not NOT_GIVEN
         ]
         cookie_pairs = [
-            (name, _to_text(value))
+            _check_cookie(
+                name,
+                _simple(
+                    value, *styles.get(("cookie", name), _FORM_EXPLODED), _verbatim
+                ),
+            )
             for name, value in cookies.items()
             if value is not None and value is not NOT_GIVEN
         ]
@@ -823,7 +892,7 @@ class BaseClient:
         for name, value in request_headers:
             _check_header(name, value)
         if pairs:
-            url += "?" + urlencode(pairs, quote_via=quote)
+            url += "?" + "&".join(f"{name}={value}" for name, value in pairs)
         return RawRequest(operation.method, url, request_headers, content)
 
     def _encode(
@@ -889,9 +958,11 @@ class BaseClient:
             token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
             headers.append(("authorization", f"Basic {token}"))
         elif scheme.location == "query":
-            query.append((scheme.name, f"{scheme.prefix}{credential}"))
+            query.append(
+                (_percent(scheme.name), _percent(f"{scheme.prefix}{credential}"))
+            )
         elif scheme.location == "cookie":
-            cookies.append((scheme.name, f"{scheme.prefix}{credential}"))
+            cookies.append(_check_cookie(scheme.name, f"{scheme.prefix}{credential}"))
         else:
             headers.append((scheme.name, f"{scheme.prefix}{credential}"))
 

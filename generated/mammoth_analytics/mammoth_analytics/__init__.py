@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.3b4cab4e"
+__version__ = "0.1.0+clientsmith.1b986825"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -1,0 +1,29 @@
+"""The formatter stage: ruff format plus black on the blocks where the two differ must equal black."""
+
+from __future__ import annotations
+
+import black
+import pytest
+
+from generator.format import BLACK_MODE, format_files
+
+CASES = {
+    "long-docstring-end": (
+        "def f(x: int) -> int:\n"
+        '    """First line.\n'
+        "    A last docstring line that is long enough to push its closing quotes past the limit of 88.\"\"\"\n"
+        "    return x\n"
+    ),
+    "union-annotation": (
+        "def g(argument_one: int | None = None, argument_two: str | None = None, argument_three: bytes | None = None) -> None:\n"
+        "    return None\n"
+    ),
+    "conditional": "value = 'a very long string that keeps going and going' if len('another long operand') > 3 else 'short'\n",
+}
+
+
+@pytest.mark.parametrize("source", CASES.values(), ids=list(CASES))
+def test_output_equals_black(source: str) -> None:
+    formatted = format_files({"pkg/mod.py": source})["pkg/mod.py"]
+    expected = black.format_str(source, mode=BLACK_MODE)
+    assert formatted == expected, f"format.py must produce black's output byte for byte:\n{formatted}\n---- black:\n{expected}"
