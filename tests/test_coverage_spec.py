@@ -226,6 +226,14 @@ def test_array_and_object_parameters_follow_style_and_explode(cov: Any) -> None:
     assert pairs == expected, f"query serialisation does not follow style/explode: {pairs}"
 
 
+def test_label_and_matrix_path_styles(cov: Any) -> None:
+    seen: list[httpx.Request] = []
+    with _client(cov, lambda request: seen.append(request) or httpx.Response(204)) as client:
+        client.files.styled_path(["a b", "c"], [1, 2], {"x": 1, "y": 2})
+    path = seen[0].url.raw_path.decode()
+    assert path.endswith("/styled/.a%20b,c/;matrix=1;matrix=2/;point=x,1,y,2"), f"label and matrix styles as OpenAPI's table: {path}"
+
+
 def test_delimiters_inside_items_are_encoded(cov: Any) -> None:
     seen: list[httpx.Request] = []
     with _client(cov, lambda request: seen.append(request) or httpx.Response(204)) as client:

@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.1b986825"
+__version__ = "0.1.0+clientsmith.715e73ac"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.1b986825 (clientsmith)"
+USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.715e73ac (clientsmith)"
 
 
 class NotGiven:
@@ -778,9 +778,41 @@ def _check_header(name: str, value: str) -> str:
     return value
 
 
-def _path_segment(value: Any, style: tuple[str, bool] = _SIMPLE) -> str:
-    """One path segment: ``/``, ``?``, ``#`` and dot segments can never change the URL's shape."""
-    text = _simple(value, *style, _percent)
+def _path_segment(name: str, value: Any, style: tuple[str, bool] = _SIMPLE) -> str:
+    """One path parameter, in its style (``simple``, ``label`` or ``matrix``), percent-encoded so that
+    ``/``, ``?``, ``#`` and dot segments can never change the URL's shape."""
+    kind, explode = style
+    if kind == "label" or kind == "matrix":
+        if isinstance(value, pydantic.BaseModel):
+            value = _to_jsonable(value)
+        prefix = "." if kind == "label" else ";"
+        if isinstance(value, (list, tuple)):
+            items = [_percent(_to_text(item)) for item in value]
+            if kind == "matrix":
+                return (
+                    "".join(f";{name}={item}" for item in items)
+                    if explode
+                    else f";{name}=" + ",".join(items)
+                )
+            return prefix + ("." if explode else ",").join(items)
+        if isinstance(value, Mapping):
+            members = [
+                (_percent(member), _percent(_to_text(item)))
+                for member, item in _members(value)
+            ]
+            if explode:
+                return "".join(f"{prefix}{member}={text}" for member, text in members)
+            return (
+                prefix
+                + (f"{name}=" if kind == "matrix" else "")
+                + ",".join(f"{member},{text}" for member, text in members)
+            )
+        return (
+            prefix
+            + (f"{name}=" if kind == "matrix" else "")
+            + _percent(_to_text(value))
+        )
+    text = _simple(value, kind, explode, _percent)
     if text in (".", ".."):
         text = text.replace(".", "%2E")
     return text
@@ -842,7 +874,7 @@ class BaseClient:
         styles = operation.styles
         url = self.base_url + operation.path.format_map(
             {
-                name: _path_segment(value, styles.get(("path", name), _SIMPLE))
+                name: _path_segment(name, value, styles.get(("path", name), _SIMPLE))
                 for name, value in path.items()
             }
         )
