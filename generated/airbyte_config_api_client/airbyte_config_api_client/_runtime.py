@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.59baf587 (clientsmith)"
+USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.a320ccd2 (clientsmith)"
 
 
 class NotGiven:

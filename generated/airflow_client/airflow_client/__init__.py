@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.773ad95c"
+__version__ = "2+clientsmith.bf87745a"
 
 __all__ = [
     "DEFAULT_BASE_URL",

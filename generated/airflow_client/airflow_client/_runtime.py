@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "airflow-client/2+clientsmith.773ad95c (clientsmith)"
+USER_AGENT: Final = "airflow-client/2+clientsmith.bf87745a (clientsmith)"
 
 
 class NotGiven:

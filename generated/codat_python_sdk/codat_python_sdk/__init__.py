@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.6a10d329"
+__version__ = "1+clientsmith.7b993cb1"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "codat-python-sdk/1+clientsmith.6a10d329 (clientsmith)"
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.7b993cb1 (clientsmith)"
 
 
 class NotGiven:

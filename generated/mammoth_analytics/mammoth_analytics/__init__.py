@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.715e73ac"
+__version__ = "0.1.0+clientsmith.5a45a521"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.715e73ac (clientsmith)"
+USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.5a45a521 (clientsmith)"
 
 
 class NotGiven:

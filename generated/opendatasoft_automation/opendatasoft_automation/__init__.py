@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.cad754d9"
+__version__ = "1.0+clientsmith.1c160d7b"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.cad754d9 (clientsmith)"
+USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.1c160d7b (clientsmith)"
 
 
 class NotGiven:
