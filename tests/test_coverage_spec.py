@@ -203,11 +203,13 @@ def test_array_and_object_parameters_follow_style_and_explode(cov: Any) -> None:
             spaces=["s t", "u"],
             q={"term": "a&b"},
             x_filter=cov.models.SearchXFilter(term="x y"),
+            x_point={"x": 1, "y": 2},
         )
     request = seen[0]
     assert request.url.raw_path.split(b"?")[0].endswith(b"/search/3,4"), f"a path array is one comma-joined segment: {request.url}"
     assert request.headers["x-ids"] == "a,b", "a header array is comma-joined (style simple)"
     assert request.headers["x-filter"] == '{"term":"x y"}', "a header declared with `content: application/json` is JSON text"
+    assert request.headers["x-point"] == "x=1,y=2", "an exploded object header is k=v,k=v (style simple)"
     raw_query = request.url.raw_path.split(b"?")[1].decode()
     assert "pipes=p|q" in raw_query and "spaces=s%20t%20u" in raw_query and "point=x,1,y,2" in raw_query, (
         f"delimiters stay literal, items are percent-encoded: {raw_query}"
@@ -241,6 +243,15 @@ def test_delimiters_inside_items_are_encoded(cov: Any) -> None:
         client.files.search([1], pipes=["a", "b", "c"])
     first, second = (request.url.raw_path.split(b"?")[1].decode() for request in seen)
     assert "pipes=a%7Cb|c" in first and "pipes=a|b|c" in second, f"['a|b', 'c'] and ['a', 'b', 'c'] must differ on the wire: {first} / {second}"
+
+
+def test_undecodable_body_raises_an_sdk_error(cov: Any) -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        headers = {"content-encoding": "gzip", "content-type": "application/json"}
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(b"not gzip"))  # decoded when read
+
+    with _client(cov, broken) as client, pytest.raises(cov.ApiConnectionError, match="request failed"):
+        client.files.get_shape()
 
 
 def test_cookie_values_cannot_inject_cookies(cov: Any) -> None:
