@@ -307,8 +307,8 @@ def operation_doc(op: ir.Operation, *, streamed: bool = False) -> str:
         statuses = ", ".join(r.status for r in op.success)
         parts.append(f"Returns:\n    The successful response (HTTP {statuses}), its body not yet read.")
     elif returned:
-        parts.append("Returns:\n" + "\n".join(f"    {_one_line(r.description) or r.annotation} (HTTP {r.status})." for r in returned))
-    raises = [f"    {_error_name(r.status)}: {_one_line(r.description) or 'error response'} (HTTP {r.status})." for r in op.errors]
+        parts.append("Returns:\n" + "\n".join(f"    {_sentence(r.description) or r.annotation} (HTTP {r.status})." for r in returned))
+    raises = [f"    {_error_name(r.status)}: {_sentence(r.description) or 'error response'} (HTTP {r.status})." for r in op.errors]
     raises.append("    ApiConnectionError: The server could not be reached.")
     parts.append("Raises:\n" + "\n".join(raises))
     return "\n\n".join(parts)
@@ -327,6 +327,11 @@ def _error_name(status: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _sentence(text: str) -> str:
+    """One line without its final full stop, for text followed by ``(HTTP 404).``."""
+    return _one_line(text).removesuffix(".")
 
 
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:

@@ -247,7 +247,7 @@ class ConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -286,7 +286,7 @@ class ConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -325,7 +325,7 @@ class ConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -399,7 +399,7 @@ class ConnectionResource:
             extra_headers: Headers added to this request.
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -435,7 +435,7 @@ class ConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -474,7 +474,7 @@ class ConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -803,7 +803,7 @@ class AsyncConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -842,7 +842,7 @@ class AsyncConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -881,7 +881,7 @@ class AsyncConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -955,7 +955,7 @@ class AsyncConnectionResource:
             extra_headers: Headers added to this request.
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -991,7 +991,7 @@ class AsyncConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
@@ -1030,7 +1030,7 @@ class AsyncConnectionResource:
             Successful operation (HTTP 200).
 
         Raises:
-            NotFoundError: Object with given id was not found. (HTTP 404).
+            NotFoundError: Object with given id was not found (HTTP 404).
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """

@@ -156,13 +156,13 @@ class ConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            The connection (untyped JSON). (HTTP 200).
+            The connection (untyped JSON) (HTTP 200).
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
@@ -211,10 +211,10 @@ class ConnectionsResource:
             extra_headers: Headers added to this request.
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         self._client.request(
@@ -262,13 +262,13 @@ class ConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            The updated connection (untyped JSON). (HTTP 200).
+            The updated connection (untyped JSON) (HTTP 200).
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
@@ -316,13 +316,13 @@ class ConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            The connector's connections. (HTTP 200).
+            The connector's connections (HTTP 200).
 
         Raises:
-            BadRequestError: Bad request (no body documented). (HTTP 400).
-            UnauthorizedError: Authorization failed (no body documented). (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request (no body documented) (HTTP 400).
+            UnauthorizedError: Authorization failed (no body documented) (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
@@ -370,13 +370,13 @@ class ConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            Connection created (untyped JSON). (HTTP 201).
+            Connection created (untyped JSON) (HTTP 201).
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
@@ -611,13 +611,13 @@ class AsyncConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            The connection (untyped JSON). (HTTP 200).
+            The connection (untyped JSON) (HTTP 200).
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
@@ -666,10 +666,10 @@ class AsyncConnectionsResource:
             extra_headers: Headers added to this request.
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         await self._client.request(
@@ -717,13 +717,13 @@ class AsyncConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            The updated connection (untyped JSON). (HTTP 200).
+            The updated connection (untyped JSON) (HTTP 200).
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
@@ -771,13 +771,13 @@ class AsyncConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            The connector's connections. (HTTP 200).
+            The connector's connections (HTTP 200).
 
         Raises:
-            BadRequestError: Bad request (no body documented). (HTTP 400).
-            UnauthorizedError: Authorization failed (no body documented). (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request (no body documented) (HTTP 400).
+            UnauthorizedError: Authorization failed (no body documented) (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
@@ -825,13 +825,13 @@ class AsyncConnectionsResource:
             extra_headers: Headers added to this request.
 
         Returns:
-            Connection created (untyped JSON). (HTTP 201).
+            Connection created (untyped JSON) (HTTP 201).
 
         Raises:
-            BadRequestError: Bad request: either a client error or a validation failure. (HTTP 400).
-            UnauthorizedError: Authentication failed or permission denied. (HTTP 401).
-            ClientError: Any other client error. (HTTP 4XX).
-            ServerError: Server error. (HTTP 5XX).
+            BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
+            UnauthorizedError: Authentication failed or permission denied (HTTP 401).
+            ClientError: Any other client error (HTTP 4XX).
+            ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
         return cast(
