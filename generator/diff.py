@@ -487,9 +487,23 @@ def split_top(text: str, separator: str) -> list[str]:
     """Split ``text`` on ``separator`` outside brackets and string literals."""
     parts: list[str] = []
     depth = 0
-    quote = ""
     start = 0
-    index = 0
+    for index, char in _code_chars(text):
+        if char in "[({":
+            depth += 1
+        elif char in "])}":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:index].strip())
+            start = index + 1
+    parts.append(text[start:].strip())
+    return [part for part in parts if part]
+
+
+def _code_chars(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """``(index, character)`` for each character of ``text`` from ``start`` outside string literals."""
+    quote = ""
+    index = start
     while index < len(text):
         char = text[index]
         if quote:
@@ -499,16 +513,9 @@ def split_top(text: str, separator: str) -> list[str]:
                 quote = ""
         elif char in "'\"":
             quote = char
-        elif char in "[({":
-            depth += 1
-        elif char in "])}":
-            depth -= 1
-        elif char == separator and depth == 0:
-            parts.append(text[start:index].strip())
-            start = index + 1
+        else:
+            yield index, char
         index += 1
-    parts.append(text[start:].strip())
-    return [part for part in parts if part]
 
 
 def union_members(annotation: str) -> list[str]:
@@ -549,43 +556,18 @@ def _blank_literals(text: str) -> tuple[str, list[str]]:
 
 
 def _find_outside_quotes(text: str, needle: str, start: int) -> int:
-    quote = ""
-    index = start
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif text.startswith(needle, index):
-            return index
-        index += 1
-    return -1
+    return next((index for index, _ in _code_chars(text, start) if text.startswith(needle, index)), -1)
 
 
 def _closing_bracket(text: str, opening: int) -> int:
     depth = 0
-    quote = ""
-    index = opening
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
+    for index, char in _code_chars(text, opening):
+        if char == "[":
             depth += 1
         elif char == "]":
             depth -= 1
             if depth == 0:
                 return index
-        index += 1
     return len(text)
 
 

@@ -71,12 +71,8 @@ class FaultServer:
 
     def release(self) -> None:
         """Let a gated streamed reply send its next chunk."""
-        self._loop_call(self._gate.set)
-
-    def _loop_call(self, action: Callable[[], object]) -> None:
-        loop = self._loop
-        assert loop is not None, "the server is not running"
-        loop.call_soon_threadsafe(action)
+        assert self._loop is not None, "the server has not served a request yet"
+        self._loop.call_soon_threadsafe(self._gate.set)
 
     def start(self) -> None:
         self._thread.start()

@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.a320ccd2"
+__version__ = "1.0.0+clientsmith.28f231d8"
 
 __all__ = [
     "DEFAULT_BASE_URL",

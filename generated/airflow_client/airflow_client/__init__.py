@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.bf87745a"
+__version__ = "2+clientsmith.2e6221e6"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "airflow-client/2+clientsmith.bf87745a (clientsmith)"
+USER_AGENT: Final = "airflow-client/2+clientsmith.2e6221e6 (clientsmith)"
 
 
 class NotGiven:
@@ -524,14 +524,6 @@ def _fields(body: Any) -> list[tuple[str, Any]]:
     return [(str(key), value) for key, value in data.items()]
 
 
-def _form_text(value: Any) -> str:
-    if isinstance(value, (dict, list, pydantic.BaseModel)):
-        return json.dumps(
-            _to_jsonable(value), separators=(",", ":"), ensure_ascii=False
-        )
-    return _to_text(value)
-
-
 def _multipart(fields: list[tuple[str, Any]], boundary: str) -> bytes:
     """A multipart/form-data body: bytes and ``(filename, bytes[, type])`` become file parts."""
     out = bytearray()
@@ -560,7 +552,7 @@ def _multipart(fields: list[tuple[str, Any]], boundary: str) -> bytes:
                 out += (
                     f'Content-Disposition: form-data; name="{quoted}"\r\n\r\n'.encode()
                 )
-                out += _form_text(item).encode("utf-8")
+                out += _to_text(item).encode("utf-8")
             out += b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return bytes(out)
@@ -936,11 +928,7 @@ class BaseClient:
         elif encoding == "text":
             content = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         elif encoding == "form":
-            pairs = [
-                (k, v if isinstance(v, str) else _form_text(v))
-                for k, v in _fields(body)
-                if v is not None
-            ]
+            pairs = [(k, _to_text(v)) for k, v in _fields(body) if v is not None]
             content = urlencode(pairs).encode("ascii")
         elif encoding == "multipart":
             boundary = uuid.uuid4().hex
@@ -950,9 +938,7 @@ class BaseClient:
             )
             return content
         else:
-            content = json.dumps(
-                _to_jsonable(body), separators=(",", ":"), ensure_ascii=False
-            ).encode("utf-8")
+            content = _json_text(body).encode("utf-8")
         headers.append(("content-type", operation.content_type))
         return content
 

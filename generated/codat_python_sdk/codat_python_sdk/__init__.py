@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.7b993cb1"
+__version__ = "1+clientsmith.de182260"
 
 __all__ = [
     "DEFAULT_BASE_URL",

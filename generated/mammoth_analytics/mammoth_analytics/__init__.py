@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.5a45a521"
+__version__ = "0.1.0+clientsmith.66671f7a"
 
 __all__ = [
     "DEFAULT_BASE_URL",

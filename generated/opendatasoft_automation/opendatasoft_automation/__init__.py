@@ -46,7 +46,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.1c160d7b"
+__version__ = "1.0+clientsmith.f884b1f3"
 
 __all__ = [
     "DEFAULT_BASE_URL",
