@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PRISM := tests/prism
 PRISM_STAMP := $(PRISM)/node_modules/.installed-stamp
 
-.PHONY: setup generate test check lint bench fuzz clean
+.PHONY: setup generate test check lint bench fuzz verify clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(STAMP)
 ## bench: generation, per-call and import benchmarks against the peers (BENCH_QUICK=1: smoke run)
 bench: $(STAMP)
 	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python benchmarks/run.py
+
+## verify: clientsmith verify on every spec we have, deep (200 examples per operation and check)
+verify: $(STAMP)
+	CLIENTSMITH_VERIFY_EXAMPLES=$${CLIENTSMITH_VERIFY_EXAMPLES:-200} $(BIN)/python -m pytest -q tests/test_verify.py
 
 ## fuzz: the injection property tests with 10,000 examples
 fuzz: $(STAMP)

@@ -22,6 +22,18 @@ from generator.errors import ClientsmithError, Problem, SpecError, UsageError
 
 _REMOTE_HELP = "Fetch $refs to http(s) URLs (timeout 10 s, at most 20 MB each) instead of refusing them."
 
+#: ``--ref-root DIR``, shared by every command that loads a spec: declare a parameter as
+#: ``ref_root: RefRootOption = None`` and pass it on as ``loader.load(..., ref_root=ref_root)``.
+RefRootOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ref-root",
+        metavar="DIR",
+        help="Folder that file $refs may reach (default: the spec's own folder), e.g. the root of a multi-file spec "
+        "whose files reference ../common/...; the spec must be inside it.",
+    ),
+]
+
 app = typer.Typer(
     name="clientsmith",
     help="Generate typed, vendorable Python clients from OpenAPI documents.",
@@ -93,6 +105,7 @@ def generate(
     lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings and generate anyway.")] = False,
     overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply to SPEC first (repeatable, in order).")] = None,
     allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
+    ref_root: RefRootOption = None,
 ) -> None:
     """Generate one client (SPEC --output DIR) or every client of the project."""
 
@@ -101,13 +114,21 @@ def generate(
             if output is None:
                 raise UsageError("generate SPEC needs --output DIR")
             package = config.check_package_name(package_name or config.default_package_name(spec), "--package-name")
-            _generate_one(spec, package, output, lenient, tuple(overlays or ()), allow_remote_refs)
+            _generate_one(spec, package, output, lenient, tuple(overlays or ()), allow_remote_refs, ref_root)
             return 0
-        if output is not None or package_name is not None or overlays:
-            raise UsageError("--output, --package-name and --overlay need a SPEC argument (configured clients list their overlays)")
+        if output is not None or package_name is not None or overlays or ref_root is not None:
+            raise UsageError(
+                "--output, --package-name, --overlay and --ref-root need a SPEC argument (configured clients list their overlays and ref_root)"
+            )
         for client in _clients(config_file):
             _generate_one(
-                client.spec, client.package, client.output, lenient or client.lenient, client.overlays, allow_remote_refs or client.allow_remote_refs
+                client.spec,
+                client.package,
+                client.output,
+                lenient or client.lenient,
+                client.overlays,
+                allow_remote_refs or client.allow_remote_refs,
+                client.ref_root,
             )
         return 0
 
@@ -119,10 +140,12 @@ def _warn(problem: Problem) -> None:
         print(f"warning: {problem}", file=sys.stderr)
 
 
-def _generate_one(spec: Path, package: str, output: Path, lenient: bool, overlays: tuple[Path, ...], allow_remote_refs: bool) -> None:
+def _generate_one(
+    spec: Path, package: str, output: Path, lenient: bool, overlays: tuple[Path, ...], allow_remote_refs: bool, ref_root: Path | None = None
+) -> None:
     started = time.perf_counter()
     generated = pipeline.generate(
-        spec, package, output, lenient=lenient, warn=_warn, overlays=overlays, allow_remote_refs=allow_remote_refs
+        spec, package, output, lenient=lenient, warn=_warn, overlays=overlays, allow_remote_refs=allow_remote_refs, ref_root=ref_root
     )
     written = generated.written
     counts = f"{len(written.written)} written, {len(written.unchanged)} unchanged, {len(written.deleted)} deleted" if written else ""
@@ -150,6 +173,7 @@ def check(
                 previous=client.output,
                 overlays=client.overlays,
                 allow_remote_refs=client.allow_remote_refs,
+                ref_root=client.ref_root,
             ).files
             actual = write.read_tree(client.output)
             problems = drift(expected, actual)
@@ -211,11 +235,12 @@ def validate_command(
     lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings (exit 0 if usable).")] = False,
     overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply first (repeatable, in order).")] = None,
     allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
+    ref_root: RefRootOption = None,
 ) -> None:
     """Validate a spec (openapi-spec-validator plus reference and security checks)."""
 
     def run() -> int:
-        loaded = loader.load(spec, allow_remote=allow_remote_refs)
+        loaded = loader.load(spec, allow_remote=allow_remote_refs, ref_root=ref_root)
         warnings: list[Problem] = []
         document, _ = overlay.apply_overlays(loaded.document, overlays or [], warn=_warn)
         validate.validate_or_raise(document, str(spec), lenient=lenient, warn=warnings.append)
@@ -238,6 +263,7 @@ def diff_command(
     package_name: Annotated[str | None, typer.Option("--package-name", help="Import name used to build both IRs.")] = None,
     lenient: Annotated[bool, typer.Option("--lenient", help="Accept specs with validation errors.")] = False,
     allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
+    ref_root: RefRootOption = None,
 ) -> None:
     """Compare two specs as users of the generated client see them (exit 1 if anything is breaking)."""
     from generator import diff as spec_diff
@@ -246,7 +272,7 @@ def diff_command(
         if output_format not in spec_diff.FORMATS:
             raise UsageError(f"--format: unknown format {output_format!r} (use one of: {', '.join(spec_diff.FORMATS)})")
         package = config.check_package_name(package_name or config.default_package_name(new), "--package-name")
-        report = spec_diff.diff_specs(old, new, package, lenient=lenient, allow_remote_refs=allow_remote_refs)
+        report = spec_diff.diff_specs(old, new, package, lenient=lenient, allow_remote_refs=allow_remote_refs, ref_root=ref_root)
         sys.stdout.write(spec_diff.render(report, output_format))
         return 1 if report.has_breaking else 0
 
@@ -276,6 +302,51 @@ def vendor_command(
     _guard(run)
 
 
+@app.command("verify")
+def verify_command(
+    spec: Annotated[Path, typer.Argument(help="The spec whose client to verify.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Verify this generated package folder instead of generating one.")] = None,
+    examples: Annotated[int, typer.Option("--examples", min=1, help="Examples drawn per operation and check.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the example generator: the same seed draws the same examples.")] = 0,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings and verify anyway.")] = False,
+    mypy: Annotated[bool, typer.Option("--mypy/--no-mypy", help="Run mypy --strict on the package.")] = True,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply first (repeatable, in order).")] = None,
+    allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
+    ref_root: RefRootOption = None,
+) -> None:
+    """Check every operation of SPEC's client against openapi-core, the spec's schemas and mypy --strict."""
+    from generator import verify as verifying  # deferred: openapi-core and hypothesis load in ~1 s
+
+    def run() -> int:
+        if output_format not in ("text", "json"):
+            raise UsageError(f"--format must be text or json, not {output_format!r}")
+        progress = _progress if sys.stderr.isatty() and not _State.quiet else None
+        report = verifying.verify(
+            spec,
+            output=output,
+            examples=examples,
+            seed=seed,
+            lenient=lenient,
+            mypy=mypy,
+            overlays=tuple(overlays or ()),
+            allow_remote_refs=allow_remote_refs,
+            ref_root=ref_root,
+            warn=_warn,
+            progress=progress,
+        )
+        if progress is not None:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+        print(verifying.json_report(report) if output_format == "json" else verifying.text_report(report))
+        return 0 if report.passed else 1
+
+    _guard(run)
+
+
+def _progress(message: str) -> None:
+    print(f"\r\x1b[Kverify: {message}", end="", file=sys.stderr, flush=True)
+
+
 def _warn_line(message: str) -> None:
     if not _State.quiet:
         print(f"warning: {message}", file=sys.stderr)
@@ -290,4 +361,4 @@ def main() -> None:
         raise SystemExit(exc.code) from None
 
 
-__all__ = ["app", "drift", "main"]
+__all__ = ["RefRootOption", "app", "drift", "main"]

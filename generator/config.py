@@ -6,6 +6,7 @@
     output = "generated/airflow_client"  # folder of the package (default: generated/<package>)
     lenient = false                    # true: validation errors become warnings
     allow_remote_refs = false          # true: fetch $refs to http(s) URLs (recorded in the manifest)
+    ref_root = "specs/algolia"         # folder file $refs may reach, relative to the config file (default: the spec's folder)
     overlays = ["specs/overlays/names.yaml"]  # OpenAPI Overlays 1.0, applied in order before validation
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from generator import naming
+from generator import loader, naming
 from generator.errors import UsageError
 
 _PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -33,6 +34,7 @@ class ClientConfig:
     lenient: bool = False
     overlays: tuple[Path, ...] = ()
     allow_remote_refs: bool = False
+    ref_root: Path | None = None  # folder file $refs may reach (None: the spec's folder)
 
 
 def default_package_name(spec: Path) -> str:
@@ -61,7 +63,7 @@ def load_config(path: Path) -> list[ClientConfig]:
         if path.name.endswith(".toml"):
             table: Any = tomllib.loads(path.read_text("utf-8")).get("tool", {}).get("clientsmith", {})
         else:
-            table = yaml.safe_load(path.read_text("utf-8")) or {}
+            table = loader.load_yaml(path.read_text("utf-8")) or {}  # YAML 1.2, like specs
     except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"{path}: cannot read configuration: {exc}".splitlines()[0]) from None
     entries = table.get("clients") if isinstance(table, dict) else None
@@ -82,6 +84,9 @@ def load_config(path: Path) -> list[ClientConfig]:
         allow_remote_refs = entry.get("allow_remote_refs", False)
         if not isinstance(allow_remote_refs, bool):
             raise UsageError(f"{where}: `allow_remote_refs` must be true or false")
+        ref_root = entry.get("ref_root")
+        if ref_root is not None and not (isinstance(ref_root, str) and ref_root):
+            raise UsageError(f"{where}: `ref_root` must be a folder path")
         overlays = entry.get("overlays", [])
         if not isinstance(overlays, list) or not all(isinstance(item, str) and item for item in overlays):
             raise UsageError(f"{where}: `overlays` must be a list of overlay file paths")
@@ -93,6 +98,7 @@ def load_config(path: Path) -> list[ClientConfig]:
                 lenient=lenient,
                 overlays=tuple(base / item for item in overlays),
                 allow_remote_refs=allow_remote_refs,
+                ref_root=base / ref_root if ref_root is not None else None,
             )
         )
     outputs = [c.output.resolve() for c in clients]

@@ -73,7 +73,8 @@ CODES: dict[str, tuple[str, str]] = {
     "return-type-narrowed": (NON_BREAKING, "a method returns a narrower type"),
     # enums (arguments, bodies, return values, models)
     "enum-value-removed": (BREAKING, "an enum (Literal) value disappeared"),
-    "enum-value-added": (NON_BREAKING, "a new enum (Literal) value"),
+    "closed-enum-value-added": (BREAKING, "a new value of a Literal read from responses: clients generated before reject it"),
+    "enum-value-added": (NON_BREAKING, "a new enum value (enum classes are open: older clients read it as UNKNOWN)"),
     # models
     "model-removed": (BREAKING, "a class disappeared from models.py"),
     "model-type-changed": (BREAKING, "a model is a different kind of type (or has other bases)"),
@@ -142,18 +143,20 @@ def change(code: str, location: str, message: str) -> Change:
 
 
 # -- entry points ------------------------------------------------------------------
-def load_api(path: Path, package_name: str, *, lenient: bool = False, allow_remote_refs: bool = False) -> ir.Api:
+def load_api(path: Path, package_name: str, *, lenient: bool = False, allow_remote_refs: bool = False, ref_root: Path | None = None) -> ir.Api:
     """Load, validate (raising :class:`~generator.errors.SpecError`) and build the IR of one spec."""
-    loaded = loader.load(path, allow_remote=allow_remote_refs)
+    loaded = loader.load(path, allow_remote=allow_remote_refs, ref_root=ref_root)
     validate.validate_or_raise(loaded.document, str(path), lenient=lenient)
     return build_ir(loaded.document, str(path), package_name)
 
 
-def diff_specs(old: Path, new: Path, package_name: str, *, lenient: bool = False, allow_remote_refs: bool = False) -> Report:
-    """Compare two spec files as the clients generated from them see them."""
+def diff_specs(
+    old: Path, new: Path, package_name: str, *, lenient: bool = False, allow_remote_refs: bool = False, ref_root: Path | None = None
+) -> Report:
+    """Compare two spec files as the clients generated from them see them (``ref_root`` applies to both)."""
     return diff_apis(
-        load_api(old, package_name, lenient=lenient, allow_remote_refs=allow_remote_refs),
-        load_api(new, package_name, lenient=lenient, allow_remote_refs=allow_remote_refs),
+        load_api(old, package_name, lenient=lenient, allow_remote_refs=allow_remote_refs, ref_root=ref_root),
+        load_api(new, package_name, lenient=lenient, allow_remote_refs=allow_remote_refs, ref_root=ref_root),
         str(old),
         str(new),
     )
@@ -637,8 +640,11 @@ def _type_changes(location: str, place: str, old: str, new: str, direction: str,
         new_values = enum_shape(new)[1]
         for value in sorted(old_values - new_values):
             yield change("enum-value-removed", location, f"value {value} removed: {old} -> {new}")
+        # Enum classes are open (a value the client does not know parses), and arguments may
+        # always accept more; a Literal read from responses (a tag) is closed.
+        closed = place == "return" or (place == "model-field" and direction != "input")
         for value in sorted(new_values - old_values):
-            yield change("enum-value-added", location, f"value {value} added: {old} -> {new}")
+            yield change("closed-enum-value-added" if closed else "enum-value-added", location, f"value {value} added: {old} -> {new}")
         return
     code = _TYPE_CODES[place][direction][verdict]
     yield change(code, location, f"type {old} -> {new}{note}")

@@ -150,10 +150,11 @@ def _long_code_lines(text: str, lines: list[str]) -> set[int]:
 
 def _split_like_ruff(line: str, previous: str) -> bool:
     """Lines where ruff split an expression black would have parenthesised first:
-    a union in an annotation (``| NotGiven = ...``) or a conditional expression
+    a union in an annotation (``| NotGiven = ...``), an annotation split before its value
+    (``] = []``) or a conditional expression
     (not a comprehension's ``if``, nor an ``if`` statement continued in brackets)."""
     head = line.strip()
-    if head.startswith("| "):
+    if head.startswith(("| ", "] = ")):  # ``] = []``: black splits the value first
         return True
     if head.startswith("else "):
         return True

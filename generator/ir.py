@@ -46,6 +46,17 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class PartEncoding:
+    """One entry of a form or multipart media type's ``encoding`` map: how a body property is sent."""
+
+    name: str  # the property's wire name
+    content_type: str = ""  # ``contentType``; "" when not given
+    style: str = ""  # ``style`` (form bodies); "" when none of style, explode, allowReserved is given
+    explode: bool = True  # ``explode`` (default: true for style form, else false)
+    allow_reserved: bool = False
+
+
+@dataclass(frozen=True)
 class Body:
     py_name: str
     annotation: str
@@ -57,6 +68,8 @@ class Body:
     # x-clientsmith-flatten: the body object's properties become arguments
     # (location "body"); the runtime rebuilds the object from them.
     fields: tuple[Parameter, ...] = ()
+    # The media type's ``encoding`` map (form and multipart bodies), in spec order.
+    parts: tuple[PartEncoding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,9 @@ class Operation:
     pagination: Pagination | None = None
     iterator_name: str = ""  # the all-pages helper (``iter_<name>``) when paginated
     stream_name: str = ""  # the helper returning the body unread (``stream_<name>``) for binary responses
+    # Every response media type the operation declares (success and error, spec order, no
+    # duplicates): what the client sends as ``Accept``.
+    accept: tuple[str, ...] = ()
 
     @property
     def streams(self) -> bool:
@@ -186,6 +202,8 @@ class Api:
     polymorphic: list[Polymorphic] = field(default_factory=list)
     # Some model field is readOnly: the runtime leaves such fields out of request bodies.
     has_read_only: bool = False
+    # Some multipart body model has a file field (typed ``FileInput``, from the runtime).
+    has_file_fields: bool = False
     # The schemas handed to the model stage, after inline schemas were hoisted
     # and every schema renamed to its final class name.
     model_document: dict[str, object] = field(default_factory=dict)

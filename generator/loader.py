@@ -1,10 +1,17 @@
 """Stage 1: read a spec (YAML or JSON) and bundle its ``$ref``s into one document.
 
+YAML is read with YAML 1.2 core-schema scalars (see :class:`_Yaml12Loader`).
+
 Local references (``#/...``) stay as they are. References to other files are
-allowed only inside the spec's own folder; schemas they point at are copied
-into ``components/schemas`` (named after the last pointer token or the file
-stem) and the reference is rewritten, so later stages see one self-contained
-document. Anything else a file reference points at is inlined.
+allowed only inside the reference root (the spec's own folder unless the caller
+passes ``ref_root``). Schemas they point at (``components/schemas/<Name>`` in
+another file, or a whole file where a schema goes) are copied into
+``components/schemas`` (named after the last pointer token or the file stem)
+and the reference is rewritten, so later stages see one self-contained
+document. Anything else a file reference points at is inlined, except a schema
+that contains itself (directly or through other files): it is hoisted like the
+others. References inside specification extensions (``x-...`` keys) are opaque
+and left untouched.
 
 References to ``http://`` and ``https://`` URLs are refused unless the caller
 allows them (``--allow-remote-refs``). Then each URL is fetched once per load
@@ -22,14 +29,16 @@ import datetime
 import hashlib
 import http.client
 import json
+import re
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, ClassVar, TypeAlias
 
 import yaml
 
@@ -39,14 +48,79 @@ from generator.errors import (
     InputError,
     Problem,
     SpecError,
+    UsageError,
+    escape_pointer_token,
     follow_pointer,
     pointer,
+    unescape_pointer_token,
 )
 
 try:  # libyaml is ~6x faster than the pure-Python loader on large specs.
-    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - wheels ship libyaml
-    _YamlLoader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+# YAML 1.2 core schema (what JSON-minded spec authors and other OpenAPI tools expect)
+# instead of PyYAML's YAML 1.1 rules: only true/false (three spellings each) are booleans,
+# so the country code `NO`, `on`, `off`, `yes`, `y` stay strings; integers are decimal,
+# 0o octal or 0x hex (`017` is 17, `0b1`, `1_000` and sexagesimal `1:20` are strings);
+# floats may have an exponent without a dot (`1e5`); `=` and dates such as
+# `2024-01-31T10:00:00Z` are strings, kept as written. Null and `<<` merge keys behave as before.
+_BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_12 = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_DROPPED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:value", "tag:yaml.org,2002:timestamp"}
+
+
+class _Yaml12Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml's safe loader with YAML 1.2 core-schema scalars (see above)."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        value = str(self.construct_scalar(node))
+        try:
+            if value.startswith(("0o", "0x")):
+                return int(value, 0)
+            return int(value, 10)  # also for `!!int 017`: 1.2 has no leading-zero octal
+        except ValueError:  # only reachable with an explicit `!!int` tag
+            raise yaml.constructor.ConstructorError(None, None, f"{value!r} is not an integer", node.start_mark) from None
+
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool:
+        value = str(self.construct_scalar(node))
+        if value.lower() not in ("true", "false"):  # only reachable with an explicit `!!bool` tag
+            raise yaml.constructor.ConstructorError(None, None, f"{value!r} is not a boolean (use true or false)", node.start_mark)
+        return value.lower() == "true"
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> datetime.date:
+        try:  # only reachable with an explicit `!!timestamp` tag
+            return super().construct_yaml_timestamp(node)  # type: ignore[no-any-return]
+        except (ValueError, TypeError):
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a date", node.start_mark) from None
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        try:
+            return float(super().construct_yaml_float(node))
+        except ValueError:  # only reachable with an explicit `!!float` tag
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a number", node.start_mark) from None
+
+
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL_12, list("tTfF"))
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT_12, list("-+0123456789"))
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+.0123456789"))
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", _Yaml12Loader.construct_yaml_bool)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _Yaml12Loader.construct_yaml_int)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _Yaml12Loader.construct_yaml_float)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:timestamp", _Yaml12Loader.construct_yaml_timestamp)
+_YamlLoader: type[yaml.SafeLoader] = _Yaml12Loader
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML ``text`` the way specs are read (YAML 1.2 core schema); raises :class:`yaml.YAMLError`."""
+    return yaml.load(text, Loader=_YamlLoader)  # a safe loader (CSafeLoader)
 
 #: Seconds a remote reference may take to connect, and to download in total.
 FETCH_TIMEOUT = 10.0
@@ -100,7 +174,7 @@ def parse_document(raw: bytes, name: str, *, is_json: bool) -> Any:
         if is_json:
             data = json.loads(text)
         else:
-            data = yaml.load(text, Loader=_YamlLoader)  # a safe loader (CSafeLoader)
+            data = load_yaml(text)
     except RecursionError:
         raise InputError(f"{name}: the document nests deeper than {sys.getrecursionlimit()} levels; flatten it") from None
     except json.JSONDecodeError as exc:
@@ -176,45 +250,133 @@ def _normalize(node: Any, budget: _Budget) -> Any:
     return node
 
 
-def load(path: Path, *, allow_remote: bool = False) -> LoadedSpec:
+def load(path: Path, *, allow_remote: bool = False, ref_root: Path | None = None) -> LoadedSpec:
     """Read ``path`` and bundle every file reference it makes.
 
     ``allow_remote`` lets references to http(s) URLs be fetched and bundled;
-    without it they are refused.
+    without it they are refused. ``ref_root`` is the folder file references may
+    reach (default: the spec's own folder); the spec must be inside it.
     """
     path = path.resolve() if path.exists() else path
+    root_dir = _reference_root(path, ref_root)
     document, raw = read_document(path)
     if not isinstance(document, dict):
         raise SpecError([Problem(str(path), "", "the document is not a mapping", "an OpenAPI document starts with `openapi:`")])
-    bundler = _Bundler(path, document, allow_remote=allow_remote)
+    bundler = _Bundler(path, document, allow_remote=allow_remote, root_dir=root_dir)
     bundled = bundler.bundle()
     return LoadedSpec(path=path, document=bundled, raw=raw, remote_refs=bundler.remote_refs())
+
+
+def _reference_root(spec: Path, ref_root: Path | None) -> Path:
+    """The folder file references must stay in: ``ref_root`` (checked), else the spec's folder."""
+    if ref_root is None:
+        return spec.parent
+    if not ref_root.is_dir():
+        raise UsageError(f"{ref_root}: the reference root (--ref-root / ref_root) is not a folder")
+    root = ref_root.resolve()
+    if spec.exists() and not spec.is_relative_to(root):
+        raise UsageError(f"{spec}: the spec is not inside its reference root {root} (--ref-root / ref_root)")
+    return root
+
+
+# -- where a node sits in an OpenAPI document --------------------------------------
+#: Keys whose value maps names chosen by the spec's author to objects (an ``x-`` key there
+#: is a name, e.g. the header ``x-request-id``, not an extension). Every map directly
+#: under ``components`` is one too.
+_NAMED_MAPS = frozenset(
+    {
+        "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas", "headers",
+        "content", "encoding", "examples", "links", "callbacks", "requestBodies", "securitySchemes",
+        "pathItems", "variables", "mapping", "scopes", "webhooks",
+    }
+)  # fmt: skip
+_SCHEMA_VALUES = frozenset(
+    {
+        "schema", "items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+        "additionalItems", "unevaluatedItems", "unevaluatedProperties", "contentSchema",
+    }
+)  # fmt: skip
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+
+
+def holds_named_map(key: object, parent_key: object) -> bool:
+    """Whether the value under ``key`` (in an object under ``parent_key``) is a map of names."""
+    return key in _NAMED_MAPS or (parent_key == "components" and not (isinstance(key, str) and key.startswith("x-")))
+
+
+def is_extension(key: object, in_named_map: bool) -> bool:
+    """Whether ``key`` is a specification extension (``x-...`` in an object, not a name in a map).
+
+    Extensions are opaque: their content is never bundled, validated or followed.
+    """
+    return not in_named_map and isinstance(key, str) and key.startswith("x-")
+
+
+def iter_references(document: Any) -> Iterator[tuple[tuple[object, ...], dict[str, Any]]]:
+    """Every Reference Object (a mapping with a string ``$ref``) and its location, outside extensions."""
+    stack: list[tuple[Any, tuple[object, ...], bool]] = [(document, (), False)]
+    while stack:
+        node, where, named = stack.pop()
+        if isinstance(node, dict):
+            if not named and isinstance(node.get("$ref"), str):
+                yield where, node
+            parent = where[-1] if where else None
+            for key, value in reversed(list(node.items())):
+                if isinstance(value, (dict, list)) and not is_extension(key, named):
+                    stack.append((value, (*where, key), not named and holds_named_map(key, parent)))
+        elif isinstance(node, list):
+            stack.extend((value, (*where, index), False) for index, value in reversed(list(enumerate(node))) if isinstance(value, (dict, list)))
+
+
+def is_schema_position(where: Sequence[object]) -> bool:
+    """Whether a node at ``where`` (JSON pointer tokens) is a Schema Object by its place in the document."""
+    if not where:
+        return False
+    last, parent = where[-1], where[-2] if len(where) >= 2 else None
+    if isinstance(last, int):
+        return parent in _SCHEMA_LISTS
+    if parent in _SCHEMA_MAPS or (parent == "schemas" and len(where) >= 3 and where[-3] == "components"):
+        return True
+    return last in _SCHEMA_VALUES
 
 
 #: Where a document came from: a local file, or the URL (without fragment) it was fetched from.
 _Location: TypeAlias = Path | str
 
 
+class _Recursive(Exception):
+    """Raised when an inlined schema turns out to contain itself: the frame inlining it hoists it instead."""
+
+    def __init__(self, key: tuple[_Location, str]) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class _Bundler:
-    def __init__(self, root_path: Path, document: dict[str, Any], *, allow_remote: bool = False) -> None:
+    def __init__(self, root_path: Path, document: dict[str, Any], *, allow_remote: bool = False, root_dir: Path | None = None) -> None:
         self.root_path = root_path
-        self.root_dir = root_path.parent
+        self.root_dir = root_dir or root_path.parent
+        self.custom_root = root_dir is not None and root_dir != root_path.parent
         self.allow_remote = allow_remote
         self.document = copy.deepcopy(document)  # hoisted schemas are added to this copy
         self.files: dict[_Location, Any] = {root_path: document}
-        self.failed: dict[_Location, str | None] = {}  # why a document could not be read (None: reported already)
+        self.failed: dict[_Location, str | None] = {}  # why a document could not be read (None: problems in unreadable)
+        self.unreadable: dict[_Location, list[Problem]] = {}  # problems inside documents that could not be parsed
         self.fetched: dict[str, str] = {}  # URL -> sha256 of its bytes
         self.hoisted: dict[tuple[_Location, str], str] = {}
         self.hoisted_schemas: dict[str, Any] = {}
-        self.inlining: list[tuple[_Location, str]] = []  # non-schema targets being inlined (cycle guard)
+        # targets being inlined (cycle guard), with whether each sits where a schema goes
+        self.inlining: list[tuple[tuple[_Location, str], bool]] = []
         self.problems: list[Problem] = []
 
     def bundle(self) -> dict[str, Any]:
         if not _has_file_refs(self.document):
             return self.document
-        result = self._resolve(copy.deepcopy(self.document), self.root_path, [])
-        if self.problems:
-            raise SpecError(self.problems)
+        result = self._resolve(copy.deepcopy(self.document), self.root_path, [], False)
+        problems = [*self.problems, *(problem for found in self.unreadable.values() for problem in found)]
+        if problems:
+            raise SpecError(problems)
         assert isinstance(result, dict)
         if self.hoisted_schemas:
             components = result.setdefault("components", {})
@@ -224,15 +386,21 @@ class _Bundler:
     def remote_refs(self) -> tuple[RemoteRef, ...]:
         return tuple(RemoteRef(url, digest) for url, digest in sorted(self.fetched.items()))
 
-    def _resolve(self, node: Any, current: _Location, where: list[object]) -> Any:
+    def _resolve(self, node: Any, current: _Location, where: list[object], named: bool) -> Any:
         if isinstance(node, list):
-            return [self._resolve(item, current, [*where, index]) for index, item in enumerate(node)]
+            return [self._resolve(item, current, [*where, index], False) for index, item in enumerate(node)]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
-        if isinstance(ref, str):
+        if isinstance(ref, str) and not named:
             return self._resolve_ref(node, ref, current, where)
-        return {key: self._resolve(value, current, [*where, key]) for key, value in node.items()}
+        parent = where[-1] if where else None
+        return {
+            key: value
+            if is_extension(key, named)  # opaque: its $refs are never followed
+            else self._resolve(value, current, [*where, key], not named and holds_named_map(key, parent))
+            for key, value in node.items()
+        }
 
     def _problem(self, current: _Location, where: list[object], message: str, hint: str = "") -> None:
         self.problems.append(Problem(str(current), pointer(*where, "$ref"), message, hint))
@@ -251,26 +419,44 @@ class _Bundler:
         if target is MISSING:
             self._problem(current, where, f"reference {ref!r} points at nothing", "fix the pointer after '#'")
             return node
+        if target_file == self.root_path and fragment.strip("/"):
+            return {"$ref": "#" + fragment}  # into the spec itself, which the bundle keeps as it is
         key = (target_file, fragment)
         tokens = [token for token in fragment.split("/") if token]
-        is_schema = len(tokens) >= 3 and tokens[-3:-1] == ["components", "schemas"] or not tokens
-        if is_schema:
-            if key not in self.hoisted:
-                stem = tokens[-1] if tokens else _stem(target_file)
-                taken = [*((self.document.get("components") or {}).get("schemas") or {}), *self.hoisted_schemas]
-                name = naming.dedupe([*taken, stem])[-1]
-                self.hoisted[key] = name
-                self.hoisted_schemas[name] = {}  # reserves the name while its refs resolve
-                self.hoisted_schemas[name] = self._resolve(copy.deepcopy(target), target_file, ["components", "schemas", name])
-            return {"$ref": f"#/components/schemas/{self.hoisted[key]}"}
-        if key in self.inlining:
-            self._problem(current, where, f"reference {ref!r} leads back to itself", "a reference that is inlined cannot contain itself")
-            return node
-        self.inlining.append(key)
+        in_schema_place = is_schema_position(where)
+        if key in self.hoisted or len(tokens) >= 3 and tokens[-3:-1] == ["components", "schemas"] or not tokens and in_schema_place:
+            return self._hoist(key, target, tokens)
+        for inlined, schema_place in self.inlining:
+            if inlined == key:
+                if schema_place and in_schema_place:
+                    raise _Recursive(key)  # caught where ``key`` started to be inlined: hoisted there
+                self._problem(current, where, f"reference {ref!r} leads back to itself", "a reference that is inlined cannot contain itself")
+                return node
+        self.inlining.append((key, in_schema_place))
+        reported, hoisted = len(self.problems), len(self.hoisted)
         try:
-            return self._resolve(copy.deepcopy(target), target_file, where)
+            return self._resolve(copy.deepcopy(target), target_file, where, False)
+        except _Recursive as recursive:
+            if recursive.key != key:
+                raise
+            # Undo what the attempt did (it is redone below, with the same problems) and hoist ``key``.
+            del self.problems[reported:]
+            for undone in list(self.hoisted)[hoisted:]:
+                del self.hoisted_schemas[self.hoisted.pop(undone)]
         finally:
             self.inlining.pop()
+        return self._hoist(key, target, tokens)
+
+    def _hoist(self, key: tuple[_Location, str], target: Any, tokens: list[str]) -> dict[str, Any]:
+        """Copy a schema into ``components/schemas`` (once) and refer to the copy."""
+        if key not in self.hoisted:
+            stem = unescape_pointer_token(tokens[-1]) if tokens else _stem(key[0])
+            taken = [*((self.document.get("components") or {}).get("schemas") or {}), *self.hoisted_schemas]
+            name = naming.dedupe([*taken, stem])[-1]
+            self.hoisted[key] = name
+            self.hoisted_schemas[name] = {}  # reserves the name while its refs resolve
+            self.hoisted_schemas[name] = self._resolve(copy.deepcopy(target), key[0], ["components", "schemas", name], False)
+        return {"$ref": f"#/components/schemas/{escape_pointer_token(self.hoisted[key])}"}
 
     def _target(self, ref: str, file_part: str, current: _Location, where: list[object]) -> _Location | None:
         """The document ``ref`` (made in ``current``) points into, or None (a problem is recorded)."""
@@ -309,7 +495,17 @@ class _Bundler:
             return self._checked_url(file_part, ref, current, where)
         target_file = (current.parent / file_part).resolve()
         if not target_file.is_relative_to(self.root_dir):
-            self._problem(current, where, f"reference {ref!r} leaves the spec's folder", "only files inside the spec's folder may be referenced")
+            if self.custom_root:
+                self._problem(
+                    current, where, f"reference {ref!r} leaves the reference root {self.root_dir}", "pass a wider --ref-root (or ref_root in the configuration)"
+                )
+            else:
+                self._problem(
+                    current,
+                    where,
+                    f"reference {ref!r} leaves the spec's folder",
+                    "only files inside the spec's folder may be referenced; pass --ref-root DIR (or set ref_root in the configuration) to allow a wider folder",
+                )
             return None
         return target_file
 
@@ -342,8 +538,8 @@ class _Bundler:
                 return self.files[location]
             except InputError as exc:
                 self.failed[location] = str(exc)
-            except SpecError as exc:  # located inside that document: reported once
-                self.problems.extend(exc.problems)
+            except SpecError as exc:  # located inside that document: reported once, at the end
+                self.unreadable[location] = exc.problems
                 self.failed[location] = None
         message = self.failed[location]
         if message is not None:
@@ -432,14 +628,4 @@ def fetch(url: str) -> bytes:
 
 
 def _has_file_refs(node: Any) -> bool:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    return any(not ref["$ref"].startswith("#") for _, ref in iter_references(node))

@@ -51,6 +51,7 @@ def generate_models(
                 formatters=[],
                 use_double_quotes=True,
                 set_default_enum_member=True,
+                output_datetime_class=dcg.DatetimeClassType.Datetime,  # naive date-times too (see lenient_datetimes)
                 enum_field_as_literal=dcg.LiteralType.One,
                 extra_fields="allow",
                 field_extra_keys={"readOnly"},  # the runtime leaves readOnly fields out of requests
@@ -67,7 +68,51 @@ def generate_models(
         raise SpecError(
             [Problem(file, "/components/schemas", f"model classes missing from generated models: {', '.join(missing[:5])}", "report this as a clientsmith bug")]
         )
-    return add_dispatch(defer_builds(source), polymorphic or [])
+    return add_dispatch(defer_builds(lenient_datetimes(open_enums(source))), polymorphic or [])
+
+
+_DATETIME_IMPORT = re.compile(r"^from datetime import ([\w, ]+)\n", re.MULTILINE)
+
+
+def lenient_datetimes(source: str) -> str:
+    """Read ``format: date-time`` fields as the runtime's ``DateTime``: a ``datetime.datetime``
+    with or without an offset, also from forms servers send that ISO 8601 parsers refuse (an
+    hour-only offset such as PostgreSQL's ``+00``). The models keep the name ``datetime``."""
+    match = _DATETIME_IMPORT.search(source)
+    if match is None:
+        return source
+    names = [name.strip() for name in match.group(1).split(",")]
+    if "datetime" not in names:
+        return source
+    rest = [name for name in names if name != "datetime"]
+    replacement = (f"from datetime import {', '.join(rest)}\n" if rest else "") + "from ._runtime import DateTime as datetime\n"
+    return source[: match.start()] + replacement + source[match.end() :]
+
+
+_ENUM_CLASS = re.compile(r"^(class \w+\()(Enum|StrEnum|IntEnum)(\):)", re.MULTILINE)
+_ENUM_IMPORT = re.compile(r"^from enum import [\w, ]+\n", re.MULTILINE)
+_OPEN_BASES = {"Enum": "OpenEnum", "StrEnum": "OpenStrEnum", "IntEnum": "OpenIntEnum"}
+
+
+def open_enums(source: str) -> str:
+    """Make every enum class open: derived from the runtime's ``OpenEnum`` (``OpenStrEnum``,
+    ``OpenIntEnum``) instead of ``Enum``, so a value the spec does not list parses into a
+    pseudo-member (``.name == "UNKNOWN"``, ``.value`` as received) instead of failing the whole
+    response. Single-value enums stay ``Literal`` (closed): they are tags (discriminators, consts).
+    """
+    used: set[str] = set()
+
+    def rebase(match: re.Match[str]) -> str:
+        used.add(_OPEN_BASES[match.group(2)])
+        return match.group(1) + _OPEN_BASES[match.group(2)] + match.group(3)
+
+    text = _ENUM_CLASS.sub(rebase, source)
+    if not used:
+        return source
+    if not any(isinstance(node, ast.Name) and node.id in _OPEN_BASES for node in ast.walk(ast.parse(text))):
+        text = _ENUM_IMPORT.sub("", text, count=1)
+    marker = "from __future__ import annotations\n"
+    return text.replace(marker, marker + f"from ._runtime import {', '.join(sorted(used))}\n", 1)
 
 
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any
 
 EXTENSION_PREFIX = "x-clientsmith-"
@@ -67,21 +67,49 @@ _SHADOWED_BUILTINS = frozenset(
         "id_",
     }
 )
+# Names a model class must not take: they are imported into the modules that import the
+# models (resources/*.py) or into models.py itself, and a model of that name would clash.
 _RESERVED_CLASSES = frozenset(
     {
+        # typing, collections.abc, decimal, enum
         "Any",
-        "BaseModel",
-        "Client",
-        "AsyncClient",
-        "Field",
-        "List",
+        "Annotated",
+        "AsyncIterator",
+        "Decimal",
         "Dict",
-        "Optional",
-        "Union",
+        "Enum",
+        "IntEnum",
+        "Iterator",
+        "List",
         "Literal",
-        "ApiError",
-        "RootModel",
+        "Mapping",
+        "Optional",
+        "StrEnum",
+        "Union",
+        # pydantic
+        "AnyUrl",
+        "AwareDatetime",
+        "BaseModel",
         "ConfigDict",
+        "Field",
+        "RootModel",
+        "ValidatorFunctionWrapHandler",
+        # the generated package's own names (_client.py, _runtime.py)
+        "ApiError",
+        "ApiResponse",
+        "AsyncBinaryResponse",
+        "AsyncClient",
+        "BinaryResponse",
+        "Client",
+        "FileInput",
+        "NotGiven",
+        "OpenEnum",
+        "OpenIntEnum",
+        "OpenStrEnum",
+        "Operation",
+        "Pagination",
+        "Part",
+        "RetryConfig",
     }
 )
 
@@ -159,9 +187,17 @@ def stream_name(method: str) -> str:
     return f"stream_{method}"
 
 
-def group_class_name(group: str) -> str:
-    """``datasources_connections`` -> ``DatasourcesConnections`` (resource class stem)."""
-    return pascal_case(group) or "Default"
+def group_class_name(group: str, models: Container[str] = ()) -> str:
+    """``datasources_connections`` -> ``DatasourcesConnections`` (resource class stem).
+
+    The module of a group defines ``<stem>Resource``, ``Async<stem>Resource`` and their
+    ``...WithRawResponse`` forms; when one of them is a model that module imports
+    (``models``), the stem gets ``Group`` appended until none is.
+    """
+    stem = pascal_case(group) or "Default"
+    while any(name in models for name in (f"{stem}Resource", f"Async{stem}Resource", f"{stem}ResourceWithRawResponse", f"Async{stem}ResourceWithRawResponse")):
+        stem += "Group"
+    return stem
 
 
 def parameter_name(wire_name: str, override: str | None = None) -> str:
@@ -227,6 +263,29 @@ def inline_model_name(method: str, *parts: str) -> str:
     return pascal_case("_".join((method, *parts)))
 
 
+_DEEP_SKIPPED = frozenset({"definitions", "$defs", "properties", "patternProperties"})
+_DEEP_WORDS = {"items": "item", "additionalProperties": "value"}
+
+
+def deep_schema_name(schema_name: str, path: list[str]) -> str:
+    """The class name of a schema found inside component ``schema_name`` at ``path`` (a JSON
+    pointer's tokens), for references into a component: ``Account`` + ``definitions/prototype``
+    -> ``AccountPrototype``; ``properties/x/items`` -> ``...XItem``; ``allOf/2`` -> ``...Part3``;
+    ``oneOf/0`` -> ``...Option1`` (as inline schemas are named where they sit)."""
+    words = [schema_name]
+    index = 0
+    while index < len(path):
+        token = path[index]
+        if token in ("allOf", "oneOf", "anyOf") and index + 1 < len(path) and path[index + 1].isdigit():
+            words.append(f"{'part' if token == 'allOf' else 'option'}{int(path[index + 1]) + 1}")
+            index += 2
+            continue
+        if token not in _DEEP_SKIPPED:
+            words.append(_DEEP_WORDS.get(token, token))
+        index += 1
+    return class_name("_".join(words))
+
+
 def class_name(schema_name: str) -> str:
     """A model class name: PascalCase, never clashing with runtime names."""
     name = pascal_case(schema_name) or "Model"
@@ -256,6 +315,16 @@ def dedupe(names: Iterable[str], separator: str = "_") -> list[str]:
         used.add(candidate)
         result.append(candidate)
     return result
+
+
+def unique_class_name(name: str, taken: Container[str]) -> str:
+    """``name``, or ``name2``, ``name3``... the first not in ``taken`` (as :func:`dedupe_classes`
+    names a later duplicate)."""
+    candidate, counter = name, 1
+    while candidate in taken:
+        counter += 1
+        candidate = f"{name}{counter}"
+    return candidate
 
 
 def dedupe_classes(names: Iterable[str]) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,24 +42,26 @@ class _Context:
 
 
 class _Builder:
-    def __init__(self, document: dict[str, Any], file: str, package_name: str) -> None:
+    def __init__(
+        self, document: dict[str, Any], file: str, package_name: str, warn: Callable[[Problem], None] | None = None
+    ) -> None:
         self.source = document
+        self.warn = warn
+        self.warned: set[str] = set()  # pointers already reported (a shared requestBody warns once)
+        self.has_file_fields = False  # some multipart body model got a FileInput field
         self.file = file
         self.package_name = package_name
         self.version = str(document.get("openapi", "3.0.0"))
         self.is_31 = self.version.startswith("3.1")
         components = document.get("components") or {}
         self.schemas: dict[str, Any] = copy.deepcopy(components.get("schemas") or {})
+        # References into a component (``#/components/schemas/A/definitions/b``): the target
+        # becomes a component of its own (key -> new key) or is copied where it is used.
+        self.deep_keys, self.deep_inline = _materialise_deep_refs(self.schemas, document)
         self.class_names = self._decide_class_names()
-        self.model_schemas: dict[str, Any] = {
-            self.class_names[name]: _null_defaults_nullable(_rename_refs(schema, self.class_names), self.is_31)
-            for name, schema in self.schemas.items()
-        }
-        self.model_schemas = _hoist_inline_schemas(self.model_schemas)
-        self.model_schemas = {
-            name: _documented_examples(_one_way_fields(_typed_defaults(schema, self.model_schemas)))
-            for name, schema in self.model_schemas.items()
-        }
+        self.ref_names = {ref: self.class_names[key] for ref, key in self.deep_keys.items()}
+        self.model_schemas: dict[str, Any] = {}
+        self._add_models({self.class_names[name]: schema for name, schema in self.schemas.items()})
         self.problems: list[Problem] = []
 
     # -- names -----------------------------------------------------------------
@@ -69,10 +71,30 @@ class _Builder:
         return dict(zip(originals, decided, strict=True))
 
     def _hoist(self, schema: dict[str, Any], wanted: str, ctx: _Context) -> str:
-        name = naming.dedupe_classes([*self.model_schemas, naming.class_name(wanted)])[-1]
-        self.model_schemas[name] = _rename_refs(schema, self.class_names)
+        name = naming.unique_class_name(naming.class_name(wanted), self.model_schemas)
+        self._add_models({name: schema})
         ctx.models.add(name)
         return name
+
+    def _add_models(self, schemas: dict[str, Any]) -> None:
+        """Prepare schemas (component or hoisted from an operation: the same steps) for
+        datamodel-code-generator and add them to the model document: references renamed to
+        class names, formats loosened, null defaults made nullable, inline enums and objects
+        hoisted under names from :mod:`naming`, defaults that do not fit dropped, readOnly and
+        writeOnly fields made optional, examples documented."""
+        prepared = {
+            name: _inner_constraints_dropped(_loose_formats(
+                _null_defaults_nullable(
+                    _merge_nullable_option(_shape_fixes(_merge_single_all_of(_rename_refs(schema, self.class_names, self.deep_inline, self.ref_names))), self.is_31), self.is_31
+                )
+            ))
+            for name, schema in schemas.items()
+        }
+        prepared = {name: _distribute_unions(schema, {**self.model_schemas, **prepared}) for name, schema in prepared.items()}
+        added = _hoist_inline_schemas(prepared, taken=set(self.model_schemas))
+        self.model_schemas.update(added)
+        for name in added:
+            self.model_schemas[name] = _documented_examples(_one_way_fields(_typed_defaults(self.model_schemas[name], self.model_schemas)))
 
     # -- references ------------------------------------------------------------
     def _deref(self, node: Any) -> Any:
@@ -86,23 +108,50 @@ class _Builder:
             node = None if found is MISSING else found
         return node
 
+    def _deref_at(self, node: Any, where: str) -> tuple[Any, str]:
+        """Like :meth:`_deref`, also giving the JSON pointer of what it lands on."""
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and not node["$ref"].startswith(_SCHEMA_REF):
+            ref = node["$ref"]
+            if ref in seen:
+                break
+            seen.add(ref)
+            found = follow_pointer(self.source, ref.lstrip("#"))
+            node, where = (None if found is MISSING else found), ref[1:]
+        return node, where
+
+    def _report(self, where: str, message: str) -> None:
+        """A finding that does not stop generation (something of the spec the client leaves out)."""
+        if self.warn is not None and where not in self.warned:
+            self.warned.add(where)
+            self.warn(Problem(self.file, where, message))
+
     def _schema_target(self, ref: str) -> tuple[str, dict[str, Any]] | None:
-        if not ref.startswith(_SCHEMA_REF):
+        if not ref.startswith(_SCHEMA_REF) and ref not in self.deep_keys:
             return None
-        name = unescape_pointer_token(ref[len(_SCHEMA_REF) :])
+        name = self.deep_keys.get(ref) or unescape_pointer_token(ref[len(_SCHEMA_REF) :])
         schema = self.schemas.get(name)
         if not isinstance(schema, dict):
             return None
         return name, schema
 
     # -- types -----------------------------------------------------------------
-    def annotation(self, schema: Any, hoist_as: str, ctx: _Context) -> str:
-        """The Python type of a value described by ``schema``."""
+    def annotation(self, schema: Any, hoist_as: str, ctx: _Context, open_enums: bool = False) -> str:
+        """The Python type of a value described by ``schema``.
+
+        ``open_enums`` (responses): an inline enum of several values becomes an enum class
+        of its own (open: values the spec does not list still parse) instead of a closed
+        ``Literal``; arguments keep ``Literal``, which only guides type checkers.
+        """
         if not isinstance(schema, dict) or not schema:
             ctx.typing.add("Any")
             return "Any"
         nullable = bool(schema.get("nullable"))
         ref = schema.get("$ref")
+        inline = self.deep_inline.get(ref) if isinstance(ref, str) else None
+        if inline is not None:
+            merged = {**copy.deepcopy(inline), **{k: v for k, v in schema.items() if k != "$ref"}}
+            return _nullable(self.annotation(merged, hoist_as, ctx, open_enums), nullable)
         if isinstance(ref, str):
             target = self._schema_target(ref)
             if target is None:
@@ -122,9 +171,9 @@ class _Builder:
                 non_null = [o for o in options if not _is_null_schema(o)]
                 has_null = len(non_null) != len(options)
                 if len(non_null) == 1 and not schema.get("discriminator"):
-                    return _nullable(self.annotation(non_null[0], hoist_as, ctx), nullable or has_null)
+                    return _nullable(self.annotation(non_null[0], hoist_as, ctx, open_enums), nullable or has_null)
                 if all(_is_simple(o) for o in non_null) and not schema.get("discriminator"):
-                    parts = _unique([self.annotation(o, hoist_as, ctx) for o in non_null])
+                    parts = _unique([self.annotation(o, hoist_as, ctx, open_enums) for o in non_null])
                     return _nullable(" | ".join(parts), nullable or has_null)
                 cleaned = {k: v for k, v in schema.items() if k != key}
                 cleaned[key] = non_null
@@ -132,17 +181,17 @@ class _Builder:
                 
         all_of = schema.get("allOf")
         if isinstance(all_of, list) and len(all_of) == 1 and not schema.get("properties"):
-            return _nullable(self.annotation(all_of[0], hoist_as, ctx), nullable)
+            return _nullable(self.annotation(all_of[0], hoist_as, ctx, open_enums), nullable)
 
         types = schema.get("type")
         if isinstance(types, list):
             non_null_types = [t for t in types if t != "null"]
             nullable = nullable or "null" in types
             if len(non_null_types) == 1:
-                return _nullable(self.annotation({**schema, "type": non_null_types[0]}, hoist_as, ctx), nullable)
+                return _nullable(self.annotation({**schema, "type": non_null_types[0]}, hoist_as, ctx, open_enums), nullable)
             if not non_null_types:
                 return "None"
-            parts = _unique([self.annotation({**schema, "type": t}, hoist_as, ctx) for t in non_null_types])
+            parts = _unique([self.annotation({**schema, "type": t}, hoist_as, ctx, open_enums) for t in non_null_types])
             return _nullable(" | ".join(parts), nullable)
 
         if "const" in schema:
@@ -152,6 +201,13 @@ class _Builder:
         if isinstance(enum, list) and enum:
             values = [v for v in enum if v is not None]
             nullable = nullable or None in enum
+            if open_enums and len(values) > 1 and _needs_class(schema):
+                closed = {k: v for k, v in schema.items() if k not in ("nullable", "default")}
+                closed["enum"] = values
+                if isinstance(closed.get("type"), list):
+                    kinds = [k for k in closed["type"] if k != "null"]
+                    closed["type"] = kinds[0] if len(kinds) == 1 else kinds
+                return _nullable(self._hoist(closed, hoist_as, ctx), nullable)
             if values and all(isinstance(v, (str, int, bool)) for v in values):
                 ctx.typing.add("Literal")
                 return _nullable("Literal[" + ", ".join(_literal(v) for v in values) + "]", nullable)
@@ -176,14 +232,14 @@ class _Builder:
         if types == "null":
             return "None"
         if types == "array" or (types is None and "items" in schema):
-            item = self.annotation(schema.get("items") or {}, f"{hoist_as}_item", ctx)
+            item = self.annotation(schema.get("items") or {}, f"{hoist_as}_item", ctx, open_enums)
             return _nullable(f"list[{item}]", nullable)
         if types in ("object", None) and (schema.get("properties") or schema.get("allOf") or schema.get("patternProperties")):
             return _nullable(self._hoist(schema, hoist_as, ctx), nullable)
         if types in ("object", None):
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
-                return _nullable(f"dict[str, {self.annotation(extra, f'{hoist_as}_value', ctx)}]", nullable)
+                return _nullable(f"dict[str, {self.annotation(extra, f'{hoist_as}_value', ctx, open_enums)}]", nullable)
             ctx.typing.add("Any")
             return _nullable("dict[str, Any]", nullable)
         ctx.typing.add("Any")
@@ -234,6 +290,7 @@ class _Builder:
                     op.stream_name = naming.dedupe([*taken, naming.stream_name(op.py_name)])[-1]
                     taken.append(op.stream_name)
             ctx = group_ctx[key]
+            resource.class_name = naming.group_class_name(key, ctx.models)  # never a model it imports
             resource.model_imports = sorted(ctx.models)
             resource.typing_imports = sorted(ctx.typing)
             resource.module_imports = sorted(ctx.modules)
@@ -247,6 +304,8 @@ class _Builder:
             # the discriminator would make datamodel-code-generator replace every
             # reference to the base by an undiscriminated union of its subtypes.
             self.model_schemas[poly.base] = {k: v for k, v in self.model_schemas[poly.base].items() if k != "discriminator"}
+        dispatching = {poly.base for poly in polymorphic} | {child for poly in polymorphic for _, child in poly.subtypes}
+        _flatten_narrowing_children(self.model_schemas, dispatching)
         servers = [
             ir.Server(url=_server_url(s), description=str(s.get("description", "")))
             for s in self.source.get("servers") or []
@@ -271,6 +330,7 @@ class _Builder:
             models=models,
             polymorphic=polymorphic,
             has_read_only=_has_read_only(self.model_schemas),
+            has_file_fields=self.has_file_fields,
             model_document={
                 "openapi": self.version,
                 "info": {"title": str(info.get("title", "")), "version": str(info.get("version", ""))},
@@ -357,10 +417,21 @@ class _Builder:
         operation_id = operation.get("operationId")
         py_name = naming.method_name(operation_id if isinstance(operation_id, str) else None, method, path, operation.get("x-clientsmith-name"))
         merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        sources = [("parameters", index, raw) for index, raw in enumerate(path_item.get("parameters") or [])]
+        sources += [(method, index, raw) for index, raw in enumerate(operation.get("parameters") or [])]
+        for owner, index, raw in sources:
             param = self._deref(raw)
-            if isinstance(param, dict) and "name" in param and "in" in param:
-                merged[(str(param["in"]), str(param["name"]))] = param
+            if not (isinstance(param, dict) and "name" in param and "in" in param):
+                continue
+            if str(param["in"]) == "header" and str(param["name"]).lower() in _IGNORED_HEADERS:
+                where = pointer("paths", path, *((method,) if owner == method else ()), "parameters", index)
+                self._report(
+                    where,
+                    f"header parameter {param['name']!r} is ignored, as OpenAPI says: the client sets it "
+                    "(from the body's media type, the declared responses or the credentials)",
+                )
+                continue
+            merged[(str(param["in"]), str(param["name"]))] = param
         parameters: list[ir.Parameter] = []
         for (location, wire_name), param in merged.items():
             schema: Any = param.get("schema")
@@ -391,7 +462,8 @@ class _Builder:
                 )
             )
 
-        body = self._body(operation.get("requestBody"), py_name, ctx)
+        at = pointer("paths", path, method)
+        body = self._body(operation.get("requestBody"), py_name, ctx, at + "/requestBody")
         # Names must be unique within one signature: the body yields to parameters.
         if body is not None and body.fields:
             parameters.extend(body.fields)
@@ -404,12 +476,15 @@ class _Builder:
 
         success: list[ir.Response] = []
         errors: list[ir.Response] = []
+        accept: list[str] = []
         for status, raw_response in (operation.get("responses") or {}).items():
+            response, where = self._deref_at(raw_response, at + pointer("responses", status))
             status = str(status).upper() if str(status).lower() != "default" else "default"
-            response = self._deref(raw_response)
             if not isinstance(response, dict):
                 continue
-            built = self._response(status, response, py_name, ctx)
+            if isinstance(response.get("content"), dict):
+                accept += [str(media_type) for media_type in response["content"]]
+            built = self._response(status, response, py_name, ctx, where)
             (success if status.startswith("2") else errors).append(built)
         success.sort(key=lambda r: r.status)
 
@@ -444,6 +519,7 @@ class _Builder:
             security=security,
             deprecated=bool(operation.get("deprecated")),
             idempotent=method.upper() in IDEMPOTENT_METHODS,
+            accept=tuple(_unique_folded(accept)),
         )
 
     def _default_repr(self, value: Any, annotation: str) -> str:
@@ -452,17 +528,25 @@ class _Builder:
             return f"{bare}({_literal(value)})"
         return _literal(value)
 
-    def _body(self, raw: Any, py_name: str, ctx: _Context) -> ir.Body | None:
-        body = self._deref(raw)
+    def _body(self, raw: Any, py_name: str, ctx: _Context, where: str) -> ir.Body | None:
+        body, where = self._deref_at(raw, where)
         if not isinstance(body, dict):
             return None
         content = body.get("content") or {}
         if not isinstance(content, dict) or not content:
             return None
         content_type = _pick_content_type(list(content))
+        for other in content:
+            if other != content_type:
+                self._report(
+                    f"{where}/content{pointer(other)}",
+                    f"request media type {other} is not supported alongside {content_type}: "
+                    f"the client sends the body as {content_type} only (one request media type per operation)",
+                )
         media = content[content_type] or {}
         schema = media.get("schema") or {}
         encoding = _encoding(content_type, schema)
+        parts = _part_encodings(media.get("encoding"), form=encoding == "form") if encoding in ("form", "multipart") else ()
         schema_name = None
         if isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_REF):
             schema_name = unescape_pointer_token(schema["$ref"][len(_SCHEMA_REF) :])
@@ -477,6 +561,8 @@ class _Builder:
             annotation = "str"
         else:
             annotation = self.annotation(schema, naming.inline_model_name(py_name, "request", "body"), ctx)
+            if encoding == "multipart":
+                self._file_fields(annotation.removesuffix(" | None"), set())
             if encoding in ("multipart", "form") and annotation not in ("Any", "dict[str, Any]"):
                 # A mapping may hold file tuples (filename, bytes, type) a model field cannot.
                 ctx.typing.add("Any")
@@ -489,7 +575,28 @@ class _Builder:
             encoding=encoding,
             description=str(body.get("description", "")),
             example=example_text(media) or example_text(schema),
+            parts=parts,
         )
+
+    def _file_fields(self, class_name: str, seen: set[str]) -> None:
+        """Type the binary properties of a multipart body model (and of the models it extends)
+        as the runtime's ``FileInput``, so the model takes files, paths and ``(filename, content)``
+        tuples as well as bytes."""
+        schema = self.model_schemas.get(class_name)
+        if class_name in seen or not isinstance(schema, dict):
+            return
+        seen.add(class_name)
+        for part in [schema, *(p for p in schema.get("allOf") or [] if isinstance(p, dict))]:
+            ref = part.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+                self._file_fields(unescape_pointer_token(ref[len(_SCHEMA_REF) :]), seen)
+            for prop in (part.get("properties") or {}).values() if isinstance(part.get("properties"), dict) else []:
+                if isinstance(prop, dict):
+                    items = prop.get("items")
+                    target = items if isinstance(items, dict) and _schema_kind(prop) == "array" else prop
+                    if _is_file_schema(target):
+                        target["x-python-type"] = FILE_TYPE
+                        self.has_file_fields = True
 
     def _pagination(
         self,
@@ -619,15 +726,27 @@ class _Builder:
             fields=tuple(fields),
         )
 
-    def _response(self, status: str, response: dict[str, Any], py_name: str, ctx: _Context) -> ir.Response:
+    def _response(self, status: str, response: dict[str, Any], py_name: str, ctx: _Context, where: str) -> ir.Response:
         content = response.get("content") or {}
         description = str(response.get("description", ""))
         if not isinstance(content, dict) or not content:
             return ir.Response(status, description, None, "")
         content_type = _pick_content_type(list(content))
+        for media_type in content:
+            at = f"{where}/content{pointer(media_type)}"
+            if _is_event_stream(media_type):
+                self._report(
+                    at,
+                    "server-sent events (text/event-stream) are not supported yet: "
+                    + ("the client reads the whole response as text once the stream ends" if media_type == content_type
+                       else f"the client reads {content_type} responses only"),
+                )
+            elif media_type != content_type and not _read_alike(content, media_type, content_type):
+                self._report(at, f"response media type {media_type} is not supported alongside {content_type}: the client reads {content_type} only")
         schema = (content[content_type] or {}).get("schema")
         encoding = _encoding(content_type, schema or {})
-        if encoding == "bytes":
+        if encoding == "bytes" or _is_binary(self._resolve_schema(schema), encoding):
+            # A binary schema is raw bytes whatever the media type says (text/plain, application/json...).
             return ir.Response(status, description, "bytes", content_type)
         if encoding == "text":
             return ir.Response(status, description, "str", content_type)
@@ -635,9 +754,11 @@ class _Builder:
             ctx.typing.add("Any")
             return ir.Response(status, description, "Any", content_type)
         hoist = naming.inline_model_name(py_name, status.lower() if status != "default" else "default", "response")
-        return ir.Response(status, description, self.annotation(schema, hoist, ctx), content_type)
+        return ir.Response(status, description, self.annotation(schema, hoist, ctx, open_enums=True), content_type)
 
 
+#: Header parameters OpenAPI says to ignore: the media types and the security schemes decide them.
+_IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _OFFSET_PARAMETERS = ("offset", "skip", "start")
 _PAGE_PARAMETERS = ("page", "pageNumber", "page_number", "pageNo")
 _SIZE_PARAMETERS = ("limit", "pageSize", "page_size", "per_page", "perPage", "size", "count")
@@ -674,9 +795,12 @@ def _idempotency_header(operation: dict[str, Any], parameters: list[ir.Parameter
     return ""
 
 
-def build_ir(document: dict[str, Any], file: str, package_name: str) -> ir.Api:
-    """Turn a validated, bundled document into the IR."""
-    return _Builder(document, file, package_name).build()
+def build_ir(document: dict[str, Any], file: str, package_name: str, warn: Callable[[Problem], None] | None = None) -> ir.Api:
+    """Turn a validated, bundled document into the IR.
+
+    ``warn`` receives what the client leaves out (request and response media types it does
+    not use, server-sent events), each at its JSON pointer."""
+    return _Builder(document, file, package_name, warn).build()
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -684,6 +808,15 @@ _NO_DEFAULT = object()
 
 
 def _schema_default(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+    """The default of an argument's schema, or ``_NO_DEFAULT`` when there is none or the
+    argument's Python type cannot hold it (the server applies it anyway)."""
+    value = _raw_schema_default(schema, schemas)
+    if value is _NO_DEFAULT or value is None or _default_fits(schema, value, schemas, wrap=True):
+        return value
+    return _NO_DEFAULT
+
+
+def _raw_schema_default(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
     if "default" in schema:
         return schema["default"]
     for key in ("anyOf", "oneOf", "allOf"):
@@ -696,6 +829,71 @@ def _schema_default(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
         if isinstance(target, dict) and "default" in target:
             return target["default"]
     return _NO_DEFAULT
+
+
+#: The runtime's type of a file field in a multipart body model (``x-python-type`` for the model stage).
+FILE_TYPE = "FileInput"
+
+
+def _schema_kind(schema: dict[str, Any]) -> str | None:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    return kind if isinstance(kind, str) else None
+
+
+def _is_file_schema(schema: Any) -> bool:
+    """A property that holds a file in a multipart body: a binary string (3.0 ``format: binary``,
+    3.1 ``contentMediaType`` without ``contentEncoding``)."""
+    if not isinstance(schema, dict) or _schema_kind(schema) != "string" or "enum" in schema:
+        return False
+    return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
+
+
+def _part_encodings(raw: Any, *, form: bool) -> tuple[ir.PartEncoding, ...]:
+    """A media type's ``encoding`` map. ``style``, ``explode`` and ``allowReserved`` apply to
+    ``application/x-www-form-urlencoded`` bodies only (OpenAPI ignores them for multipart)."""
+    if not isinstance(raw, dict):
+        return ()
+    parts = []
+    for name, entry in raw.items():
+        if not isinstance(entry, dict):
+            continue
+        styled = form and any(key in entry for key in ("style", "explode", "allowReserved"))
+        style = str(entry.get("style", "form")) if styled else ""
+        parts.append(
+            ir.PartEncoding(
+                name=str(name),
+                content_type=str(entry.get("contentType", "")),
+                style=style,
+                explode=bool(entry.get("explode", style == "form")) if styled else True,
+                allow_reserved=styled and entry.get("allowReserved") is True,
+            )
+        )
+    return tuple(parts)
+
+
+def _read_alike(content: dict[str, Any], one: str, other: str) -> bool:
+    """Whether a response of media type ``one`` reads as well as one of ``other`` (both raw bytes,
+    both text, or the same schema the same way): then nothing is lost by choosing ``other``."""
+    schemas = [((content[media_type] or {}).get("schema") or {}) for media_type in (one, other)]
+    encodings = [_encoding(media_type, schema) for media_type, schema in zip((one, other), schemas, strict=True)]
+    return encodings[0] == encodings[1] and (encodings[0] in ("bytes", "text") or schemas[0] == schemas[1])
+
+
+def _is_event_stream(media_type: str) -> bool:
+    return media_type.split(";")[0].strip().lower() == "text/event-stream"
+
+
+def _unique_folded(items: list[str]) -> list[str]:
+    """``items`` without repeats, case-insensitively, first spelling kept."""
+    seen: set[str] = set()
+    result = []
+    for item in items:
+        if item.lower() not in seen:
+            seen.add(item.lower())
+            result.append(item)
+    return result
 
 
 def _pick_content_type(types: list[str]) -> str:
@@ -731,6 +929,237 @@ def _encoding(content_type: str, schema: dict[str, Any]) -> str:
     if lowered == "*/*" and schema and schema.get("format") != "binary":
         return "json"
     return "bytes"
+
+
+def _is_binary(schema: dict[str, Any], encoding: str) -> bool:
+    """A string schema for raw bytes: ``format: binary`` (3.0), or a non-text ``contentMediaType``
+    without ``contentEncoding`` (3.1) under a non-JSON media type."""
+    kinds = schema.get("type")
+    if not (kinds == "string" or (isinstance(kinds, list) and "string" in kinds)):
+        return False
+    if schema.get("format") == "binary":
+        return True
+    media = schema.get("contentMediaType")
+    return (
+        encoding != "json"
+        and isinstance(media, str)
+        and not media.lower().startswith("text/")
+        and "json" not in media.lower()
+        and "contentEncoding" not in schema
+    )
+
+
+def _schema_ref_name(node: Any) -> str | None:
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF) and "/" not in ref[len(_SCHEMA_REF) :]:
+        return unescape_pointer_token(ref[len(_SCHEMA_REF) :])
+    return None
+
+
+def _discriminator_tags(schemas: dict[str, Any]) -> dict[str, dict[str, list[Any]]]:
+    """model -> {property: tags}: the ``Literal`` datamodel-code-generator gives the discriminator
+    property of each member of a discriminated ``oneOf``/``anyOf`` (its mapping keys, else its name)."""
+    tags: dict[str, dict[str, list[Any]]] = {}
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        discriminator = node.get("discriminator")
+        options = node.get("oneOf") or node.get("anyOf")
+        if not (isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str) and isinstance(options, list)):
+            return node
+        prop = discriminator["propertyName"]
+        mapping: dict[str, Any] = discriminator["mapping"] if isinstance(discriminator.get("mapping"), dict) else {}
+        members = [name for name in (_schema_ref_name(o) for o in options) if name is not None]
+        for member in members:
+            keys = [key for key, target in mapping.items() if _schema_ref_name({"$ref": target}) == member] or ([] if mapping else [member])
+            if keys:
+                tags.setdefault(member, {}).setdefault(prop, []).extend(k for k in keys if k not in tags[member][prop])
+        return node
+
+    for schema in schemas.values():
+        _map_schemas(schema, fix)
+    return tags
+
+
+def _field_types(name: str, schemas: dict[str, Any], tags: dict[str, dict[str, list[Any]]], seen: frozenset[str] = frozenset()) -> dict[str, tuple[frozenset[str], list[str]]]:
+    """property -> (type members, classes defining it) for every field of model ``name``, its
+    inherited ones included, as the generated class types them (``None`` when optional)."""
+    schema = schemas.get(name)
+    if name in seen or not isinstance(schema, dict):
+        return {}
+    fields: dict[str, tuple[frozenset[str], list[str]]] = {}
+    required: set[str] = set()
+    own: dict[str, Any] = {}
+    for part in [*(schema.get("allOf") or []), schema]:
+        if not isinstance(part, dict):
+            continue
+        parent = _schema_ref_name(part) if part is not schema else None
+        if parent is not None:
+            for prop, (kinds, owners) in _field_types(parent, schemas, tags, seen | {name}).items():
+                fields[prop] = (kinds, owners)
+            continue
+        required.update(r for r in part.get("required") or [] if isinstance(r, str))
+        own.update(part.get("properties") or {} if isinstance(part.get("properties"), dict) else {})
+    for prop, sub in own.items():
+        kinds = _type_members(sub, schemas)
+        optional = prop not in required and not (prop in fields and "None" not in fields[prop][0])
+        fields[prop] = (kinds | {"None"} if optional else kinds, [name])
+    for prop, values in tags.get(name, {}).items():
+        fields[prop] = (frozenset(f"lit:{value!r}" for value in values), [name])
+    return fields
+
+
+def _type_members(schema: Any, schemas: dict[str, Any], depth: int = 0) -> frozenset[str]:
+    """The members of the Python type datamodel-code-generator gives ``schema``, as tokens:
+    ``str``, ``int``, ``lit:'a'``, ``class:Pet``, ``enum:str:Kind``, ``list[...]``, ``None``..."""
+    if not isinstance(schema, dict) or depth > 8:
+        return frozenset({"Any"})
+    out: set[str] = set()
+    if schema.get("nullable") is True:
+        out.add("None")
+    name = _schema_ref_name(schema)
+    if name is not None:
+        target = schemas.get(name)
+        values = [v for v in (target.get("enum") or []) if v is not None] if isinstance(target, dict) else []
+        if len(values) > 1:
+            base = "str" if all(isinstance(v, str) for v in values) else "int" if all(isinstance(v, int) and not isinstance(v, bool) for v in values) else "other"
+            out.add(f"enum:{base}:{name}")
+        else:
+            out.add(f"class:{name}")
+        return frozenset(out)
+    for key in ("oneOf", "anyOf"):
+        if isinstance(schema.get(key), list):
+            for option in schema[key]:
+                out |= _type_members(option, schemas, depth + 1)
+            return frozenset(out)
+    all_of = schema.get("allOf")
+    if isinstance(all_of, list):
+        if len(all_of) == 1:
+            return frozenset(out | _type_members(all_of[0], schemas, depth + 1))
+        return frozenset(out | {"object:" + json.dumps(schema, sort_keys=True, default=str)})
+    if "const" in schema:
+        return frozenset(out | {f"lit:{schema['const']!r}"})
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        out.update("None" if v is None else f"lit:{v!r}" for v in enum)
+        return frozenset(out)
+    kinds = schema.get("type")
+    simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+    formats = {"date-time": "datetime", "date": "date", "time": "time", "binary": "bytes", "decimal": "Decimal"}
+    for kind in kinds if isinstance(kinds, list) else [kinds]:
+        if kind == "string" and schema.get("format") in formats:
+            out.add(formats[schema["format"]])
+        elif kind in simple:
+            out.add(simple[kind])
+        elif kind == "array" or (kind is None and "items" in schema):
+            out.add(f"list[{','.join(sorted(_type_members(schema.get('items'), schemas, depth + 1)))}]")
+        elif schema.get("properties"):
+            out.add("object:" + json.dumps(schema, sort_keys=True, default=str))
+        elif kind in ("object", None) and isinstance(schema.get("additionalProperties"), dict) and schema["additionalProperties"]:
+            out.add(f"dict[{','.join(sorted(_type_members(schema['additionalProperties'], schemas, depth + 1)))}]")
+        elif kind == "object":
+            out.add("dict[Any]")
+        else:
+            out.add("Any")
+    return frozenset(out)
+
+
+def _ancestors(name: str, schemas: dict[str, Any], seen: frozenset[str] = frozenset()) -> set[str]:
+    schema = schemas.get(name)
+    if name in seen or not isinstance(schema, dict):
+        return set()
+    found: set[str] = set()
+    for part in schema.get("allOf") or []:
+        parent = _schema_ref_name(part)
+        if parent is not None:
+            found |= {parent} | _ancestors(parent, schemas, seen | {name})
+    return found
+
+
+def _assignable(child: frozenset[str], parent: frozenset[str], schemas: dict[str, Any]) -> bool:
+    """Whether mypy accepts a field typed ``child`` overriding one typed ``parent``."""
+    if "Any" in parent or child == parent:
+        return True
+
+    def member_fits(member: str) -> bool:
+        if member in parent:
+            return True
+        if member.startswith("lit:"):
+            value = member[4:]
+            if value[:1] in "'\"":
+                return "str" in parent
+            if value in ("True", "False"):
+                return "bool" in parent or "int" in parent
+            return "int" in parent or "float" in parent if "." not in value else "float" in parent
+        if member.startswith("enum:str:"):
+            return "str" in parent
+        if member.startswith("enum:int:"):
+            return "int" in parent or "float" in parent
+        if member == "int":
+            return "float" in parent
+        if member.startswith("class:"):
+            return any(f"class:{ancestor}" in parent for ancestor in _ancestors(member[6:], schemas))
+        return False
+
+    return all(member_fits(member) for member in child)
+
+
+def _flatten_narrowing_children(schemas: dict[str, Any], keep: set[str]) -> None:
+    """Give up inheritance where a model would override an inherited field with a type mypy
+    does not accept as a subtype (``context_info: dict`` in the parent, an object in the
+    child; an enum in the parent, the ``Literal`` tag datamodel-code-generator gives a member
+    of a discriminated union in the child). The child then gets the parent's fields copied
+    (its ``allOf`` references inlined) instead of a base class: same fields, same validation,
+    a class mypy accepts. Models in a dispatching hierarchy (``keep``) stay subclasses.
+    """
+    tags = _discriminator_tags(schemas)
+    for name in list(schemas):
+        schema = schemas[name]
+        if name in keep or not isinstance(schema, dict):
+            continue
+        parents = [parent for parent in (_schema_ref_name(part) for part in schema.get("allOf") or []) if parent is not None]
+        if not parents:
+            continue
+        inherited: dict[str, tuple[frozenset[str], list[str]]] = {}
+        for parent in parents:
+            inherited.update(_field_types(parent, schemas, tags, frozenset({name})))
+        own = _field_types(name, schemas, tags)
+        if any(
+            owners == [name] and prop in inherited and not _assignable(kinds, inherited[prop][0], schemas)
+            for prop, (kinds, owners) in own.items()
+        ):
+            own_parts = [part for part in [*(schema.get("allOf") or []), schema] if isinstance(part, dict) and _schema_ref_name(part) is None]
+            redefined = {prop for part in own_parts if isinstance(part.get("properties"), dict) for prop in part["properties"]}
+            parts = []
+            for part in schema.get("allOf") or []:
+                if _schema_ref_name(part) is None:
+                    parts.append(part)
+                    continue
+                for inherited_part in _inlined_parts({"allOf": [part]}, schemas, frozenset({name})):
+                    # The child's own definition of a property replaces the parent's (merged,
+                    # datamodel-code-generator would make a third class of the two).
+                    if isinstance(inherited_part, dict) and isinstance(inherited_part.get("properties"), dict):
+                        inherited_part = {**inherited_part, "properties": {k: v for k, v in inherited_part["properties"].items() if k not in redefined}}
+                    parts.append(inherited_part)
+            schemas[name] = {**{k: v for k, v in schema.items() if k != "allOf"}, "allOf": parts}
+
+
+_NOT_INHERITED = ("allOf", "description", "title", "discriminator", "example", "examples", "deprecated", "externalDocs")
+
+
+def _inlined_parts(schema: dict[str, Any], schemas: dict[str, Any], seen: frozenset[str]) -> list[Any]:
+    """``schema``'s ``allOf`` parts with every model reference replaced by that model's own parts."""
+    parts: list[Any] = []
+    for part in schema.get("allOf") or []:
+        parent = _schema_ref_name(part)
+        target = schemas.get(parent) if parent is not None else None
+        if parent is None or not isinstance(target, dict) or parent in seen:
+            parts.append(part)
+            continue
+        parts.extend(_inlined_parts(target, schemas, seen | {parent}))
+        own = {key: value for key, value in target.items() if key not in _NOT_INHERITED}
+        if own:
+            parts.append(copy.deepcopy(own))
+    return parts
 
 
 def _is_null_schema(schema: Any) -> bool:
@@ -774,11 +1203,22 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _rename_refs(node: Any, class_names: dict[str, str]) -> Any:
+def _rename_refs(
+    node: Any, class_names: dict[str, str], inline: dict[str, Any] | None = None, moved: dict[str, str] | None = None, depth: int = 0
+) -> Any:
+    """``node`` with references to component schemas pointing at their class names; references
+    into a schema (see :func:`_materialise_deep_refs`) pointing at the class their target became
+    (``moved``) or replaced by a copy of it (``inline``)."""
     if isinstance(node, dict):
+        ref = node.get("$ref")
+        if inline and depth < 16 and isinstance(ref, str) and ref in inline:
+            merged = {**copy.deepcopy(inline[ref]), **{k: v for k, v in node.items() if k != "$ref"}}
+            return _rename_refs(merged, class_names, inline, moved, depth + 1)
         result: dict[str, Any] = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
+            if key == "$ref" and moved and isinstance(value, str) and value in moved:
+                result[key] = _SCHEMA_REF + moved[value]
+            elif key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
                 target = unescape_pointer_token(value[len(_SCHEMA_REF) :])
                 result[key] = _SCHEMA_REF + class_names.get(target, target)
             elif key == "mapping" and isinstance(value, dict):
@@ -789,30 +1229,115 @@ def _rename_refs(node: Any, class_names: dict[str, str]) -> Any:
                     for k, v in value.items()
                 }
             else:
-                result[key] = _rename_refs(value, class_names)
+                result[key] = _rename_refs(value, class_names, inline, moved, depth)
         return result
     if isinstance(node, list):
-        return [_rename_refs(item, class_names) for item in node]
+        return [_rename_refs(item, class_names, inline, moved, depth) for item in node]
     return node
+
+
+def _deep_refs(node: Any) -> Iterator[str]:
+    """Every reference in ``node`` that points into a schema rather than at a component schema:
+    into a component (``#/components/schemas/A/definitions/b``) or at a schema elsewhere
+    (``#/components/parameters/p/schema``)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/"):
+                tokens = ref[2:].split("/")
+                if ref.startswith(_SCHEMA_REF) and len(tokens) > 3 or not ref.startswith(_SCHEMA_REF) and "schema" in tokens:
+                    yield ref
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _materialise_deep_refs(schemas: dict[str, Any], document: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Resolve references into schemas (``A/definitions/b``, ``A/properties/c``, ``A/allOf/2``,
+    ``#/components/parameters/p/schema``), which datamodel-code-generator would otherwise turn
+    into classes it names itself (or, outside ``components/schemas``, into ``Any``).
+
+    A target that needs a class (an object, an enum of several values, a composition, or one
+    holding such references itself) moves into ``schemas`` under a name from
+    :func:`naming.deep_schema_name` (``A`` + ``b``), a reference taking its place; others
+    (a string, a list of a model...) are copied where they are used. Deepest targets go first,
+    so one inside another moves before its container. ``definitions`` / ``$defs`` containers
+    are dropped from the components (they are not part of a type). Returns (reference -> new
+    key in ``schemas``, reference -> copied schema); ``schemas`` is changed in place.
+    """
+    moved: dict[str, str] = {}
+    copied: dict[str, Any] = {}
+    root = {"components": {**(document.get("components") or {}), "schemas": schemas}, "paths": document.get("paths"), "webhooks": document.get("webhooks")}
+    refs = sorted(set(_deep_refs(document)), key=lambda ref: (-ref.count("/"), ref))
+    for ref in refs:
+        tokens = [unescape_pointer_token(token) for token in ref[2:].split("/")]
+        container: Any = root
+        for token in tokens[:-1]:
+            if isinstance(container, dict):
+                container = container.get(token)
+            elif isinstance(container, list) and token.isdigit() and int(token) < len(container):
+                container = container[int(token)]
+            else:
+                container = None
+        last = tokens[-1]
+        if isinstance(container, dict):
+            target = container.get(last)
+        elif isinstance(container, list) and last.isdigit() and int(last) < len(container):
+            target = container[int(last)]
+        else:
+            target = None
+        if not isinstance(target, dict):
+            continue
+        if "$ref" in target and len(target) == 1 or not (_needs_class(target) or any(True for _ in _deep_refs(target))):
+            copied[ref] = copy.deepcopy(target)
+            continue
+        if tokens[:2] == ["components", "schemas"]:
+            wanted = naming.deep_schema_name(tokens[2], tokens[3:])
+        else:
+            wanted = naming.deep_schema_name(tokens[-2] if tokens[-1] == "schema" and len(tokens) > 1 else tokens[-1], [])
+        name = naming.unique_class_name(wanted, schemas)
+        schemas[name] = copy.deepcopy(target) if tokens[:2] != ["components", "schemas"] else target
+        if tokens[:2] == ["components", "schemas"]:
+            container[int(last) if isinstance(container, list) else last] = {"$ref": _SCHEMA_REF + name}
+        moved[ref] = name
+    for schema in schemas.values():
+        if isinstance(schema, dict):
+            for container_key in ("definitions", "$defs"):
+                schema.pop(container_key, None)
+    return moved, copied
 
 
 _FORMATS_KEPT_AS_STR = {None, "", "password", "email", "uri", "url", "hostname", "byte", "int32", "int64", "float", "double"}
 _PRIMITIVES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
-def _default_fits(schema: Any, value: Any, schemas: dict[str, Any], depth: int = 0) -> bool:
-    """Whether a model field can carry ``value`` as its Python default unchanged (and type-check)."""
+def _default_fits(schema: Any, value: Any, schemas: dict[str, Any], depth: int = 0, wrap: bool = False) -> bool:
+    """Whether a model field can carry ``value`` as its Python default unchanged (and type-check).
+
+    A reference to a schema that becomes a ``RootModel`` never does (datamodel-code-generator
+    writes the raw value, not the model); ``wrap`` (arguments): it does when the value is a
+    primitive the argument's default can wrap (``Kind("a")``, see ``_default_repr``), or the
+    schema is a plain alias typed as its primitive.
+    """
     if value is None or depth > 8 or not isinstance(schema, dict):
         return value is None
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        return _default_fits(schemas.get(unescape_pointer_token(ref.rsplit("/", 1)[-1])), value, schemas, depth + 1)
+        target = schemas.get(unescape_pointer_token(ref.rsplit("/", 1)[-1]))
+        if isinstance(target, dict) and _is_root_model(target):
+            if not wrap:
+                return False
+            if not _is_plain_alias(target) and not (isinstance(value, (str, int)) and not isinstance(value, bool)):
+                return False
+        return _default_fits(target, value, schemas, depth + 1, wrap)
     if isinstance(schema.get("enum"), list):
         return value in schema["enum"] and not isinstance(value, (list, dict))
     for key in ("allOf", "anyOf", "oneOf"):
         options = [o for o in schema.get(key) or [] if not _is_null_schema(o)]
         if options:
-            return len(options) == 1 and _default_fits(options[0], value, schemas, depth + 1)
+            return len(options) == 1 and _default_fits(options[0], value, schemas, depth + 1, wrap)
     kinds = schema.get("type")
     kinds = [k for k in kinds if k != "null"] if isinstance(kinds, list) else [kinds]
     if len(kinds) != 1:
@@ -821,9 +1346,11 @@ def _default_fits(schema: Any, value: Any, schemas: dict[str, Any], depth: int =
     if kind in _PRIMITIVES:
         if isinstance(value, bool) and kind != "boolean":
             return False
-        return isinstance(value, _PRIMITIVES[kind]) and (kind != "string" or schema.get("format") in _FORMATS_KEPT_AS_STR)
+        return isinstance(value, _PRIMITIVES[kind]) and (
+            kind != "string" or schema.get("format") in _FORMATS_KEPT_AS_STR or str(schema.get("format")).lower() in _LOOSE_FORMATS
+        )
     if kind == "array" and isinstance(value, list):
-        return all(_default_fits(schema.get("items") or {}, item, schemas, depth + 1) for item in value)
+        return all(_default_fits(schema.get("items") or {}, item, schemas, depth + 1, wrap) for item in value)
     return False
 
 
@@ -855,18 +1382,59 @@ _MOVED_WITH_SCHEMA = ("type", "enum", "format", "properties", "required", "addit
                       "x-enum-varnames", "x-enum-descriptions", "x-enumNames")
 
 
+def _is_discriminated_union(schema: Any) -> bool:
+    return (
+        isinstance(schema, dict)
+        and "$ref" not in schema
+        and isinstance(schema.get("discriminator"), dict)
+        and any(isinstance(schema.get(key), list) for key in ("oneOf", "anyOf"))
+    )
+
+
+#: Validation keywords left out of list items, map values and union options: datamodel-code-generator
+#: can only hold them in a class of their own (which it names itself), and they only make the
+#: client stricter than the server when it reads a response.
+_INNER_CONSTRAINTS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                      "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties")
+
+
+def _inner_constraints_dropped(schema: Any) -> Any:
+    """Drop :data:`_INNER_CONSTRAINTS` from the primitive and array schemas of list items, map
+    values and ``anyOf`` / ``oneOf`` options (fields keep theirs, in ``Field(...)``)."""
+
+    def loosen(node: Any) -> Any:
+        if not isinstance(node, dict) or "$ref" in node or node.get("properties") or "enum" in node:
+            return node
+        return {key: value for key, value in node.items() if key not in _INNER_CONSTRAINTS}
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                node[key] = loosen(node[key])
+        for key in ("anyOf", "oneOf"):
+            if isinstance(node.get(key), list):
+                node[key] = [loosen(option) for option in node[key]]
+        return node
+
+    return _map_schemas(schema, fix)
+
+
 def _needs_class(schema: Any) -> bool:
     """Inline schemas that become a class of their own: enums of several values (a single
-    value stays a ``Literal``, as tagged unions need) and objects with properties."""
+    value stays a ``Literal``, as tagged unions need), objects with properties and ``allOf``
+    compositions (left inline, datamodel-code-generator would name them itself)."""
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
     values = [v for v in schema.get("enum") or [] if v is not None]
     if len(values) > 1:
         return True
-    return bool(schema.get("properties")) and not any(key in schema for key in ("oneOf", "anyOf"))
+    if any(key in schema for key in ("oneOf", "anyOf")):
+        return False
+    all_of = schema.get("allOf")
+    return bool(schema.get("properties")) or (isinstance(all_of, list) and len(all_of) > 1)
 
 
-def _hoist_inline_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
+def _hoist_inline_schemas(schemas: dict[str, Any], taken: set[str] | None = None) -> dict[str, Any]:
     """Give every inline enum and object a component of its own, named from where it sits
     (``Circle.shape`` -> ``CircleShape``, array items ``...Item``, map values ``...Value``).
 
@@ -876,24 +1444,28 @@ def _hoist_inline_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
     (description, default, nullable...) beside it.
     """
     result: dict[str, Any] = {}
-    taken: set[str] = set(schemas)
+    taken = set(schemas) | (taken or set())  # class names already in use (``schemas`` and others)
 
     def claim(wanted: str) -> str:
-        name = naming.dedupe_classes([*sorted(taken), naming.class_name(wanted)])[-1]
+        name = naming.unique_class_name(naming.class_name(wanted), taken)
         taken.add(name)
         return name
 
-    def place(schema: Any, wanted: str) -> Any:
-        if not _needs_class(schema):
+    def place(schema: Any, wanted: str, contained: bool = False) -> Any:
+        # In a list or map, a discriminated union needs a class too (datamodel-code-generator
+        # would name one itself); a field holds it inline as ``A | B`` with its discriminator.
+        if not (_needs_class(schema) or (contained and _is_discriminated_union(schema))):
             return visit(schema, wanted)
         name = claim(wanted)
-        moved = {key: value for key, value in schema.items() if key in _MOVED_WITH_SCHEMA}
+        # Validation keywords go too: beside the reference they would make datamodel-code-generator
+        # build (and name) yet another class.
+        moved = {key: value for key, value in schema.items() if key in _MOVED_WITH_SCHEMA or key in _INNER_CONSTRAINTS}
         if isinstance(moved.get("type"), list):
             kinds = [kind for kind in moved["type"] if kind != "null"]
             moved["type"] = kinds[0] if len(kinds) == 1 else kinds
         if "enum" in moved:
             moved["enum"] = [value for value in moved["enum"] if value is not None]
-        kept = {key: value for key, value in schema.items() if key not in _MOVED_WITH_SCHEMA}
+        kept = {key: value for key, value in schema.items() if key not in moved}
         nullable = None in (schema.get("enum") or []) or (isinstance(schema.get("type"), list) and "null" in schema["type"])
         if nullable:
             kept["nullable"] = True
@@ -907,9 +1479,9 @@ def _hoist_inline_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get("properties"), dict):
             out["properties"] = {field: place(sub, f"{base}_{field}") for field, sub in out["properties"].items()}
         if isinstance(out.get("items"), dict):
-            out["items"] = place(out["items"], f"{base}_item")
+            out["items"] = place(out["items"], f"{base}_item", contained=True)
         if isinstance(out.get("additionalProperties"), dict):
-            out["additionalProperties"] = place(out["additionalProperties"], f"{base}_value")
+            out["additionalProperties"] = place(out["additionalProperties"], f"{base}_value", contained=True)
         for key in ("allOf", "oneOf", "anyOf"):
             if isinstance(out.get(key), list):
                 out[key] = [
@@ -1018,11 +1590,195 @@ def _typed_defaults(schema: Any, schemas: dict[str, Any]) -> Any:
     (dates given as strings, objects given as dicts, values that break the schema); the
     API applies them anyway, and the description keeps them for readers."""
 
+    def drop(node: dict[str, Any]) -> dict[str, Any]:
+        default = node.pop("default")
+        note = f"Default: {json.dumps(default, sort_keys=True, default=str)[:200]}."
+        node["description"] = f"{node['description']}\n\n{note}" if isinstance(node.get("description"), str) and node["description"] else note
+        return node
+
     def fix(node: dict[str, Any]) -> dict[str, Any]:
         if "default" in node and not _default_fits(node, node["default"], schemas):
-            default = node.pop("default")
-            note = f"Default: {json.dumps(default, sort_keys=True)[:200]}."
-            node["description"] = f"{node['description']}\n\n{note}" if isinstance(node.get("description"), str) and node["description"] else note
+            return drop(node)
+        return node
+
+    result = _map_schemas(schema, fix)
+    if isinstance(result, dict) and "default" in result and _is_root_model(result):
+        # datamodel-code-generator copies a RootModel's default onto every field referring
+        # to it, where the raw value (``"UNVERIFIED"``, ``True``) is not of the field's type.
+        return drop(result)
+    return result
+
+
+def _is_root_model(schema: dict[str, Any]) -> bool:
+    """Whether a component schema becomes a ``RootModel`` (not a class with fields, not an enum)."""
+    if schema.get("properties") or schema.get("allOf") or schema.get("type") == "object" or "additionalProperties" in schema:
+        return False
+    return len([value for value in schema.get("enum") or [] if value is not None]) <= 1
+
+
+#: String formats read as plain ``str``: their pydantic types reject what real servers send
+#: (relative URIs in pagination links, upper-case or prefixed ids, hostnames with a trailing dot,
+#: IPv6 zone ids, Go-style durations such as ``1h30m``...) or change the text on its way back
+#: (``UUID`` lowercases, ``AnyUrl`` adds a trailing slash), or need an extra package (``EmailStr``).
+_LOOSE_FORMATS = frozenset(
+    {
+        "email", "idn-email", "uri", "uri-reference", "uri-template", "url", "iri", "iri-reference",
+        "hostname", "idn-hostname", "ipv4", "ipv6", "ipv4-network", "ipv6-network", "uuid", "uuid1",
+        "uuid2", "uuid3", "uuid4", "uuid5", "ulid", "path", "duration", "json-pointer",
+        "relative-json-pointer", "regex",
+    }
+)
+
+
+#: Keywords a schema may give beside a single inline ``allOf`` part without changing its type.
+_ANNOTATIONS = frozenset({"description", "title", "example", "examples", "default", "nullable", "readOnly", "writeOnly", "deprecated", "externalDocs"})
+
+
+def _merge_single_all_of(schema: Any) -> Any:
+    """``{allOf: [{type: string, enum: [...]}], description: ...}`` -> one schema.
+
+    A lone inline ``allOf`` part is how some specs attach a description or default to a
+    type; left as it is, datamodel-code-generator names the part itself (``SyncState1``)
+    and loses the field's optionality (``x: SyncState1 = None``). Merged, the enum or
+    object is hoisted like any inline schema. References (``allOf: [{$ref}]``) stay.
+    """
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        parts = node.get("allOf")
+        if isinstance(parts, list) and len(parts) > 1:
+            # Parts that only annotate (``{description: ...}``, ``{}``) join the node's own keywords.
+            notes = [part for part in parts if isinstance(part, dict) and all(key in _ANNOTATIONS or key.startswith("x-") for key in part)]
+            if notes and len(notes) < len(parts):
+                annotations = {key: value for note in notes for key, value in note.items()}
+                node = {**annotations, **{k: v for k, v in node.items() if k != "allOf"}, "allOf": [p for p in parts if not any(p is n for n in notes)]}
+                parts = node["allOf"]
+        if not (isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) and "$ref" not in parts[0]):
+            return node
+        siblings = {key: value for key, value in node.items() if key != "allOf"}
+        if (set(siblings) - _ANNOTATIONS) & set(parts[0]):
+            return node  # both set the same keyword (type, properties...): keep the conjunction
+        return {**parts[0], **siblings}
+
+    return _map_schemas(schema, fix)
+
+
+def _shape_fixes(schema: Any) -> Any:
+    """Two shapes datamodel-code-generator would build (and name) extra classes for:
+
+    * ``{type: array, enum: [a, b]}`` (values that are no arrays): an array of those values,
+      ``{type: array, items: {enum: [a, b]}}``;
+    * ``{properties: P, oneOf: [O1, O2]}`` (no discriminator): each option with the common
+      properties, ``{oneOf: [O1 + P, O2 + P]}``, which is what it means.
+    """
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        kinds = node.get("type")
+        values = node.get("enum")
+        if (kinds == "array" or isinstance(kinds, list) and "array" in kinds) and isinstance(values, list) and values and not any(
+            isinstance(v, list) for v in values
+        ):
+            items: dict[str, Any] = node["items"] if isinstance(node.get("items"), dict) else {}
+            if "enum" not in items and "$ref" not in items:
+                node = {key: value for key, value in node.items() if key != "enum"}
+                node["items"] = {**items, "enum": values}
+        for key in ("oneOf", "anyOf"):
+            options = node.get(key)
+            if not (isinstance(options, list) and isinstance(node.get("properties"), dict) and node["properties"]) or "discriminator" in node:
+                continue
+            common: dict[str, Any] = {k: node[k] for k in ("properties", "required", "additionalProperties") if k in node}
+            common["type"] = "object"
+            distributed = []
+            for option in options:
+                if isinstance(option, dict) and "$ref" not in option and not (set(option) & set(common) - {"type", "properties", "required"}) and option.get("type", "object") == "object":
+                    distributed.append({**option, "type": "object",
+                                        "properties": {**common["properties"], **(option.get("properties") or {})},
+                                        "required": list(dict.fromkeys([*(common.get("required") or []), *(option.get("required") or [])]))})
+                else:
+                    distributed.append({"allOf": [option, common]})
+            node = {k: v for k, v in node.items() if k not in ("properties", "required", "additionalProperties", "type")}
+            node[key] = distributed
+            break
+        return node
+
+    return _map_schemas(schema, fix)
+
+
+def _distribute_unions(schema: Any, schemas: dict[str, Any]) -> Any:
+    """``allOf: [{$ref: Union}, {properties: ...}]`` where ``Union`` is a plain ``oneOf`` /
+    ``anyOf`` (no discriminator, no properties of its own) -> ``oneOf: [{allOf: [option1,
+    {properties: ...}]}, ...]``: the same values, in classes named where they sit (left as it
+    is, datamodel-code-generator distributes it itself, naming the classes ``Message1``...)."""
+
+    def union_options(part: Any) -> tuple[str, list[Any]] | None:
+        name = _schema_ref_name(part)
+        target = schemas.get(name) if name is not None else None
+        if not isinstance(target, dict) or "discriminator" in target or target.get("properties") or "allOf" in target:
+            return None
+        for key in ("oneOf", "anyOf"):
+            if isinstance(target.get(key), list) and target[key] and not any(_is_null_schema(o) for o in target[key]):
+                return key, target[key]
+        return None
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        parts = node.get("allOf")
+        if not isinstance(parts, list) or any(key in node for key in ("oneOf", "anyOf", "properties")):
+            return node
+        unions = [(index, union_options(part)) for index, part in enumerate(parts)]
+        found = [(index, union) for index, union in unions if union is not None]
+        if len(found) != 1:
+            return node
+        index, (key, options) = found[0]
+        rest = [part for i, part in enumerate(parts) if i != index]
+        if not rest:
+            return node  # a lone reference to the union: ``Union`` as it is
+        out = {k: v for k, v in node.items() if k != "allOf"}
+        out[key] = [{"allOf": [copy.deepcopy(option), *copy.deepcopy(rest)]} for option in options]
+        return out
+
+    return _map_schemas(schema, fix)
+
+
+def _merge_nullable_option(schema: Any, is_31: bool) -> Any:
+    """``{anyOf: [{type: string, maxLength: 9}, {type: 'null'}], title: ...}`` -> one nullable schema.
+
+    datamodel-code-generator turns such a constrained option into a class it names itself
+    (``FileUrl``, ``Language1``) and gives its root the field's ``None`` default. Merged, it is
+    a nullable field (an enum or object option is hoisted like any inline schema). A lone
+    ``$ref`` option stays: ``Model | None`` is what that gives already.
+    """
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        for key in ("anyOf", "oneOf"):
+            options = node.get(key)
+            if not (isinstance(options, list) and len(options) == 2 and sum(_is_null_schema(o) for o in options) == 1):
+                continue
+            option = next(o for o in options if not _is_null_schema(o))
+            if not isinstance(option, dict) or "$ref" in option or "discriminator" in node:
+                continue
+            siblings = {k: v for k, v in node.items() if k != key}
+            if (set(siblings) - _ANNOTATIONS) & set(option):
+                continue
+            merged = {**option, **siblings}
+            kind = merged.get("type")
+            if is_31 and isinstance(kind, str):
+                merged["type"] = [kind, "null"]
+            elif is_31 and isinstance(kind, list):
+                merged["type"] = [*kind, *([] if "null" in kind else ["null"])]
+            else:
+                merged["nullable"] = True
+            return merged
+        return node
+
+    return _map_schemas(schema, fix)
+
+
+def _loose_formats(schema: Any) -> Any:
+    """Drop the ``format`` of strings whose pydantic type is stricter than real servers
+    (:data:`_LOOSE_FORMATS`): the field is a ``str``, round-tripped exactly."""
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(node.get("format"), str) and node["format"].lower() in _LOOSE_FORMATS:
+            del node["format"]
         return node
 
     return _map_schemas(schema, fix)
@@ -1034,8 +1790,6 @@ def _null_defaults_nullable(schema: Any, is_31: bool) -> Any:
     def fix(node: dict[str, Any]) -> dict[str, Any]:
         if node.get("nullable") is False:  # the default anyway; datamodel-code-generator mistypes optional fields with it
             del node["nullable"]
-        if node.get("format") in ("email", "idn-email"):  # EmailStr would need the email-validator package
-            del node["format"]
         if "default" in node and node["default"] is None and isinstance(node.get("type"), (str, list)):
             kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
             if "null" not in kinds and not node.get("nullable"):

@@ -54,6 +54,7 @@ def build(
     previous: Path | None = None,
     overlays: Sequence[Path] = (),
     allow_remote_refs: bool = False,
+    ref_root: Path | None = None,
 ) -> Generated:
     """Generate every file of a client package in memory (nothing is written).
 
@@ -64,14 +65,15 @@ def build(
     :mod:`generator.history`). The result depends only on the inputs and that
     folder's state, never on the clock or the machine. ``overlays`` (OpenAPI
     Overlay files) are applied in order to the spec before validation.
-    ``allow_remote_refs`` lets ``$ref``s to http(s) URLs be fetched (see :mod:`generator.loader`).
+    ``allow_remote_refs`` lets ``$ref``s to http(s) URLs be fetched, ``ref_root`` is the folder
+    file ``$ref``s may reach (default: the spec's folder; see :mod:`generator.loader`).
     """
-    loaded = loader.load(spec_path, allow_remote=allow_remote_refs)
+    loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
     file = str(spec_path)
     document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
     validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
     snapshot = history.snapshot_text(document)
-    api = parse.build_ir(document, file, package)
+    api = parse.build_ir(document, file, package, warn=warn)
     models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
     inputs: dict[str, Any] = {
         "generator_version": __version__,
@@ -104,10 +106,11 @@ def generate(
     warn: Callable[[Problem], None] | None = None,
     overlays: Sequence[Path] = (),
     allow_remote_refs: bool = False,
+    ref_root: Path | None = None,
 ) -> Generated:
     """Generate a client and write what changed into ``output`` (see :mod:`generator.write`)."""
     generated = build(
-        spec_path, package, lenient=lenient, warn=warn, previous=output, overlays=overlays, allow_remote_refs=allow_remote_refs
+        spec_path, package, lenient=lenient, warn=warn, previous=output, overlays=overlays, allow_remote_refs=allow_remote_refs, ref_root=ref_root
     )
     result = write.write_package(output, generated.files)
     return replace(generated, written=result)

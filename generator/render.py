@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from generator import ir
+from generator import ir, parse
 
 # templates/ in a checkout (or an editable install); generator/templates/ in an installed wheel.
 _HERE = Path(__file__).resolve().parent
@@ -234,6 +234,11 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "py_name": op.py_name,
         "http_method": op.http_method,
         "path": op.path,
+        # What the runtime sends: the spec's path key without a ``#fragment`` (which only tells
+        # apart two operations on one path); a query string in the key stays.
+        "url_path": op.path.split("#", 1)[0],
+        "accept": ", ".join(op.accept) or "*/*",
+        "parts": [_part_view(part) for part in op.body.parts] if op.body is not None else [],
         "constant_name": op.constant_name,
         "success": op.success,
         "errors": op.errors,
@@ -274,6 +279,20 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         ),
         "error_lines": ", ".join(f"{_error_name(r.status)} (HTTP {r.status})" for r in op.errors),
     }
+
+
+def _part_view(part: ir.PartEncoding) -> dict[str, Any]:
+    """An ``encoding`` entry as the runtime's ``Part(...)`` keyword arguments (defaults left out)."""
+    arguments = []
+    if part.content_type:
+        arguments.append(f"content_type={pystr(part.content_type)}")
+    if part.style:
+        arguments.append(f"style={pystr(part.style)}")
+        if not part.explode:  # Part's default: True
+            arguments.append("explode=False")
+        if part.allow_reserved:
+            arguments.append("allow_reserved=True")
+    return {"name": part.name, "arguments": ", ".join(arguments)}
 
 
 def operation_doc(op: ir.Operation, *, streamed: bool = False) -> str:
@@ -347,6 +366,7 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
         "module_imports": group.module_imports,
         "has_pagination": any(op["pager"] for op in operations),
         "has_streaming": any(op["stream"] for op in operations),
+        "has_parts": any(op["parts"] for op in operations),
         "typing_line": ", ".join(sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n))),
     }
 
@@ -397,6 +417,22 @@ def _credential_views(schemes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return views
 
 
+def _has_password(node: Any) -> bool:
+    """Whether some schema under ``node`` is a ``format: password`` string (a ``SecretStr`` field)."""
+    if isinstance(node, dict):
+        return node.get("format") == "password" or any(_has_password(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_password(item) for item in node)
+    return False
+
+
+def _import_file_type(models_source: str) -> str:
+    """``models_source`` importing the runtime's ``FileInput``, the type of file fields in multipart body models."""
+    marker = "from __future__ import annotations\n"
+    line = f"from ._runtime import {parse.FILE_TYPE}\n"
+    return models_source.replace(marker, marker + line, 1) if marker in models_source else line + models_source
+
+
 def render(api: ir.Api, models_source: str, package_version: str, generator_version: str) -> dict[str, str]:
     """Every file of the package, relative path -> text (not yet formatted)."""
     env = environment()
@@ -426,6 +462,10 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             ],
             "streaming": any(op.stream_name for op in api.operations),
             "read_only": api.has_read_only,
+            "forms": any(op.body is not None and op.body.encoding == "form" for op in api.operations),
+            "uploads": any(op.body is not None and op.body.encoding == "multipart" for op in api.operations),
+            "file_fields": api.has_file_fields,
+            "secrets": _has_password(api.model_document),
             "streams": [
                 {"group": view["name"], "name": op["stream"]["name"], "method": op["py_name"]}
                 for view in groups
@@ -452,7 +492,9 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
         f"{pkg}/py.typed": "",
         f"{pkg}/_runtime.py": env.get_template("module/_runtime.py.jinja").render(context),
         f"{pkg}/_client.py": env.get_template("module/_client.py.jinja").render(context),
-        f"{pkg}/models.py": env.get_template("module/models.py.jinja").render({**context, "models_source": models_source}),
+        f"{pkg}/models.py": env.get_template("module/models.py.jinja").render(
+            {**context, "models_source": _import_file_type(models_source) if api.has_file_fields else models_source}
+        ),
         f"{pkg}/resources/__init__.py": env.get_template("module/resources/__init__.py.jinja").render(context),
     }
     group_template = env.get_template("module/resources/group.py.jinja")

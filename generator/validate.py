@@ -15,6 +15,7 @@ from typing import Any
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from generator.errors import MISSING, Problem, SpecError, follow_pointer, pointer
+from generator.loader import is_schema_position, iter_references
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -61,12 +62,17 @@ def validate_or_raise(
     document: dict[str, Any], file: str, *, lenient: bool = False, warn: Callable[[Problem], None] | None = None
 ) -> None:
     """Raise :class:`SpecError` on any problem; with ``lenient``, schema-validation findings are
-    passed to ``warn`` instead and only structural problems stop generation."""
+    passed to ``warn`` instead and only structural problems stop generation.
+
+    With ``lenient``, a local ``$ref`` where a schema goes that points at nothing is also only
+    a warning: ``document`` is changed in place so the reference becomes an untyped schema.
+    """
+    degraded = _degrade_dangling_schema_refs(document, file) if lenient else []
     problems = validate(document, file)
     if lenient:
         fatal = [problem for problem in problems if not problem.lenient_ok]
         if not fatal:
-            for problem in problems:
+            for problem in [*degraded, *problems]:
                 if warn is not None:
                     warn(problem)
             return
@@ -162,26 +168,51 @@ def _error_message(error: Any) -> str:
 
 
 def _reference_problems(document: dict[str, Any], file: str) -> Iterator[Problem]:
-    """Every local ``$ref`` must resolve; file references were bundled by the loader."""
-    stack: list[tuple[Any, tuple[object, ...]]] = [(document, ())]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                if not ref.startswith("#"):
-                    yield Problem(file, pointer(*where, "$ref"), f"unresolved external reference {ref!r}")
-                elif follow_pointer(document, ref[1:]) is MISSING:
-                    yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} points at nothing", "define the target or fix the pointer")
-                elif _is_cycle(document, ref):
-                    yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} only leads to other references in a cycle", "point one of them at a real object")
-            for key, value in node.items():
-                if isinstance(value, (dict, list)):
-                    stack.append((value, (*where, key)))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                if isinstance(value, (dict, list)):
-                    stack.append((value, (*where, index)))
+    """Every local ``$ref`` must resolve; file references were bundled by the loader.
+
+    References inside specification extensions (``x-...``) are opaque and not checked.
+    """
+    for where, node in iter_references(document):
+        ref = node["$ref"]
+        if not ref.startswith("#"):
+            yield Problem(file, pointer(*where, "$ref"), f"unresolved external reference {ref!r}")
+        elif follow_pointer(document, ref[1:]) is MISSING:
+            yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} points at nothing", "define the target or fix the pointer")
+        elif _is_cycle(document, ref):
+            yield Problem(file, pointer(*where, "$ref"), f"reference {ref!r} only leads to other references in a cycle", "point one of them at a real object")
+
+
+#: Component sections whose entries are not schemas (a dangling reference there is never degraded).
+_NON_SCHEMA_SECTIONS = ("parameters", "responses", "requestBodies", "headers", "examples", "links", "callbacks", "securitySchemes", "pathItems")
+
+
+def _degrade_dangling_schema_refs(document: dict[str, Any], file: str) -> list[Problem]:
+    """Lenient mode: replace each local ``$ref`` that points at nothing, where a schema goes,
+    by an untyped schema (its sibling keywords kept), in place; one warning each.
+
+    Everything else about the operation is still generated; the value is typed ``Any``.
+    """
+    warnings: list[Problem] = []
+    for where, node in list(iter_references(document)):
+        ref = node["$ref"]
+        if not (where and ref.startswith("#") and is_schema_position(where)):
+            continue
+        if ref.startswith(tuple(f"#/components/{section}/" for section in _NON_SCHEMA_SECTIONS)):
+            continue
+        if follow_pointer(document, ref[1:]) is not MISSING:
+            continue
+        parent = follow_pointer(document, pointer(*where[:-1]))
+        parent[where[-1]] = {key: value for key, value in node.items() if key != "$ref"}
+        warnings.append(
+            Problem(
+                file,
+                pointer(*where, "$ref"),
+                f"reference {ref!r} points at nothing; generated as an untyped schema (Any)",
+                "define the target or fix the pointer",
+                lenient_ok=True,
+            )
+        )
+    return warnings
 
 
 def _is_cycle(document: dict[str, Any], ref: str) -> bool:

@@ -66,10 +66,15 @@ def sample(document: dict[str, Any], schema: Any, depth: int = 0, *, dispatch: b
         return next(value for value in schema["enum"] if value is not None)
     if "allOf" in schema:
         merged: dict[str, Any] = {}
+        scalars = []  # an allOf wrapping a string, a list...: that part's value
         for part in schema["allOf"]:
             value = sample(document, part, depth, dispatch=False)
             if isinstance(value, dict):
                 merged.update(value)
+            elif any(key in (resolve(document, part) or {}) for key in ("type", "enum", "const", "items", "oneOf", "anyOf", "allOf")):
+                scalars.append(value)
+        if scalars and not merged and not schema.get("properties"):
+            return scalars[0]
         own = {k: v for k, v in schema.items() if k != "allOf"}
         if own.get("properties"):
             merged.update(sample(document, {**own, "type": "object"}, depth))

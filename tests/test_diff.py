@@ -403,6 +403,38 @@ CASES = [
         (B, "enum-value-removed", "models.PetStatus"),
         old=_set(lambda s: prop(s, "Pet", "status"), enum=["available", "pending", "sold"]),
     ),
+    # Enums read from responses are open classes: a new value parses (non-breaking), a removed
+    # member breaks code that names it.
+    case(
+        "response-model-field-enum-value-added",
+        _set(lambda s: prop(s, "Pet", "status"), enum=["available", "sold", "pending"]),
+        (N, "enum-value-added", "models.PetStatus"),
+    ),
+    case(
+        "inline-response-enum-value-added",
+        lambda s: set_response(s, "/stores", "get", "200", {"type": "string", "enum": ["open", "closed", "moved"]}),
+        (N, "enum-value-added", "models.ListStores200Response"),
+        old=lambda s: set_response(s, "/stores", "get", "200", {"type": "string", "enum": ["open", "closed"]}),
+    ),
+    case(
+        "inline-response-enum-value-removed",
+        lambda s: set_response(s, "/stores", "get", "200", {"type": "string", "enum": ["open", "closed"]}),
+        (B, "enum-value-removed", "models.ListStores200Response"),
+        old=lambda s: set_response(s, "/stores", "get", "200", {"type": "string", "enum": ["open", "closed", "moved"]}),
+    ),
+    case(  # a union of single-value enums is a closed Literal: a new value fails older clients
+        "response-model-field-closed-literal-value-added",
+        lambda s: schema(s, "Pet")["properties"].update(status={"oneOf": [{"type": "string", "enum": [v]} for v in ("available", "sold", "gone")]}),
+        (B, "closed-enum-value-added", "models.Pet.status"),
+        old=lambda s: schema(s, "Pet")["properties"].update(status={"oneOf": [{"type": "string", "enum": [v]} for v in ("available", "sold")]}),
+    ),
+    case(
+        "inline-response-enum-array-value-removed",
+        lambda s: set_response(s, "/stores", "get", "200", {"type": "array", "items": {"type": "string", "enum": ["open", "moved"]}}),
+        (B, "enum-value-removed", "models.ListStores200ResponseItem"),
+        (N, "enum-value-added", "models.ListStores200ResponseItem"),
+        old=lambda s: set_response(s, "/stores", "get", "200", {"type": "array", "items": {"type": "string", "enum": ["open", "closed"]}}),
+    ),
     case(
         "model-field-removed",
         lambda s: schema(s, "Pet")["properties"].pop("tag"),
@@ -717,3 +749,19 @@ def test_codat_connections_2022_to_latest_is_breaking() -> None:
     # sourceType was an inline enum (a class of its own, ConnectionSourceType) and became a
     # reference to an enum defined under a parameter: the field's type changes for users.
     assert ("model-field-type-changed", "models.Connection.sourceType") in found
+
+
+@pytest.mark.parametrize(
+    ("place", "direction", "code"),
+    [
+        ("return", "output", "closed-enum-value-added"),
+        ("model-field", "output", "closed-enum-value-added"),
+        ("model-field", "both", "closed-enum-value-added"),
+        ("model-field", "input", "enum-value-added"),
+        ("parameter", "input", "enum-value-added"),
+        ("model", "both", "enum-value-added"),  # the values of an enum class: open
+    ],
+)
+def test_a_value_added_to_a_literal_read_from_responses_is_breaking(place: str, direction: str, code: str) -> None:
+    changes = list(diff._type_changes("x", place, "Literal['a']", "Literal['a', 'b']", direction))
+    assert [(c.code, c.kind) for c in changes] == [(code, diff.CODES[code][0])]

@@ -8,26 +8,37 @@ package imports, and that no injected statement ran (the payloads try to
 create a marker file). ``make test`` runs CLIENTSMITH_FUZZ_EXAMPLES (default
 1,000) examples; ``make fuzz`` runs 10,000. A final test runs mypy --strict
 over packages built from fixed hostile strings.
+
+Only a deliberate refusal counts as safe: a :class:`SpecError` from a stage whose
+job is to judge the input (validation, building the IR). A SpecError from model
+generation wraps a crash of datamodel-code-generator or a failed self-check, and
+"generated code does not parse" (:class:`FormatError`) is a generator bug: those,
+and every other exception, fail the test with the spec that caused them.
+Refusals are reported as Hypothesis events (``--hypothesis-show-statistics``)
+and must stay below :data:`MAX_REFUSED_SHARE` of the examples, so the property
+keeps testing generated code rather than refusals.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import json
 import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from generator import format as fmt
 from generator import models, parse, render, validate, write
-from generator.errors import ClientsmithError
+from generator.errors import SpecError
 
 EXAMPLES = int(os.environ.get("CLIENTSMITH_FUZZ_EXAMPLES", "1000"))
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / f"clientsmith-injected-{os.getpid()}"
@@ -90,10 +101,33 @@ def _spec(title: str, text: str, name: str, enum_value: str, prop: str, tag: str
     }
 
 
+#: The largest share of examples that may be refused (see the module docstring).
+MAX_REFUSED_SHARE = 0.02
+
+
+class Refused(Exception):
+    """A deliberate refusal: the stage that judges the input rejected the spec."""
+
+    def __init__(self, stage: str, error: SpecError) -> None:
+        super().__init__(f"{stage}: {error}")
+        self.stage = stage
+        self.error = error
+
+
 def _generate(document: dict[str, Any], package: str) -> dict[str, str]:
-    """The pipeline minus loading from disk (the document is already in memory)."""
-    validate.validate_or_raise(document, "fuzz.yaml", lenient=True)
-    api = parse.build_ir(document, "fuzz.yaml", package)
+    """The pipeline minus loading from disk (the document is already in memory).
+
+    A :class:`SpecError` from validation or from building the IR becomes :class:`Refused`;
+    anything raised later (model generation, rendering, formatting) propagates unchanged.
+    """
+    try:
+        validate.validate_or_raise(document, "fuzz.yaml", lenient=True)
+    except SpecError as exc:
+        raise Refused("validate", exc) from exc
+    try:
+        api = parse.build_ir(document, "fuzz.yaml", package)
+    except SpecError as exc:
+        raise Refused("parse", exc) from exc
     source = models.generate_models(api.model_document, [m.class_name for m in api.models], "fuzz.yaml", api.polymorphic)
     return fmt.format_files(render.render(api, source, "1.0.0", "fuzz"))
 
@@ -105,15 +139,53 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+class Outcomes:
+    """What each example came to: "generated", or the refusal (with its spec strings)."""
+
+    def __init__(self) -> None:
+        self.generated = 0
+        self.refused: list[str] = []
+
+    def __repr__(self) -> str:  # Hypothesis prints the fixture with a failing example
+        return f"Outcomes(generated={self.generated}, refused={len(self.refused)})"
+
+
+@pytest.fixture
+def outcomes() -> Iterator[Outcomes]:
+    """Collects the examples' outcomes; afterwards checks that refusals stayed rare.
+
+    Function-scoped, so with ``@given`` it spans every example of the test: this
+    teardown is the final check over the whole run.
+    """
+    seen = Outcomes()
+    yield seen
+    total = seen.generated + len(seen.refused)
+    share = len(seen.refused) / max(total, 1)
+    assert share <= MAX_REFUSED_SHARE, (
+        f"{len(seen.refused)} of {total} examples ({share:.1%}) were refused (bound: {MAX_REFUSED_SHARE:.0%}): "
+        "the property mostly tests refusals; fix the generator or the strategies. First refusals:\n" + "\n".join(seen.refused[:5])
+    )
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(title=TEXT, text=TEXT, name=NAME, enum_value=TEXT, prop=NAME, tag=NAME, default=TEXT)
-def test_no_spec_text_becomes_code(workdir: Path, title: str, text: str, name: str, enum_value: str, prop: str, tag: str, default: str) -> None:
+def test_no_spec_text_becomes_code(
+    workdir: Path, outcomes: Outcomes, title: str, text: str, name: str, enum_value: str, prop: str, tag: str, default: str
+) -> None:
+    strings = [title, text, name, enum_value, prop, tag, default]
     document = _spec(title, text, name, enum_value, prop, tag, default)
     package = f"fuzz_{uuid.uuid4().hex[:12]}"
     try:
         files = _generate(document, package)
-    except ClientsmithError:
-        return  # refusing a spec (e.g. duplicate enum values) is safe; crashing or injecting is not
+    except Refused as refused:
+        event(f"refused by {refused.stage}")  # see --hypothesis-show-statistics
+        outcomes.refused.append(f"{refused} <- spec strings {strings!r}")
+        return
+    except Exception as exc:  # a crash, a model-generation failure or unparsable code: a bug
+        spec = json.dumps(document, ensure_ascii=True)
+        raise AssertionError(f"the generator failed with {type(exc).__name__}: {exc}\nspec strings: {strings!r}\nspec: {spec}") from exc
+    event("generated")
+    outcomes.generated += 1
     for path, source in files.items():
         if path.endswith(".py"):
             ast.parse(source, filename=path)  # every file parses
@@ -127,7 +199,7 @@ def test_no_spec_text_becomes_code(workdir: Path, title: str, text: str, name: s
                 getattr(module.Client(base_url="https://x.test"), group, None)
     finally:
         sys.path.remove(str(workdir / package))
-    assert not MARKER.exists(), f"an injected statement ran: spec strings {[title, text, name, enum_value, prop, tag, default]!r}"
+    assert not MARKER.exists(), f"an injected statement ran: spec strings {strings!r}"
 
 
 def test_hostile_packages_pass_mypy_strict(tmp_path: Path) -> None:

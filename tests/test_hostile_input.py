@@ -175,8 +175,12 @@ def test_lenient_mode_generates_a_slightly_invalid_spec_with_warnings(tmp_path: 
 
 
 def test_lenient_mode_still_refuses_structural_problems(tmp_path: Path) -> None:
+    # A dangling *schema* reference degrades to an untyped value in lenient mode (with a
+    # warning, see test_loader_lenient_refs.py); a dangling parameter reference cannot.
     spec = tmp_path / "spec.yaml"
-    spec.write_text(VALID.replace("#/components/schemas/Pet'", "#/components/schemas/Nope'"))
+    spec.write_text(
+        VALID.replace("      operationId: listPets\n", "      operationId: listPets\n      parameters: [{$ref: '#/components/parameters/Nope'}]\n")
+    )
     result = subprocess.run(
         [sys.executable, "-m", "generator", "generate", str(spec), "--output", str(tmp_path / "o"), "--package-name", "c", "--lenient"],
         capture_output=True,

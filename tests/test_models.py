@@ -142,3 +142,171 @@ def test_defer_builds_keeps_line_breaks_in_docstrings_and_drops_rebuilds() -> No
         assert module.A.model_validate({"b": [1, "x"]}).b.root == [1, "x"], "forward references resolve on first use"
     finally:
         del sys.modules[module.__name__]
+
+
+_INLINE_SPEC = """
+openapi: 3.0.3
+info: {title: Inline, version: '1'}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, state]
+                properties:
+                  id: {type: string, readOnly: true}
+                  state: {type: string, enum: [open, closed]}
+                  since: {type: string, format: date-time, default: now}
+                  note: {type: string, default: null, example: hello}
+                  sync: {allOf: [{type: string, enum: [synced, not_synced], nullable: false}], description: wrapped}
+                  items:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        state: {type: string, enum: [a, b]}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        kind: {type: string, enum: [x, y]}
+"""
+
+
+def _model_classes(document: dict[str, Any]) -> tuple[Any, set[str]]:
+    import re
+
+    from generator import parse
+    from generator.models import generate_models
+
+    api = parse.build_ir(document, "inline.yaml", "inline_client")
+    source = generate_models(api.model_document, [m.class_name for m in api.models], "inline.yaml")
+    return api, set(re.findall(r"^class (\w+)\(", source, re.MULTILINE))
+
+
+def test_inline_schemas_of_operations_are_named_by_naming_and_stable() -> None:
+    import yaml
+
+    document = yaml.safe_load(_INLINE_SPEC)
+    api, classes = _model_classes(document)
+    assert classes == {m.class_name for m in api.models}, f"datamodel-code-generator named classes itself: {classes ^ {m.class_name for m in api.models}}"
+    assert {"ListThings200ResponseState", "ListThings200ResponseItemsItemState", "ListThings200ResponseSync"} <= classes, classes
+    # Unrelated schemas taking the short names an inline enum would get must not rename anything.
+    document["components"]["schemas"].update({"State": {"type": "string", "enum": ["s"]}, "Sync": {"type": "object", "properties": {"a": {"type": "string"}}}})
+    _, more = _model_classes(document)
+    assert more - classes == {"State", "Sync"} and classes <= more, f"names changed: {sorted(classes ^ more)}"
+
+
+def test_inline_schemas_of_operations_get_the_preparation_components_get() -> None:
+    import yaml
+
+    from generator import parse
+
+    api = parse.build_ir(yaml.safe_load(_INLINE_SPEC), "inline.yaml", "inline_client")
+    hoisted = api.model_document["components"]["schemas"]["ListThings200Response"]
+    assert hoisted["required"] == ["state"], "a readOnly property is never required (one model for both directions)"
+    since = hoisted["properties"]["since"]
+    assert "default" not in since and "Default: \"now\"" in since["description"], "a default the type cannot hold is dropped"
+    note = hoisted["properties"]["note"]
+    assert note.get("nullable") is True and "Example: ``'hello'``" in note["description"], note
+    assert hoisted["properties"]["state"] == {"$ref": "#/components/schemas/ListThings200ResponseState"}
+
+
+_MYPY_TRAPS = """
+openapi: 3.0.3
+info: {title: Traps, version: '1'}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      tags: [things]
+      parameters:
+        - {name: limit, in: query, schema: {type: string, default: 3}}
+        - {name: ids, in: query, schema: {type: array}}
+        - {name: filters, in: query, schema: {$ref: '#/components/schemas/Filters', default: {a: true}}}
+        - {name: kind, in: query, schema: {$ref: '#/components/schemas/ToolTypes', default: function}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/ApiResponse'}}}}
+        '409': {description: conflict, content: {application/json: {schema: {$ref: '#/components/schemas/ConflictError'}}}}
+  /other:
+    get:
+      operationId: getOther
+      tags: [things]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/ThingsResource'}}}}
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Message'}}}}
+        '202': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Client'}}}}
+        '203': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Operation'}}}}
+        '204': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/NotGiven'}}}}
+components:
+  schemas:
+    ApiResponse:
+      type: object
+      properties:
+        next: {type: string, format: uri, default: ''}
+        flag: {$ref: '#/components/schemas/Flag'}
+        tool: {$ref: '#/components/schemas/ToolTypes', default: function}
+        count: {type: string, default: 3}
+        anything: {type: array}
+    Client: {type: object, properties: {a: {type: string}}}
+    Operation: {type: object, properties: {a: {type: string}}}
+    NotGiven: {type: object, properties: {a: {type: string}}}
+    ThingsResource: {type: object, properties: {a: {type: string}}}
+    Flag: {type: boolean, default: true}
+    ToolTypes: {type: string, enum: [function]}
+    Filters: {type: object, properties: {a: {type: boolean}}}
+    ClientError:
+      type: object
+      properties:
+        context_info: {type: object, additionalProperties: {}, nullable: true}
+    ConflictError:
+      allOf:
+        - $ref: '#/components/schemas/ClientError'
+        - properties:
+            context_info: {type: object, properties: {conflicts: {type: array, items: {type: string}}}}
+    Channel: {type: string, enum: [SMS, MMS]}
+    MessageBase:
+      type: object
+      required: [channel]
+      properties:
+        channel: {$ref: '#/components/schemas/Channel'}
+    Sms:
+      allOf: [{$ref: '#/components/schemas/MessageBase'}, {properties: {text: {type: string}}}]
+    Mms:
+      allOf: [{$ref: '#/components/schemas/MessageBase'}, {properties: {media: {type: string}}}]
+    Message:
+      oneOf: [{$ref: '#/components/schemas/Sms'}, {$ref: '#/components/schemas/Mms'}]
+      discriminator: {propertyName: channel, mapping: {SMS: '#/components/schemas/Sms', MMS: '#/components/schemas/Mms'}}
+"""
+
+
+def test_mypy_strict_accepts_the_names_defaults_and_overrides_real_specs_have(tmp_path: Path) -> None:
+    """Schemas named like runtime classes (``ApiResponse``, ``Client``, ``Operation``, ``NotGiven``)
+    or like a resource class, defaults that do not fit their type (``AnyUrl = ""``, a bool on a
+    RootModel, ``str = 3``, a dict for a model argument), an allOf child narrowing an inherited
+    field (to a model, to a discriminator tag), bare arrays: the client still passes mypy --strict."""
+    import subprocess
+
+    from generator import pipeline
+
+    spec = tmp_path / "traps.yaml"
+    spec.write_text(_MYPY_TRAPS)
+    pipeline.generate(spec, "traps_client", tmp_path / "out", lenient=True, warn=lambda problem: None)
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", "traps_client"],
+        cwd=tmp_path / "out", capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    sys.path.insert(0, str(tmp_path / "out"))
+    models = importlib.import_module("traps_client.models")
+    assert models.ApiResponseModel.model_validate({"next": "/page/2"}).next == "/page/2"
+    conflict = models.ConflictError.model_validate({"context_info": {"conflicts": ["a"]}})
+    assert conflict.context_info is not None and conflict.context_info.conflicts == ["a"]
+    assert type(models.Message.model_validate({"channel": "SMS", "text": "hi"}).root) is models.Sms

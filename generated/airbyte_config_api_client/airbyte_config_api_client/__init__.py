@@ -23,6 +23,7 @@ from ._runtime import (
     NotGiven,
     RawRequest,
     RawResponse,
+    ResponseValidationError,
     RetryConfig,
     SdkError,
     ServerError,
@@ -46,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.28f231d8"
+__version__ = "1.0.0+clientsmith.3a3fbe2b"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -64,6 +65,7 @@ __all__ = [
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "ResponseValidationError",
     "ApiError",
     "ClientError",
     "ServerError",

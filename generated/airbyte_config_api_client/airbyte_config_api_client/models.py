@@ -6,15 +6,14 @@ models accept both names and ``model_dump(by_alias=True)`` gives the wire form.
 """
 
 from __future__ import annotations
-from uuid import UUID
+from ._runtime import OpenStrEnum
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from typing import Annotated, Any
-from enum import StrEnum
 
 
-class WorkspaceId(RootModel[UUID]):
+class WorkspaceId(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
-    root: UUID
+    root: str
 
 
 class WorkspaceIdRequestBody(BaseModel):
@@ -30,9 +29,9 @@ class WorkspaceIdRequestBody(BaseModel):
     workspace_id: Annotated[WorkspaceId, Field(alias="workspaceId")]
 
 
-class ConnectionId(RootModel[UUID]):
+class ConnectionId(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
-    root: UUID
+    root: str
 
 
 class ConnectionIdRequestBody(BaseModel):
@@ -48,29 +47,29 @@ class ConnectionIdRequestBody(BaseModel):
     connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
 
 
-class SourceDefinitionId(RootModel[UUID]):
+class SourceDefinitionId(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
-    root: UUID
+    root: str
 
 
-class SourceId(RootModel[UUID]):
+class SourceId(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
-    root: UUID
+    root: str
 
 
-class DestinationDefinitionId(RootModel[UUID]):
+class DestinationDefinitionId(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
-    root: UUID
+    root: str
 
 
-class DestinationId(RootModel[UUID]):
+class DestinationId(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
-    root: UUID
+    root: str
 
 
-class OperationId(RootModel[UUID]):
+class OperationId(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
-    root: UUID
+    root: str
 
 
 class SourceConfiguration(RootModel[Any]):
@@ -137,7 +136,7 @@ class DestinationSearch(BaseModel):
     destination_name: Annotated[str | None, Field(alias="destinationName")] = None
 
 
-class Geography(StrEnum):
+class Geography(OpenStrEnum):
     """
     Region in which the connection's data is processed.
     """
@@ -147,7 +146,7 @@ class Geography(StrEnum):
     EU = "eu"
 
 
-class NamespaceDefinitionType(StrEnum):
+class NamespaceDefinitionType(OpenStrEnum):
     """
     How the namespace used in the destination is chosen.
     """
@@ -157,7 +156,7 @@ class NamespaceDefinitionType(StrEnum):
     CUSTOMFORMAT = "customformat"
 
 
-class ConnectionStatus(StrEnum):
+class ConnectionStatus(OpenStrEnum):
     """
     `active`: data syncs run; `inactive`: syncs are paused; `deprecated`: the connection is switched off for good and cannot be activated again.
     """
@@ -167,7 +166,7 @@ class ConnectionStatus(StrEnum):
     DEPRECATED = "deprecated"
 
 
-class ConnectionScheduleType(StrEnum):
+class ConnectionScheduleType(OpenStrEnum):
     """
     Tells how `scheduleData` is to be read.
     """
@@ -193,7 +192,7 @@ class ResourceRequirements(BaseModel):
     memory_limit: str | None = None
 
 
-class NonBreakingChangesPreference(StrEnum):
+class NonBreakingChangesPreference(OpenStrEnum):
     """
     What to do when the source schema changes in a non-breaking way.
     """
@@ -202,12 +201,12 @@ class NonBreakingChangesPreference(StrEnum):
     DISABLE = "disable"
 
 
-class SyncMode(StrEnum):
+class SyncMode(OpenStrEnum):
     FULL_REFRESH = "full_refresh"
     INCREMENTAL = "incremental"
 
 
-class DestinationSyncMode(StrEnum):
+class DestinationSyncMode(OpenStrEnum):
     APPEND = "append"
     OVERWRITE = "overwrite"
     APPEND_DEDUP = "append_dedup"
@@ -243,7 +242,7 @@ class JobId(RootModel[int]):
     root: int
 
 
-class JobConfigType(StrEnum):
+class JobConfigType(OpenStrEnum):
     CHECK_CONNECTION_SOURCE = "check_connection_source"
     CHECK_CONNECTION_DESTINATION = "check_connection_destination"
     DISCOVER_SCHEMA = "discover_schema"
@@ -252,7 +251,7 @@ class JobConfigType(StrEnum):
     RESET_CONNECTION = "reset_connection"
 
 
-class JobStatus(StrEnum):
+class JobStatus(OpenStrEnum):
     PENDING = "pending"
     RUNNING = "running"
     INCOMPLETE = "incomplete"
@@ -288,7 +287,7 @@ class LogRead(BaseModel):
     log_lines: Annotated[list[str], Field(alias="logLines")]
 
 
-class AttemptStatus(StrEnum):
+class AttemptStatus(OpenStrEnum):
     RUNNING = "running"
     FAILED = "failed"
     SUCCEEDED = "succeeded"
@@ -329,7 +328,7 @@ class AttemptStreamStats(BaseModel):
     stats: AttemptStats
 
 
-class AttemptFailureOrigin(StrEnum):
+class AttemptFailureOrigin(OpenStrEnum):
     """
     Component where the failure arose; absent when unknown.
     """
@@ -344,7 +343,7 @@ class AttemptFailureOrigin(StrEnum):
     UNKNOWN = "unknown"
 
 
-class AttemptFailureType(StrEnum):
+class AttemptFailureType(OpenStrEnum):
     """
     Category of a known failure, for handling in code; absent when unknown.
     """
@@ -414,7 +413,7 @@ class InvalidInputExceptionInfo(BaseModel):
     ]
 
 
-class ConnectionScheduleTimeUnit(StrEnum):
+class ConnectionScheduleTimeUnit(OpenStrEnum):
     MINUTES = "minutes"
     HOURS = "hours"
     DAYS = "days"
@@ -422,7 +421,7 @@ class ConnectionScheduleTimeUnit(StrEnum):
     MONTHS = "months"
 
 
-class ConnectionScheduleDataBasicScheduleTimeUnit(StrEnum):
+class ConnectionScheduleDataBasicScheduleTimeUnit(OpenStrEnum):
     MINUTES = "minutes"
     HOURS = "hours"
     DAYS = "days"
@@ -764,7 +763,7 @@ class ConnectionCreate(BaseModel):
     resource_requirements: Annotated[
         ResourceRequirements | None, Field(alias="resourceRequirements")
     ] = None
-    source_catalog_id: Annotated[UUID | None, Field(alias="sourceCatalogId")] = None
+    source_catalog_id: Annotated[str | None, Field(alias="sourceCatalogId")] = None
     geography: Geography | None = None
     notify_schema_changes: Annotated[
         bool | None, Field(alias="notifySchemaChanges")
@@ -819,7 +818,7 @@ class ConnectionUpdate(BaseModel):
     resource_requirements: Annotated[
         ResourceRequirements | None, Field(alias="resourceRequirements")
     ] = None
-    source_catalog_id: Annotated[UUID | None, Field(alias="sourceCatalogId")] = None
+    source_catalog_id: Annotated[str | None, Field(alias="sourceCatalogId")] = None
     geography: Geography | None = None
     notify_schema_changes: Annotated[
         bool | None, Field(alias="notifySchemaChanges")
@@ -874,7 +873,7 @@ class ConnectionRead(BaseModel):
     resource_requirements: Annotated[
         ResourceRequirements | None, Field(alias="resourceRequirements")
     ] = None
-    source_catalog_id: Annotated[UUID | None, Field(alias="sourceCatalogId")] = None
+    source_catalog_id: Annotated[str | None, Field(alias="sourceCatalogId")] = None
     geography: Geography | None = None
     breaking_change: Annotated[bool, Field(alias="breakingChange")]
     notify_schema_changes: Annotated[

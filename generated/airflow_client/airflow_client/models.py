@@ -6,12 +6,12 @@ models accept both names and ``model_dump(by_alias=True)`` gives the wire form.
 """
 
 from __future__ import annotations
-from enum import StrEnum
+from ._runtime import OpenStrEnum
 from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class BulkAction(StrEnum):
+class BulkAction(OpenStrEnum):
     """
     Kind of change a bulk action applies.
     """
@@ -21,7 +21,7 @@ class BulkAction(StrEnum):
     UPDATE = "update"
 
 
-class BulkActionNotOnExistence(StrEnum):
+class BulkActionNotOnExistence(OpenStrEnum):
     """
     What to do when an entity addressed by the action is missing.
     """
@@ -30,7 +30,7 @@ class BulkActionNotOnExistence(StrEnum):
     SKIP = "skip"
 
 
-class BulkActionOnExistence(StrEnum):
+class BulkActionOnExistence(OpenStrEnum):
     """
     What to do when an entity to be created is already present.
     """

@@ -23,6 +23,7 @@ from ._runtime import (
     NotGiven,
     RawRequest,
     RawResponse,
+    ResponseValidationError,
     RetryConfig,
     SdkError,
     ServerError,
@@ -46,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.de182260"
+__version__ = "1+clientsmith.1a78684f"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -64,6 +65,7 @@ __all__ = [
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "ResponseValidationError",
     "ApiError",
     "ClientError",
     "ServerError",

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import codecs
 import datetime
 import email.utils
 import enum
 import inspect
 import json
 import logging
+import mimetypes
+import os
 import random
+import re
 import time
 import uuid
 from collections.abc import (
@@ -27,8 +31,8 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, Protocol, TypeVar
-from urllib.parse import quote, unquote, urlencode
+from typing import IO, Annotated, Any, Final, Generic, Protocol, TypeVar
+from urllib.parse import quote, unquote
 
 import httpx
 import pydantic
@@ -37,12 +41,17 @@ __all__ = [
     "NOT_GIVEN",
     "NotGiven",
     "ApiResponse",
+    "DateTime",
     "Hooks",
+    "OpenEnum",
+    "OpenIntEnum",
+    "OpenStrEnum",
     "Pagination",
     "RetryConfig",
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "ResponseValidationError",
     "ApiError",
     "ClientError",
     "ServerError",
@@ -73,7 +82,7 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
-USER_AGENT: Final = "codat-python-sdk/1+clientsmith.de182260 (clientsmith)"
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.1a78684f (clientsmith)"
 
 
 class NotGiven:
@@ -96,6 +105,108 @@ class NotGiven:
 NOT_GIVEN: Final = NotGiven()
 
 
+# -- open enums -----------------------------------------------------------------
+
+
+def _unknown_member(cls: type[enum.Enum], value: Any) -> Any:
+    """A pseudo-member of ``cls`` for a value the spec does not list (never added to the class)."""
+    member: Any
+    if issubclass(cls, str):
+        member = str.__new__(cls, value)
+    elif issubclass(cls, int):
+        member = int.__new__(cls, value)
+    else:
+        member = object.__new__(cls)
+    member._name_ = "UNKNOWN"
+    member._value_ = value
+    return member
+
+
+class OpenEnum(enum.Enum):
+    """An enum that also accepts values the spec does not list (a server may add one at any time).
+
+    ``Status("new_value")`` returns a pseudo-member: ``.name`` is ``"UNKNOWN"``, ``.value`` the
+    value as received (so it is sent back unchanged) and ``.is_unknown`` is true. It is not
+    added to the class: iterating the enum gives only the listed members.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if value is None or isinstance(value, (dict, list)):
+            return None
+        return _unknown_member(cls, value)
+
+    @property
+    def is_unknown(self) -> bool:
+        """Whether this value is missing from the spec (a pseudo-member)."""
+        return type(self).__members__.get(self._name_) is not self
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is type(self):
+            return self is other or bool(self._value_ == other._value_)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._value_))
+
+
+class OpenStrEnum(enum.StrEnum):
+    """A string enum that also accepts values the spec does not list; see :class:`OpenEnum`."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        return _unknown_member(cls, value) if isinstance(value, str) else None
+
+    @property
+    def is_unknown(self) -> bool:
+        """Whether this value is missing from the spec (a pseudo-member)."""
+        return type(self).__members__.get(self._name_) is not self
+
+
+class OpenIntEnum(enum.IntEnum):
+    """An integer enum that also accepts values the spec does not list; see :class:`OpenEnum`."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        return (
+            _unknown_member(cls, value)
+            if isinstance(value, int) and not isinstance(value, bool)
+            else None
+        )
+
+    @property
+    def is_unknown(self) -> bool:
+        """Whether this value is missing from the spec (a pseudo-member)."""
+        return type(self).__members__.get(self._name_) is not self
+
+
+# -- date-times -----------------------------------------------------------------
+
+
+def _lenient_datetime(value: Any) -> Any:
+    """Date-time text ISO 8601 parsers refuse but servers send: an hour-only offset (``+00``,
+    as PostgreSQL prints it) or a ``UTC`` / ``GMT`` suffix."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    for suffix in ("UTC", "GMT"):
+        if text.endswith(suffix) and len(text) > 10 + len(suffix):
+            return text[: -len(suffix)].rstrip() + "Z"
+    if (
+        len(text) > 10
+        and text[-3] in "+-"
+        and text[-2:].isdigit()
+        and ":" in text[-9:-3]
+    ):
+        return text + ":00"
+    return text
+
+
+DateTime = Annotated[datetime.datetime, pydantic.BeforeValidator(_lenient_datetime)]
+"""``format: date-time`` in models: a ``datetime.datetime``, with or without an offset (naive
+when the server sends none), also read from the odd forms :func:`_lenient_datetime` fixes.
+"""
+
 # -- errors ---------------------------------------------------------------------
 
 
@@ -114,6 +225,34 @@ class ApiConnectionError(SdkError):
 
 class ApiTimeoutError(ApiConnectionError):
     """The request did not complete within its timeout."""
+
+
+class ResponseValidationError(SdkError):
+    """A successful response whose body does not match the type the spec declares for it.
+
+    The raw response stays available (``status_code``, ``headers``, ``content``); the
+    :class:`pydantic.ValidationError` (or JSON error) that rejected the body is ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        method: str,
+        url: str,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.headers = dict(headers)
+        self.content = content
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} (HTTP {self.status_code} from {self.method} {self.url})"
 
 
 class ApiError(SdkError):
@@ -457,6 +596,23 @@ class SecurityScheme:
 
 
 @dataclass(frozen=True)
+class Part:
+    """How one property of a form or multipart body is sent: its entry in the media type's
+    ``encoding`` map. Properties without an entry follow OpenAPI's defaults.
+
+    ``style`` (form bodies only; "" when the entry gives none of style, explode and
+    allowReserved): the property is serialised like a query parameter of that style.
+    Otherwise ``content_type`` decides: a JSON type sends the value as JSON text; in a
+    multipart body it is also the part's ``Content-Type``.
+    """
+
+    content_type: str = ""
+    style: str = ""
+    explode: bool = True
+    allow_reserved: bool = False
+
+
+@dataclass(frozen=True)
 class Operation:
     """What the runtime needs to know about one API operation."""
 
@@ -477,6 +633,10 @@ class Operation:
     # Style "json" is a parameter whose value is sent as JSON text (declared with `content`).
     styles: Mapping[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
     idempotency_header: str = ""  # header carrying a per-call idempotency key, if any
+    parts: Mapping[str, Part] = field(
+        default_factory=dict
+    )  # form / multipart body property -> its encoding
+    accept: str = "application/json"  # the response media types the operation declares
 
 
 _ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
@@ -490,8 +650,16 @@ def _adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
 
 
 def _to_jsonable(value: Any) -> Any:
+    """``value`` as JSON data for a request: models by wire name with unset fields left out,
+    secrets (``format: password`` fields, ``SecretStr``) with their real value."""
     if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        data = _reveal(
+            value.model_dump(by_alias=True, exclude_unset=True),
+            value.model_dump(mode="json", by_alias=True, exclude_unset=True),
+        )
+        return data
+    if isinstance(value, _SECRETS):
+        return _secret(value)
     if isinstance(value, Mapping):
         return {
             str(key): _to_jsonable(item)
@@ -504,72 +672,290 @@ def _to_jsonable(value: Any) -> Any:
         return value.value
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return _adapter(Any).dump_python(
+        value, mode="json"
+    )  # UUID, Decimal, URL, bytes, time...
+
+
+_SECRETS: Final = (pydantic.SecretStr, pydantic.SecretBytes)
+
+
+def _secret(value: pydantic.SecretStr | pydantic.SecretBytes) -> str:
+    """The real value of a secret: requests send it; only repr() and str() mask it."""
+    secret = value.get_secret_value()
+    return (
+        secret.decode("utf-8", errors="replace")
+        if isinstance(secret, bytes)
+        else secret
+    )
+
+
+def _reveal(python: Any, data: Any) -> Any:
+    """``data``, a JSON-mode dump (secrets masked as ``**********``), with the secrets of
+    ``python``, the python-mode dump of the same value, put back in place."""
+    if isinstance(python, _SECRETS):
+        return _secret(python)
+    if isinstance(python, dict) and isinstance(data, dict) and len(python) == len(data):
+        for item, key in zip(
+            python.values(), list(data), strict=True
+        ):  # both dumps keep field order
+            data[key] = _reveal(item, data[key])
+    elif (
+        isinstance(python, (list, tuple))
+        and isinstance(data, list)
+        and len(python) == len(data)
+    ):
+        for index, item in enumerate(python):
+            data[index] = _reveal(item, data[index])
+    return data
+
+
+def _unmask(value: Any) -> Any:
+    """``value`` (python data) with every secret replaced by its real value."""
+    if isinstance(value, _SECRETS):
+        return _secret(value)
+    if isinstance(value, dict):
+        return {key: _unmask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unmask(item) for item in value]
+    if isinstance(value, tuple) and not _is_file(value):
+        return tuple(_unmask(item) for item in value)
     return value
 
 
-FileContent = bytes | tuple[str, bytes] | tuple[str, bytes, str]
-"""A file part of a multipart body: its bytes, or ``(filename, bytes[, content type])``."""
+FileSource = bytes | IO[bytes] | os.PathLike[str]
+"""The content of a file to upload: its bytes, a file opened in binary mode (read when the
+request is built), or a path (opened and read then)."""
+
+FileContent = FileSource | tuple[str, FileSource] | tuple[str, FileSource, str]
+"""A file part of a multipart body: its content, or ``(filename, content[, content type])``.
+
+Without a filename, a file object's ``name`` or a path gives one (its last component);
+raw bytes take the field's name. The content type is the tuple's, else the one the spec's
+``encoding`` declares for the field, else guessed from the filename, else
+``application/octet-stream``."""
+
+
+def _is_file(value: Any) -> bool:
+    """Whether a multipart field value is a file: bytes, a file object, a path or a file tuple."""
+    if isinstance(value, (bytes, bytearray, memoryview, os.PathLike)) or callable(
+        getattr(value, "read", None)
+    ):
+        return True
+    if not (
+        isinstance(value, tuple) and len(value) in (2, 3) and isinstance(value[0], str)
+    ):
+        return False
+    if len(value) == 3 and not isinstance(value[2], str):
+        return False
+    return not isinstance(value[1], tuple) and _is_file(value[1])
+
+
+def _file_input(value: Any) -> Any:
+    """Validates a file field of a multipart body model (``FileInput``)."""
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):  # a binary field read from JSON
+        return value.encode("utf-8")
+    if _is_file(value):
+        return value
+    raise ValueError(
+        "expected bytes, a file opened in binary mode, a path, or a (filename, content[, content type]) tuple"
+    )
+
+
+def _file_output(value: Any, info: pydantic.SerializationInfo) -> Any:
+    """A file field dumped: unchanged in python mode (requests read it); in JSON mode, bytes as
+    text and any other file as its filename, so dumping a model never reads a file."""
+    if info.mode == "python":
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return _file_name(value, "")
+
+
+FileInput = Annotated[
+    FileContent,
+    pydantic.PlainValidator(_file_input),
+    pydantic.PlainSerializer(_file_output),
+    pydantic.WithJsonSchema({"type": "string", "format": "binary"}),
+]
+"""The type of a file field (``format: binary``) in a multipart body model: any :data:`FileContent`."""
+
+
+def _file_name(item: Any, default: str) -> str:
+    if isinstance(item, tuple):
+        return str(item[0]) or _file_name(item[1], default)
+    if isinstance(item, os.PathLike):
+        return os.path.basename(os.fsdecode(item))
+    source = getattr(item, "name", None)
+    if isinstance(source, (str, bytes, os.PathLike)):
+        return os.path.basename(os.fsdecode(source)) or default
+    return default
 
 
 def _fields(body: Any) -> list[tuple[str, Any]]:
-    """The top-level fields of a form body (a model or a mapping), unset ones left out."""
+    """The top-level fields of a form or multipart body (a model or a mapping), unset ones left out;
+    secrets carry their real value, files stay as given."""
     if isinstance(body, pydantic.BaseModel):
         data = body.model_dump(by_alias=True, exclude_unset=True)
+        for name, info in type(body).model_fields.items():
+            key = info.serialization_alias or info.alias or name
+            value = getattr(body, name, None)
+            if key in data and (
+                _is_file(value)
+                or isinstance(value, list)
+                and any(_is_file(item) for item in value)
+            ):
+                data[key] = (
+                    value  # as given: a dump would turn file objects into iterators
+                )
     elif isinstance(body, Mapping):
         data = {key: value for key, value in body.items() if value is not NOT_GIVEN}
     else:
         raise TypeError(
             f"a form body must be a model or a mapping, not {type(body).__name__}"
         )
-    return [(str(key), value) for key, value in data.items()]
+    return [(str(key), _unmask(value)) for key, value in data.items()]
 
 
-def _multipart(fields: list[tuple[str, Any]], boundary: str) -> bytes:
-    """A multipart/form-data body: bytes and ``(filename, bytes[, type])`` become file parts."""
-    out = bytearray()
+_NO_PART: Final = Part()
+_JSON_MEDIA: Final = re.compile(r"^application/([\w.+-]*\+)?json$", re.IGNORECASE)
+
+
+def _is_json_media(content_type: str) -> bool:
+    return bool(_JSON_MEDIA.match(content_type.split(";")[0].strip()))
+
+
+def _concrete(content_type: str) -> str:
+    """A declared content type usable as a part's ``Content-Type`` ("" for ``image/*`` or a list)."""
+    return (
+        content_type
+        if content_type and "*" not in content_type and "," not in content_type
+        else ""
+    )
+
+
+def _form(fields: list[tuple[str, Any]], parts: Mapping[str, Part]) -> bytes:
+    """An application/x-www-form-urlencoded body, by OpenAPI's rules: each property serialised as a
+    query parameter of style form, exploded (arrays repeat the name, objects become their members),
+    unless its ``encoding`` entry sets another style, or only a content type (JSON types: JSON text).
+    """
+    pairs: list[tuple[str, str]] = []
     for name, value in fields:
         if value is None:
             continue
+        part = parts.get(name)
+        if part is None or part.style:
+            style, explode = (
+                (part.style, part.explode) if part is not None else _FORM_EXPLODED
+            )
+            encode = (
+                _percent_reserved
+                if part is not None and part.allow_reserved
+                else _percent
+            )
+            pairs += _query_pairs(name, value, style, explode, encode)
+            continue
+        as_json = (
+            _is_json_media(part.content_type)
+            if part.content_type
+            else isinstance(value, (Mapping, pydantic.BaseModel, list, tuple))
+        )
+        pairs.append(
+            (
+                _percent(name),
+                _percent(_json_text(value) if as_json else _to_text(value)),
+            )
+        )
+    return "&".join(f"{name}={value}" for name, value in pairs).encode("ascii")
+
+
+def _multipart(
+    fields: list[tuple[str, Any]], boundary: str, parts: Mapping[str, Part]
+) -> bytes:
+    """A multipart/form-data body by OpenAPI's rules. Files (see :data:`FileContent`) become file
+    parts; an array becomes one part per item; objects are sent as JSON, other values as text,
+    unless the field's ``encoding`` entry gives a content type."""
+    out = bytearray()
+    for name, value in fields:
+        declared = parts.get(name, _NO_PART).content_type
         items = (
-            value
+            list(value)
             if isinstance(value, list)
-            and value
-            and isinstance(value[0], (bytes, tuple))
+            or (isinstance(value, tuple) and not _is_file(value))
             else [value]
         )
         for item in items:
-            quoted = name.replace('"', "%22")
+            if item is None:
+                continue
             out += f"--{boundary}\r\n".encode()
-            if isinstance(item, (bytes, tuple)):
-                filename, data, kind = _file_part(item, name)
-                safe = (
-                    filename.replace('"', "%22").replace("\r", " ").replace("\n", " ")
-                )
-                out += f'Content-Disposition: form-data; name="{quoted}"; filename="{safe}"\r\n'.encode()
+            disposition = f'Content-Disposition: form-data; name="{_quoted(name)}"'
+            if _is_file(item):
+                filename, data, kind = _file_part(item, name, declared)
+                out += f'{disposition}; filename="{_quoted(filename)}"\r\n'.encode()
                 out += f"Content-Type: {kind}\r\n\r\n".encode()
                 out += data
             else:
-                out += (
-                    f'Content-Disposition: form-data; name="{quoted}"\r\n\r\n'.encode()
+                kind = _concrete(declared) or (
+                    "application/json"
+                    if isinstance(item, (Mapping, pydantic.BaseModel, list, tuple))
+                    else ""
                 )
-                out += _to_text(item).encode("utf-8")
+                text = (
+                    _json_text(item)
+                    if kind and _is_json_media(kind)
+                    else _to_text(item)
+                )
+                out += f"{disposition}\r\n".encode()
+                if kind:
+                    out += f"Content-Type: {_check_header('content-type', kind)}\r\n".encode()
+                out += b"\r\n" + text.encode("utf-8")
             out += b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return bytes(out)
 
 
-def _file_part(item: Any, name: str) -> tuple[str, bytes, str]:
-    if isinstance(item, bytes):
-        return name, item, "application/octet-stream"
-    if len(item) == 2:
-        return str(item[0]), bytes(item[1]), "application/octet-stream"
-    return str(item[0]), bytes(item[1]), _check_header("content-type", str(item[2]))
+def _quoted(text: str) -> str:
+    """A name or filename inside a quoted Content-Disposition parameter (no quote, CR or LF)."""
+    return text.replace('"', "%22").replace("\r", " ").replace("\n", " ")
+
+
+def _file_part(item: Any, name: str, declared: str) -> tuple[str, bytes, str]:
+    """``(filename, content, content type)`` of a file part; paths are opened and files read now."""
+    kind = str(item[2]) if isinstance(item, tuple) and len(item) == 3 else ""
+    filename = _file_name(item, name)
+    source = item[1] if isinstance(item, tuple) else item
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, os.PathLike):
+        with open(source, "rb") as file:
+            data = file.read()
+    else:
+        data = source.read()
+        if isinstance(data, str):
+            raise TypeError(
+                f"file for {name!r} is open in text mode; open it in binary mode ('rb')"
+            )
+    kind = (
+        kind
+        or _concrete(declared)
+        or mimetypes.guess_type(filename)[0]
+        or "application/octet-stream"
+    )
+    return filename, bytes(data), _check_header("content-type", kind)
 
 
 def _to_text(value: Any) -> str:
-    """A scalar parameter value as text (models and containers as JSON)."""
+    """A scalar parameter value as text (models and containers as JSON, secrets revealed)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, _SECRETS):
+        return _secret(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, bool):
@@ -598,6 +984,13 @@ def _percent(text: str) -> str:
     return quote(text, safe="")
 
 
+def _percent_reserved(text: str) -> str:
+    """Like :func:`_percent`, but RFC 3986 reserved characters stay literal (``allowReserved``),
+    except those that would split a form body or query string (``&``, ``=``, ``+``, ``#``).
+    """
+    return quote(text, safe=":/?[]@!$'()*,;")
+
+
 def _verbatim(text: str) -> str:
     return text
 
@@ -608,33 +1001,40 @@ _DELIMITERS: Final = {"spaceDelimited": "%20", "pipeDelimited": "|"}
 
 
 def _query_pairs(
-    name: str, value: Any, style: str, explode: bool
+    name: str,
+    value: Any,
+    style: str,
+    explode: bool,
+    encode: Callable[[str], str] = _percent,
 ) -> list[tuple[str, str]]:
     """The percent-encoded ``(name, value)`` pairs of one query parameter.
 
     Serialised as its ``style`` and ``explode`` say (OpenAPI's style table);
-    delimiters stay literal, items are percent-encoded.
+    delimiters stay literal, items are percent-encoded (by ``encode``).
     """
     key = _percent(name)
     if style == "json":
-        return [(key, _percent(_json_text(value)))]
+        return [(key, encode(_json_text(value)))]
     if isinstance(value, pydantic.BaseModel):
         value = _to_jsonable(value)
+    if isinstance(value, (list, tuple, Mapping)) and not value:
+        return (
+            []
+        )  # RFC 6570: an empty list or object is undefined, so not sent (not "name=")
     if isinstance(value, (list, tuple)):
         if explode:
-            return [(key, _percent(_to_text(item))) for item in value]
+            return [(key, encode(_to_text(item))) for item in value]
         return [
             (
                 key,
                 _DELIMITERS.get(style, ",").join(
-                    _percent(_to_text(item)) for item in value
+                    encode(_to_text(item)) for item in value
                 ),
             )
         ]
     if isinstance(value, Mapping):
         members = [
-            (_percent(member), _percent(_to_text(item)))
-            for member, item in _members(value)
+            (encode(member), encode(_to_text(item))) for member, item in _members(value)
         ]
         if style == "deepObject":
             return [(f"{key}[{member}]", text) for member, text in members]
@@ -649,7 +1049,7 @@ def _query_pairs(
                 ),
             )
         ]
-    return [(key, _percent(_to_text(value)))]
+    return [(key, encode(_to_text(value)))]
 
 
 def _simple(value: Any, style: str, explode: bool, encode: Callable[[str], str]) -> str:
@@ -684,30 +1084,49 @@ def _match(table: Mapping[str, Any], status: int) -> tuple[bool, Any]:
     return False, None
 
 
-def _decode(type_: Any, content: bytes) -> Any:
-    if type_ is None or not content:
-        return None
+def _decode(type_: Any, content: bytes, content_type: str | None = None) -> Any:
+    """The body as ``type_``: bytes untouched, text in the charset the server named, the rest JSON."""
     if type_ is bytes:
-        return content
+        return content  # binary bodies are never decoded
+    if type_ is None or not content:
+        return "" if type_ is str else None
     if type_ is str:
-        return content.decode("utf-8", errors="replace")
+        return content.decode(_charset(content_type), errors="replace")
     if isinstance(type_, type) and issubclass(type_, pydantic.BaseModel):
         return type_.model_validate_json(content)
     return _adapter(type_).validate_json(content)
 
 
-def _error_body(type_: Any, content: bytes) -> Any:
+def _charset(content_type: str | None) -> str:
+    """The ``charset`` parameter of a Content-Type (``utf-8`` if absent or unknown)."""
+    for parameter in (content_type or "").split(";")[1:]:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset":
+            name = value.strip().strip('"')
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                break
+    return "utf-8"
+
+
+def _error_body(type_: Any, content: bytes, content_type: str | None = None) -> Any:
+    """An error body: ``type_`` when it fits, else the JSON, else the text, else the bytes."""
     if not content:
         return None
     if type_ is not None:
         try:
-            return _decode(type_, content)
-        except (pydantic.ValidationError, ValueError):
+            return _decode(type_, content, content_type)
+        except ValueError:  # pydantic.ValidationError included
             pass
     try:
         return json.loads(content)
     except ValueError:
-        return content.decode("utf-8", errors="replace")
+        pass
+    try:
+        return content.decode(_charset(content_type))
+    except UnicodeDecodeError:
+        return content  # binary: kept as it came
 
 
 @dataclass(frozen=True)
@@ -810,6 +1229,17 @@ def _path_segment(name: str, value: Any, style: tuple[str, bool] = _SIMPLE) -> s
     return text
 
 
+def _undefined(value: Any) -> bool:
+    """Values a header or cookie leaves out (RFC 6570: empty lists and objects are undefined,
+    so an empty array is not sent as an empty header a server would read as ``[""]``).
+    """
+    if value is None or value is NOT_GIVEN:
+        return True
+    if isinstance(value, pydantic.BaseModel):
+        value = _to_jsonable(value)
+    return isinstance(value, (list, tuple, Mapping)) and not value
+
+
 class BaseClient:
     """Request building and response handling shared by the sync and async clients."""
 
@@ -842,11 +1272,13 @@ class BaseClient:
             for s in schemes.values()
             if s.kind == "api_key" and s.location == "query"
         )
-        self._headers = [("user-agent", USER_AGENT), ("accept", "application/json")]
+        self._headers = [("user-agent", USER_AGENT)]
         self._headers += [
             (name, _check_header(name, value))
             for name, value in (headers or {}).items()
         ]
+        # Each request asks for the media types its operation declares, unless the client sets Accept.
+        self._accept_given = any(name.lower() == "accept" for name, _ in self._headers)
 
     def __repr__(self) -> str:
         # Never show credentials.
@@ -878,10 +1310,12 @@ class BaseClient:
                 name, value, *styles.get(("query", name), _FORM_EXPLODED)
             )
         request_headers = list(self._headers)
+        if not self._accept_given:
+            request_headers.insert(1, ("accept", operation.accept))
         request_headers += [
             (name, _simple(value, *styles.get(("header", name), _SIMPLE), _verbatim))
             for name, value in headers.items()
-            if value is not None and value is not NOT_GIVEN
+            if not _undefined(value)
         ]
         cookie_pairs = [
             _check_cookie(
@@ -891,7 +1325,7 @@ class BaseClient:
                 ),
             )
             for name, value in cookies.items()
-            if value is not None and value is not NOT_GIVEN
+            if not _undefined(value)
         ]
         self._authenticate(operation, request_headers, pairs, cookie_pairs)
         if cookie_pairs:
@@ -915,8 +1349,11 @@ class BaseClient:
             request_headers.append((operation.idempotency_header, str(uuid.uuid4())))
         for name, value in request_headers:
             _check_header(name, value)
-        if pairs:
-            url += "?" + "&".join(f"{name}={value}" for name, value in pairs)
+        if (
+            pairs
+        ):  # a path that already has a query string (``/x?beta=true``) gets one query string
+            joint = "?" if "?" not in url else ("" if url.endswith(("?", "&")) else "&")
+            url += joint + "&".join(f"{name}={value}" for name, value in pairs)
         return RawRequest(operation.method, url, request_headers, content)
 
     def _encode(
@@ -928,14 +1365,14 @@ class BaseClient:
         elif encoding == "text":
             content = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         elif encoding == "form":
-            pairs = [(k, _to_text(v)) for k, v in _fields(body) if v is not None]
-            content = urlencode(pairs).encode("ascii")
+            content = _form(_fields(body), operation.parts)
         elif encoding == "multipart":
             boundary = uuid.uuid4().hex
-            content = _multipart(_fields(body), boundary)
-            headers.append(
-                ("content-type", f"multipart/form-data; boundary={boundary}")
+            content = _multipart(_fields(body), boundary, operation.parts)
+            media_type = (
+                operation.content_type.split(";")[0].strip() or "multipart/form-data"
             )
+            headers.append(("content-type", f"{media_type}; boundary={boundary}"))
             return content
         else:
             content = _json_text(body).encode("utf-8")
@@ -1005,9 +1442,25 @@ class BaseClient:
             matched, type_ = _match(operation.success, status)
             if not matched:  # an undeclared 2xx reads as the main success response
                 type_ = next(iter(operation.success.values()), None)
-            return _decode(type_, response.content)
+            try:
+                return _decode(
+                    type_, response.content, response.headers.get("content-type")
+                )
+            except (
+                ValueError
+            ) as exc:  # pydantic.ValidationError included: invalid JSON, wrong shape
+                raise ResponseValidationError(
+                    _validation_message(type_, exc),
+                    status_code=status,
+                    headers=response.headers,
+                    content=response.content,
+                    method=request.method,
+                    url=self._redact(request.url),
+                ) from exc
         matched, type_ = _match(operation.errors, status)
-        body = _error_body(type_, response.content)
+        body = _error_body(
+            type_, response.content, response.headers.get("content-type")
+        )
         cls = error_class(status)
         raise cls(
             _error_message(status, body),
@@ -1068,6 +1521,21 @@ class BaseClient:
             attempt,
             delay,
         )
+
+
+def _validation_message(type_: Any, error: ValueError) -> str:
+    """What was expected and the first thing that did not fit (never the offending value)."""
+    name = (
+        type_.__name__ if isinstance(type_, type) else str(type_).replace("typing.", "")
+    )
+    if isinstance(error, pydantic.ValidationError):
+        problems = error.errors(include_url=False, include_input=False)
+        if problems:
+            first = problems[0]
+            where = ".".join(str(part) for part in first["loc"])
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            return f"response body does not match {name}: {where + ': ' if where else ''}{first['msg']}{more}"
+    return f"response body does not match {name}: {error}"
 
 
 def _error_message(status: int, body: Any) -> str:

@@ -7,7 +7,8 @@ models accept both names and ``model_dump(by_alias=True)`` gives the wire form.
 
 from __future__ import annotations
 from typing import Annotated
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+from ._runtime import DateTime as datetime
 
 
 class CodatPublicApiModelsCompanyDataConnection(BaseModel):
@@ -44,11 +45,11 @@ class CodatPublicApiModelsCompanyDataConnection(BaseModel):
     """
     Connection state, e.g. PendingAuth, Linked, Unlinked or Deauthorized.
     """
-    last_sync: Annotated[AwareDatetime | None, Field(alias="lastSync")] = None
+    last_sync: Annotated[datetime | None, Field(alias="lastSync")] = None
     """
     When data was last fetched through the connection.
     """
-    created: AwareDatetime | None = None
+    created: datetime | None = None
     """
     When the connection was created.
     """

@@ -23,6 +23,7 @@ from ._runtime import (
     NotGiven,
     RawRequest,
     RawResponse,
+    ResponseValidationError,
     RetryConfig,
     SdkError,
     ServerError,
@@ -46,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.66671f7a"
+__version__ = "0.1.0+clientsmith.db07db99"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -64,6 +65,7 @@ __all__ = [
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "ResponseValidationError",
     "ApiError",
     "ClientError",
     "ServerError",

@@ -6,12 +6,12 @@ models accept both names and ``model_dump(by_alias=True)`` gives the wire form.
 """
 
 from __future__ import annotations
-from enum import StrEnum
+from ._runtime import OpenStrEnum
 from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
-class ConcernType(StrEnum):
+class ConcernType(OpenStrEnum):
     """
     Aspect of a connection to fetch: its profiles or its data-source config spec.
     """

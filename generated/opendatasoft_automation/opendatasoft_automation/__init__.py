@@ -23,6 +23,7 @@ from ._runtime import (
     NotGiven,
     RawRequest,
     RawResponse,
+    ResponseValidationError,
     RetryConfig,
     SdkError,
     ServerError,
@@ -46,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.f884b1f3"
+__version__ = "1.0+clientsmith.0a2c2676"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -64,6 +65,7 @@ __all__ = [
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "ResponseValidationError",
     "ApiError",
     "ClientError",
     "ServerError",

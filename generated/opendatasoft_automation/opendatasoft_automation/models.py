@@ -7,10 +7,10 @@ models accept both names and ``model_dump(by_alias=True)`` gives the wire form.
 
 from __future__ import annotations
 from pydantic import ValidatorFunctionWrapHandler, model_validator
+from ._runtime import OpenStrEnum
 from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from datetime import date
-from enum import StrEnum
 
 
 class PaginatedResults(BaseModel):
@@ -611,7 +611,7 @@ class AzureBlobStorageConnectionHeadersItem(BaseModel):
     """
 
 
-class OAuth2AuthGrantType(StrEnum):
+class OAuth2AuthGrantType(OpenStrEnum):
     PASSWORD = "password"
     AUTHORIZATION_CODE = "authorization_code"
     CLIENT_CREDENTIALS = "client_credentials"
@@ -635,23 +635,33 @@ class ListConnectionsDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    error_code: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     Machine-readable error code.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    message: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Human-readable explanation of the error.
+
+    Read-only: set by the server; left out of request bodies.
     """
     trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
+
+    Read-only: set by the server; left out of request bodies.
     """
     detail: Annotated[
         dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
     ] = None
     """
     Extra information about the error, when available.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 
@@ -662,13 +672,25 @@ class CreateConnection400Response(BaseModel):
         populate_by_name=True,
     )
     error_code: Annotated[
-        Literal["validation_error"],
+        Literal["validation_error"] | None,
         Field(json_schema_extra={"readOnly": True}, min_length=1),
-    ]
-    message: Annotated[str, Field(json_schema_extra={"readOnly": True}, min_length=1)]
-    detail: Annotated[dict[str, Any], Field(json_schema_extra={"readOnly": True})]
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
+    message: Annotated[
+        str | None, Field(json_schema_extra={"readOnly": True}, min_length=1)
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
+    detail: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Validation messages keyed by the offending field.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 
@@ -678,23 +700,33 @@ class CreateConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    error_code: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     Machine-readable error code.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    message: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Human-readable explanation of the error.
+
+    Read-only: set by the server; left out of request bodies.
     """
     trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
+
+    Read-only: set by the server; left out of request bodies.
     """
     detail: Annotated[
         dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
     ] = None
     """
     Extra information about the error, when available.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 
@@ -705,8 +737,12 @@ class RetrieveConnection404Response(BaseModel):
         populate_by_name=True,
     )
     error_code: Annotated[
-        Literal["not_found"], Field(json_schema_extra={"readOnly": True}, min_length=1)
-    ]
+        Literal["not_found"] | None,
+        Field(json_schema_extra={"readOnly": True}, min_length=1),
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -716,23 +752,33 @@ class RetrieveConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    error_code: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     Machine-readable error code.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    message: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Human-readable explanation of the error.
+
+    Read-only: set by the server; left out of request bodies.
     """
     trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
+
+    Read-only: set by the server; left out of request bodies.
     """
     detail: Annotated[
         dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
     ] = None
     """
     Extra information about the error, when available.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 
@@ -743,13 +789,25 @@ class UpdateConnection400Response(BaseModel):
         populate_by_name=True,
     )
     error_code: Annotated[
-        Literal["validation_error"],
+        Literal["validation_error"] | None,
         Field(json_schema_extra={"readOnly": True}, min_length=1),
-    ]
-    message: Annotated[str, Field(json_schema_extra={"readOnly": True}, min_length=1)]
-    detail: Annotated[dict[str, Any], Field(json_schema_extra={"readOnly": True})]
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
+    message: Annotated[
+        str | None, Field(json_schema_extra={"readOnly": True}, min_length=1)
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
+    detail: Annotated[
+        dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
+    ] = None
     """
     Validation messages keyed by the offending field.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 
@@ -760,8 +818,12 @@ class UpdateConnection404Response(BaseModel):
         populate_by_name=True,
     )
     error_code: Annotated[
-        Literal["not_found"], Field(json_schema_extra={"readOnly": True}, min_length=1)
-    ]
+        Literal["not_found"] | None,
+        Field(json_schema_extra={"readOnly": True}, min_length=1),
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -771,23 +833,33 @@ class UpdateConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    error_code: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     Machine-readable error code.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    message: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Human-readable explanation of the error.
+
+    Read-only: set by the server; left out of request bodies.
     """
     trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
+
+    Read-only: set by the server; left out of request bodies.
     """
     detail: Annotated[
         dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
     ] = None
     """
     Extra information about the error, when available.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 
@@ -798,8 +870,12 @@ class DeleteConnection404Response(BaseModel):
         populate_by_name=True,
     )
     error_code: Annotated[
-        Literal["not_found"], Field(json_schema_extra={"readOnly": True}, min_length=1)
-    ]
+        Literal["not_found"] | None,
+        Field(json_schema_extra={"readOnly": True}, min_length=1),
+    ] = None
+    """
+    Read-only: set by the server; left out of request bodies.
+    """
     message: Annotated[str, Field(min_length=1)]
 
 
@@ -809,23 +885,33 @@ class DeleteConnectionDefaultResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    error_code: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = (
+        None
+    )
     """
     Machine-readable error code.
+
+    Read-only: set by the server; left out of request bodies.
     """
-    message: Annotated[str, Field(json_schema_extra={"readOnly": True})]
+    message: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Human-readable explanation of the error.
+
+    Read-only: set by the server; left out of request bodies.
     """
     trace_id: Annotated[str | None, Field(json_schema_extra={"readOnly": True})] = None
     """
     Identifier to quote when contacting support.
+
+    Read-only: set by the server; left out of request bodies.
     """
     detail: Annotated[
         dict[str, Any] | None, Field(json_schema_extra={"readOnly": True})
     ] = None
     """
     Extra information about the error, when available.
+
+    Read-only: set by the server; left out of request bodies.
     """
 
 

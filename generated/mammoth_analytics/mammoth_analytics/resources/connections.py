@@ -51,6 +51,7 @@ _GET = Operation(
     },
     security=(("apiKey", "apiSecret"),),
     idempotent=True,
+    accept="application/json, */*",
 )
 
 _DELETE = Operation(
@@ -65,6 +66,7 @@ _DELETE = Operation(
     },
     security=(("apiKey", "apiSecret"),),
     idempotent=True,
+    accept="application/json, */*",
 )
 
 _UPDATE = Operation(
@@ -81,6 +83,7 @@ _UPDATE = Operation(
     idempotent=False,
     body_encoding="json",
     content_type="application/json",
+    accept="application/json, */*",
 )
 
 _LIST = Operation(
@@ -90,6 +93,7 @@ _LIST = Operation(
     errors={"400": None, "401": None, "4XX": str, "5XX": str},
     security=(("apiKey", "apiSecret"),),
     idempotent=True,
+    accept="application/json, */*",
 )
 
 _CREATE = Operation(
@@ -106,6 +110,7 @@ _CREATE = Operation(
     idempotent=False,
     body_encoding="json",
     content_type="application/json",
+    accept="application/json, */*",
 )
 
 

@@ -1,0 +1,297 @@
+"""openapi-core as the independent reader of the requests a generated client sends.
+
+A captured request is handed to openapi-core the way a server framework would:
+routing on the raw path, path values percent-decoded after routing, query and
+cookies parsed by the standard library and werkzeug. openapi-core validates
+it against the spec (style/explode, deepObject, form and multipart ``encoding``,
+content types, security) and unmarshals the values the server would read.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.http import parse_cookie
+
+#: The server every captured request goes to; the oracle's copy of the spec serves the
+#: same URL, so routing depends only on the operation's path.
+BASE_URL = "http://verify.clientsmith.test/base"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What openapi-core read from one request."""
+
+    errors: list[str]
+    path: dict[str, Any]
+    query: dict[str, Any]
+    header: dict[str, Any]
+    cookie: dict[str, Any]
+    body: Any
+
+
+_KEEP_ENCODED = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _kept(escapes: str) -> bool:
+    raw = bytes.fromhex(escapes.replace("%", ""))
+    return any(byte < 0x20 or byte == 0x7F or byte == 0x2F for byte in raw)
+
+
+def _decode_kept(value: str) -> str:
+    """A path value as the server's segment decoding gives it (what :class:`_Request` kept encoded)."""
+    return _KEEP_ENCODED.sub(lambda m: unquote(m.group(0)), value)
+
+
+class _Request:
+    """openapi-core's ``Request`` protocol over a captured request."""
+
+    def __init__(
+        self, method: str, url: str, headers: list[tuple[str, str]], content: bytes | None, space_delimited: frozenset[str]
+    ) -> None:
+        from openapi_core.datatypes import RequestParameters
+
+        parts = urlsplit(url)
+        query = [
+            # openapi-core 0.23 splits spaceDelimited values on a literal "%20", after decoding
+            (name, value.replace(" ", "%20") if name in space_delimited else value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        self.host_url = f"{parts.scheme}://{parts.netloc}"
+        # A server routes on the raw path and decodes each segment afterwards: "/" and control
+        # characters stay encoded until then (openapi-core's path matching drops them).
+        self.path = _KEEP_ENCODED.sub(lambda m: m.group(0) if _kept(m.group(0)) else unquote(m.group(0)), parts.path)
+        self.method = method.lower()
+        header_map = Headers(headers)
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(query),
+            header=header_map,
+            cookie=ImmutableMultiDict(parse_cookie(header_map.get("cookie", ""))),
+        )
+        self.body = content
+        self.content_type = (header_map.get("content-type") or "application/octet-stream").lower()
+
+
+def oracle_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The spec as the oracle reads it: served at :data:`BASE_URL`.
+
+    openapi-core 0.23 cannot deserialise parameters whose schema ``type`` is a list
+    (3.1 ``[string, "null"]``); a parameter value on the wire is never null, so such
+    a type is narrowed to its one non-null member. Nothing else changes.
+    """
+    result = copy.deepcopy(document)
+    result["servers"] = [{"url": BASE_URL}]
+    _drop_unknown_formats(result)
+    for path_item in (result.get("paths") or {}).values():
+        if not isinstance(path_item, dict):
+            continue
+        path_item.pop("servers", None)
+        for operation in [path_item, *(v for v in path_item.values() if isinstance(v, dict))]:
+            operation.pop("servers", None)
+            for parameter in operation.get("parameters") or []:
+                if isinstance(parameter, dict) and isinstance(parameter.get("schema"), dict):
+                    _narrow_type(parameter["schema"])
+    for media in _multipart_media(result):
+        media["schema"] = _text_parts(result, media.get("schema"))
+    for parameter in ((result.get("components") or {}).get("parameters") or {}).values():
+        if isinstance(parameter, dict) and isinstance(parameter.get("schema"), dict):
+            _narrow_type(parameter["schema"])
+    return result
+
+
+#: Formats openapi-core 0.23 validates; it refuses parameters with any other (``format: token``),
+#: although JSON Schema says unknown formats only annotate. The others are dropped for it.
+_KNOWN_FORMATS = frozenset(
+    {"int32", "int64", "float", "double", "byte", "binary", "date", "date-time", "password", "email", "idn-email",
+     "hostname", "idn-hostname", "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference", "uri-template",
+     "json-pointer", "relative-json-pointer", "regex", "uuid", "time", "duration"}
+)
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,), "object": (dict,)
+}
+
+
+def _wrong_default(node: dict[str, Any]) -> bool:
+    if "default" in node and node["default"] is None:
+        return True  # openapi-core fills it in, then refuses null where only the schema beside allOf says nullable
+    kind = node.get("type")
+    if "default" in node and not isinstance(kind, str):
+        return True  # beside allOf/oneOf ("default": "null" on a $ref'd object): unreliable, left out
+    if "default" not in node or not isinstance(kind, str) or kind not in _JSON_TYPES:
+        return False
+    value = node["default"]
+    if isinstance(value, bool) and kind != "boolean":
+        return True
+    return not isinstance(value, _JSON_TYPES[kind])
+
+
+def _drop_unknown_formats(node: Any) -> None:
+    """Also drops defaults of the wrong type (``default: "false"`` on a boolean, in specs read with
+    --lenient): openapi-core fills them into what it reads, then refuses its own value."""
+    if isinstance(node, dict):
+        if isinstance(node.get("format"), str) and node["format"] not in _KNOWN_FORMATS and isinstance(node.get("type"), (str, list)):
+            del node["format"]
+        if _wrong_default(node):
+            del node["default"]
+        for value in node.values():
+            _drop_unknown_formats(value)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_unknown_formats(item)
+
+
+def _multipart_media(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    bodies = [
+        operation.get("requestBody")
+        for path_item in (document.get("paths") or {}).values()
+        if isinstance(path_item, dict)
+        for operation in path_item.values()
+        if isinstance(operation, dict)
+    ]
+    bodies += list(((document.get("components") or {}).get("requestBodies") or {}).values())
+    for body in bodies:
+        if isinstance(body, dict):
+            for media_type, media in (body.get("content") or {}).items():
+                if str(media_type).lower().startswith("multipart/") and isinstance(media, dict):
+                    found.append(media)
+    return found
+
+
+_PRIMITIVE_TYPES = ("integer", "number", "boolean")
+
+
+def _text_parts(document: dict[str, Any], schema: Any) -> Any:
+    """A multipart body schema whose integer, number and boolean properties accept any part: a
+    part is text on the wire, and openapi-core 0.23 validates parts without casting them (the
+    runner compares those values with what was passed as text instead)."""
+    from generator.errors import MISSING, follow_pointer
+
+    resolved = schema
+    for _ in range(8):
+        if not (isinstance(resolved, dict) and isinstance(resolved.get("$ref"), str) and resolved["$ref"].startswith("#/")):
+            break
+        target = follow_pointer(document, resolved["$ref"][1:])
+        resolved = target if target is not MISSING else {}
+    if not isinstance(resolved, dict) or not isinstance(resolved.get("properties"), dict):
+        return schema
+    relaxed = copy.deepcopy(resolved)
+    for name, prop in relaxed["properties"].items():
+        if isinstance(prop, dict) and (prop.get("type") in _PRIMITIVE_TYPES or "contentMediaType" in prop or "contentEncoding" in prop):
+            # 3.1 files (contentMediaType) arrive as bytes too
+            relaxed["properties"][name] = {"type": "string", "format": "binary"}
+    return relaxed
+
+
+def _narrow_type(schema: dict[str, Any]) -> None:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        members = [k for k in kind if k != "null"]
+        if len(members) == 1:
+            schema["type"] = members[0]
+    if isinstance(schema.get("items"), dict):
+        _narrow_type(schema["items"])
+
+
+def routable(path_key: str) -> str:
+    """A path key as a server routes it: without a ``#fragment`` or a fixed ``?query``
+    (keys like ``/things#stream`` tell two operations on one URL apart)."""
+    return path_key.partition("#")[0].partition("?")[0]
+
+
+class Oracle:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = oracle_document(document)
+        self._apis: dict[str, Any] = {}
+
+    def _api(self, path_key: str) -> Any:
+        """openapi-core over the whole spec, or, for a key with a fragment or a fixed query,
+        over a copy whose only path is that key made routable (several such keys may share
+        one URL, and each must be read as its own operation)."""
+        from openapi_core import Config, OpenAPI
+
+        scope = path_key if routable(path_key) != path_key else ""
+        if scope not in self._apis:
+            document = self.document
+            if scope:
+                document = {**document, "paths": {routable(path_key): document["paths"][path_key]}}
+            config = Config(spec_validator_cls=None, extra_media_type_deserializers=self._json_deserializers())
+            self._apis[scope] = OpenAPI.from_dict(document, config=config)
+        return self._apis[scope]
+
+    def _json_deserializers(self) -> dict[str, Any]:
+        """openapi-core knows two JSON media types; every ``+json`` type the spec uses reads as JSON."""
+        from openapi_core.deserializing.media_types.util import json_loads
+
+        types: set[str] = set()
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "content" and isinstance(value, dict):
+                        types.update(str(t).lower() for t in value if "json" in str(t).lower())
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self.document.get("paths"))
+        walk((self.document.get("components") or {}).get("requestBodies"))
+        return dict.fromkeys(sorted(types), json_loads)
+
+    def read(
+        self,
+        path_key: str,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        space_delimited: frozenset[str] = frozenset(),
+    ) -> Reading:
+        request = _Request(method, url, headers, content, space_delimited)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Unsupported scheme type" for oauth2 and openIdConnect
+            result = self._api(path_key).unmarshal_request(request)
+        errors = [_describe(error) for error in result.errors]
+        params = result.parameters
+        return Reading(
+            errors=errors,
+            path={k: _decode_kept(v) if isinstance(v, str) else v for k, v in dict(params.path or {}).items()},
+            query=dict(params.query or {}),
+            header=dict(params.header or {}),
+            cookie=dict(params.cookie or {}),
+            body=result.body,
+        )
+
+
+def _describe(error: BaseException) -> str:
+    """openapi-core's error with the schema errors it wraps (their paths and messages)."""
+    text = str(error) or type(error).__name__
+    details: list[str] = []
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for inner in getattr(current, "schema_errors", None) or []:
+            where = "/".join(str(p) for p in getattr(inner, "path", []) or [])
+            details.append(f"{where or '(value)'}: {getattr(inner, 'message', inner)}")
+        cause = current.__cause__ or current.__context__
+        if cause is not None:
+            pending.append(cause)
+            text_cause = str(cause)
+            if text_cause and text_cause not in text and not getattr(cause, "schema_errors", None):
+                text = f"{text}: {text_cause}"
+    if details:
+        text += " [" + "; ".join(details[:3]) + "]"
+    return text
