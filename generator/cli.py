@@ -311,6 +311,7 @@ def verify_command(
     lenient: Annotated[bool, typer.Option("--lenient", help="Report validation errors as warnings and verify anyway.")] = False,
     mypy: Annotated[bool, typer.Option("--mypy/--no-mypy", help="Run mypy --strict on the package.")] = True,
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    only: Annotated[str | None, typer.Option("--only", metavar="GLOB", help="Check only the operations whose group.method matches, e.g. 'files.*'.")] = None,
     overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply first (repeatable, in order).")] = None,
     allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
     ref_root: RefRootOption = None,
@@ -334,6 +335,7 @@ def verify_command(
             ref_root=ref_root,
             warn=_warn,
             progress=progress,
+            only=only,
         )
         if progress is not None:
             print("\r\x1b[K", end="", file=sys.stderr, flush=True)

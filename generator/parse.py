@@ -306,6 +306,7 @@ class _Builder:
             self.model_schemas[poly.base] = {k: v for k, v in self.model_schemas[poly.base].items() if k != "discriminator"}
         dispatching = {poly.base for poly in polymorphic} | {child for poly in polymorphic for _, child in poly.subtypes}
         _flatten_narrowing_children(self.model_schemas, dispatching)
+        self.model_schemas = {name: _untagged_unions(schema, self.model_schemas) for name, schema in self.model_schemas.items()}
         servers = [
             ir.Server(url=_server_url(s), description=str(s.get("description", "")))
             for s in self.source.get("servers") or []
@@ -1620,8 +1621,11 @@ def _is_root_model(schema: dict[str, Any]) -> bool:
 #: (relative URIs in pagination links, upper-case or prefixed ids, hostnames with a trailing dot,
 #: IPv6 zone ids, Go-style durations such as ``1h30m``...) or change the text on its way back
 #: (``UUID`` lowercases, ``AnyUrl`` adds a trailing slash), or need an extra package (``EmailStr``).
+#: ``byte`` stays the base64 text (``Base64Str`` decodes it and fails on anything but UTF-8);
+#: ``decimal`` numbers stay floats (``Decimal`` goes out as a JSON *string*, which servers refuse).
 _LOOSE_FORMATS = frozenset(
     {
+        "byte", "decimal",
         "email", "idn-email", "uri", "uri-reference", "uri-template", "url", "iri", "iri-reference",
         "hostname", "idn-hostname", "ipv4", "ipv6", "ipv4-network", "ipv6-network", "uuid", "uuid1",
         "uuid2", "uuid3", "uuid4", "uuid5", "ulid", "path", "duration", "json-pointer",
@@ -1649,12 +1653,14 @@ def _merge_single_all_of(schema: Any) -> Any:
             # Parts that only annotate (``{description: ...}``, ``{}``) join the node's own keywords.
             notes = [part for part in parts if isinstance(part, dict) and all(key in _ANNOTATIONS or key.startswith("x-") for key in part)]
             if notes and len(notes) < len(parts):
-                annotations = {key: value for note in notes for key, value in note.items()}
+                # ``nullable: false`` beside another part adds nothing (box.json's
+                # ``allOf: [{type: string, nullable: true}, {nullable: false}]`` accepts null)
+                annotations = {key: value for note in notes for key, value in note.items() if not (key == "nullable" and value is False)}
                 node = {**annotations, **{k: v for k, v in node.items() if k != "allOf"}, "allOf": [p for p in parts if not any(p is n for n in notes)]}
                 parts = node["allOf"]
         if not (isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) and "$ref" not in parts[0]):
             return node
-        siblings = {key: value for key, value in node.items() if key != "allOf"}
+        siblings = {key: value for key, value in node.items() if key != "allOf" and not (key == "nullable" and value is False)}
         if (set(siblings) - _ANNOTATIONS) & set(parts[0]):
             return node  # both set the same keyword (type, properties...): keep the conjunction
         return {**parts[0], **siblings}
@@ -1779,6 +1785,59 @@ def _loose_formats(schema: Any) -> Any:
     def fix(node: dict[str, Any]) -> dict[str, Any]:
         if isinstance(node.get("format"), str) and node["format"].lower() in _LOOSE_FORMATS:
             del node["format"]
+        return node
+
+    return _map_schemas(schema, fix)
+
+
+def _requires(schema: Any, name: str, schemas: dict[str, Any], depth: int = 0) -> bool:
+    """Whether ``schema`` (its ``$ref`` and ``allOf`` parts followed) lists ``name`` as required."""
+    if not isinstance(schema, dict) or depth > 16:
+        return False
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+        return _requires(schemas.get(unescape_pointer_token(ref[len(_SCHEMA_REF) :])), name, schemas, depth + 1)
+    if name in (schema.get("required") or []):
+        return True
+    return any(_requires(part, name, schemas, depth + 1) for part in schema.get("allOf") or [])
+
+
+def _property(schema: Any, name: str, schemas: dict[str, Any], depth: int = 0) -> Any:
+    """The schema of property ``name`` in ``schema`` (its ``$ref`` and ``allOf`` parts followed), or None."""
+    if not isinstance(schema, dict) or depth > 16:
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+        return _property(schemas.get(unescape_pointer_token(ref[len(_SCHEMA_REF) :])), name, schemas, depth + 1)
+    found = (schema.get("properties") or {}).get(name)
+    if found is not None:
+        return found
+    for part in schema.get("allOf") or []:
+        found = _property(part, name, schemas, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _literal_tag(schema: Any) -> bool:
+    """A tag pydantic can discriminate on: an inline ``const`` or ``enum`` (a ``Literal`` field)."""
+    return isinstance(schema, dict) and "$ref" not in schema and ("const" in schema or isinstance(schema.get("enum"), list))
+
+
+def _untagged_unions(schema: Any, schemas: dict[str, Any]) -> Any:
+    """A ``oneOf``/``anyOf`` whose discriminator property some option does not require (it has a
+    default, say), or declares as a reference (a named one-value enum) rather than an inline
+    ``enum``/``const``, parses as a plain union: pydantic's tagged union refuses a valid body
+    without the tag ("Unable to extract tag using discriminator") and a tag field that is not a
+    ``Literal``. The options still tell themselves apart."""
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        tag = (node.get("discriminator") or {}).get("propertyName") if isinstance(node.get("discriminator"), dict) else None
+        options = [o for o in [*(node.get("oneOf") or []), *(node.get("anyOf") or [])] if isinstance(o, dict) and o.get("type") != "null"]
+        if isinstance(tag, str) and options and not all(
+            _requires(option, tag, schemas) and _literal_tag(_property(option, tag, schemas)) for option in options
+        ):
+            del node["discriminator"]
         return node
 
     return _map_schemas(schema, fix)

@@ -63,15 +63,20 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
 
 
 def test_strict_mode_refuses_exactly_the_known_invalid_files() -> None:
-    for spec in SPECS:
-        loaded = loader.load(CORPUS / spec.file)
-        from generator.validate import validate
+    from generator.errors import SpecError
+    from generator.validate import validate, validate_or_raise
 
-        problems = validate(loaded.document, spec.file)
+    for spec in SPECS:
+        problems = validate(loader.load(CORPUS / spec.file).document, spec.file)
         assert bool(problems) == spec.lenient, (
             f"{spec.file}: expected {'validation errors' if spec.lenient else 'a valid document'}, got {len(problems)} problem(s)"
         )
-        assert all(p.lenient_ok for p in problems), f"{spec.file}: lenient mode can only skip schema-validation findings"
+        # Lenient mode skips schema-validation findings and degrades dangling schema
+        # references (mistral.yaml's #/$defs refs): nothing else may remain.
+        try:
+            validate_or_raise(loader.load(CORPUS / spec.file).document, spec.file, lenient=True, warn=lambda problem: None)
+        except SpecError as exc:
+            pytest.fail(f"{spec.file}: lenient mode still refuses it: {exc.problems[:3]}")
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.file)

@@ -14,6 +14,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,25 @@ def verify(spec: Path, *options: str, examples: int = EXAMPLES) -> subprocess.Co
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False, timeout=3600)
 
 
+#: Every spec verify runs on in this module, largest first: they run two at a time (one per
+#: core) from the first test on, and each test waits for its own.
+ALL_SPECS: list[tuple[Path, tuple[str, ...]]] = sorted(
+    [(ROOT / "specs" / name, ()) for name in PROJECT_SPECS]
+    + [(FIXTURES / name, ()) for name in ("coverage.yaml", "features.yaml")]
+    + [(CORPUS / name, tuple(options)) for name, options in CORPUS_SPECS.items()],
+    key=lambda item: -item[0].stat().st_size if item[0].exists() else 0,
+)
+
+
+@pytest.fixture(scope="module")
+def runs() -> Iterator[dict[Path, Future[subprocess.CompletedProcess[str]]]]:
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("CLIENTSMITH_VERIFY_JOBS", "2"))) as pool:
+        futures = {spec: pool.submit(verify, spec, *options) for spec, options in ALL_SPECS if spec.exists()}
+        yield futures
+        for future in futures.values():
+            future.cancel()
+
+
 def assert_verified(done: subprocess.CompletedProcess[str], spec: Path) -> None:
     failing = [line for line in done.stdout.splitlines() if line.startswith(("FAIL", "     minimal"))]
     assert done.returncode == 0, (
@@ -57,23 +78,23 @@ def assert_verified(done: subprocess.CompletedProcess[str], spec: Path) -> None:
 
 
 @pytest.mark.parametrize("name", PROJECT_SPECS)
-def test_project_specs_verify(name: str) -> None:
+def test_project_specs_verify(name: str, runs: dict[Path, Future[subprocess.CompletedProcess[str]]]) -> None:
     spec = ROOT / "specs" / name
-    assert_verified(verify(spec), spec)
+    assert_verified(runs[spec].result(), spec)
 
 
 @pytest.mark.parametrize("name", ["coverage.yaml", "features.yaml"])
-def test_fixture_specs_verify(name: str) -> None:
+def test_fixture_specs_verify(name: str, runs: dict[Path, Future[subprocess.CompletedProcess[str]]]) -> None:
     spec = FIXTURES / name
-    assert_verified(verify(spec), spec)
+    assert_verified(runs[spec].result(), spec)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS_SPECS))
-def test_corpus_specs_verify(name: str) -> None:
+def test_corpus_specs_verify(name: str, runs: dict[Path, Future[subprocess.CompletedProcess[str]]]) -> None:
     spec = CORPUS / name
     if not spec.exists():
         pytest.fail(f"corpus file {spec} is missing: the corpus is expected next to the repository (../shared/corpus)")
-    assert_verified(verify(spec, *CORPUS_SPECS[name]), spec)
+    assert_verified(runs[spec].result(), spec)
 
 
 def test_json_report_is_deterministic_with_a_seed() -> None:

@@ -106,6 +106,19 @@ def _sabotage(request: RawRequest) -> RawRequest:
         "wire.beta_thing_stream",
         "request",
     ),
+    # defect 9: closed enums, so one new value from a server breaks the response
+    "closed enums": (
+        """
+def _closed(cls: Any, value: object) -> Any:
+    return None
+
+
+for _enum_base in (OpenEnum, OpenStrEnum, OpenIntEnum):
+    _enum_base._missing_ = classmethod(_closed)  # type: ignore[method-assign,assignment]
+""",
+        "unicode_things_more.replace_thing",
+        "compat",
+    ),
     # defect 5: binary responses decoded as text and corrupted
     "binary decoded as text": (
         """

@@ -8,6 +8,7 @@ sends, the spec's own schemas for the responses it must read, and
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import json
 import os
@@ -58,8 +59,10 @@ def verify(
     ref_root: Path | None = None,
     warn: Callable[[Problem], None] | None = None,
     progress: Callable[[str], None] | None = None,
+    only: str | None = None,
 ) -> Report:
-    """Check every operation of ``spec_path``'s client; see the module docstring."""
+    """Check every operation of ``spec_path``'s client (those matching the ``only`` glob, e.g.
+    ``"files.*"``); see the module docstring."""
     if examples < 1:
         raise UsageError("--examples must be at least 1")
     loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
@@ -87,6 +90,8 @@ def verify(
         try:
             for group in api.groups:
                 for index, op in enumerate(group.operations):
+                    if only is not None and not fnmatch.fnmatchcase(f"{group.name}.{op.py_name}", only):
+                        continue
                     if progress is not None:
                         progress(f"{group.name}: {index}/{len(group.operations)} operations")
                     report.operations.append(checker.check(op))

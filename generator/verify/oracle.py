@@ -82,8 +82,9 @@ def oracle_document(document: dict[str, Any]) -> dict[str, Any]:
     """The spec as the oracle reads it: served at :data:`BASE_URL`.
 
     openapi-core 0.23 cannot deserialise parameters whose schema ``type`` is a list
-    (3.1 ``[string, "null"]``); a parameter value on the wire is never null, so such
-    a type is narrowed to its one non-null member. Nothing else changes.
+    (3.1 ``[string, "null"]``) or an ``anyOf`` with null; a parameter value on the wire is
+    never null, so such a schema is narrowed to its one non-null member. The other changes
+    are listed where they are made.
     """
     result = copy.deepcopy(document)
     result["servers"] = [{"url": BASE_URL}]
@@ -192,6 +193,14 @@ def _text_parts(document: dict[str, Any], schema: Any) -> Any:
 
 
 def _narrow_type(schema: dict[str, Any]) -> None:
+    for key in ("anyOf", "oneOf"):
+        options = schema.get(key)
+        if isinstance(options, list):
+            real = [o for o in options if not (isinstance(o, dict) and (o.get("type") == "null" or o.get("enum") == [None]))]
+            if len(real) == 1 and isinstance(real[0], dict) and len(real) != len(options):
+                # openapi-core picks a parameter's style by its schema's own `type`
+                del schema[key]
+                schema.update({k: v for k, v in real[0].items() if k not in schema})
     kind = schema.get("type")
     if isinstance(kind, list):
         members = [k for k in kind if k != "null"]
@@ -228,16 +237,20 @@ class Oracle:
         return self._apis[scope]
 
     def _json_deserializers(self) -> dict[str, Any]:
-        """openapi-core knows two JSON media types; every ``+json`` type the spec uses reads as JSON."""
-        from openapi_core.deserializing.media_types.util import json_loads
+        """openapi-core knows two JSON media types; every ``+json`` type the spec uses reads as JSON.
+        XML bodies read as their text: openapi-core parses them into an element tree that no
+        schema can describe (a ``type: string`` BXML document always failed)."""
+        from openapi_core.deserializing.media_types.util import json_loads, plain_loads
 
         types: set[str] = set()
+        xml: set[str] = set()
 
         def walk(node: Any) -> None:
             if isinstance(node, dict):
                 for key, value in node.items():
                     if key == "content" and isinstance(value, dict):
                         types.update(str(t).lower() for t in value if "json" in str(t).lower())
+                        xml.update(str(t).lower() for t in value if "xml" in str(t).lower())
                     walk(value)
             elif isinstance(node, list):
                 for item in node:
@@ -245,7 +258,7 @@ class Oracle:
 
         walk(self.document.get("paths"))
         walk((self.document.get("components") or {}).get("requestBodies"))
-        return dict.fromkeys(sorted(types), json_loads)
+        return {**dict.fromkeys(sorted(xml), plain_loads), **dict.fromkeys(sorted(types), json_loads)}
 
     def read(
         self,

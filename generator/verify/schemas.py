@@ -134,6 +134,10 @@ class Converter:
             elif key in ("anyOf", "oneOf") and isinstance(value, list):
                 # branches of an allOf part meet the other parts' properties: no closing them
                 result[key] = [sub(part, all_of=in_all_of) for part in value]
+                tag = (schema.get("discriminator") or {}).get("propertyName") if isinstance(schema.get("discriminator"), dict) else None
+                if isinstance(tag, str):
+                    # a discriminated union's options carry the tag (openapi-core insists)
+                    result[key] = [{"allOf": [branch, {"required": [tag]}]} if isinstance(branch, dict) else branch for branch in result[key]]
             elif key == "prefixItems" and isinstance(value, list):
                 result[key] = [sub(part) for part in value]
             elif key in ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else"):

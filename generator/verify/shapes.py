@@ -81,11 +81,17 @@ class Shapes:
             return True
         return any(self.is_null(o) for key in ("anyOf", "oneOf") for o in resolved.get(key) or [])
 
-    def objects(self, value: Any, schema: Any, depth: int = 0) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        """Every object in ``value`` whose schema is known without guessing a branch, with that schema."""
+    def objects(
+        self, value: Any, schema: Any, depth: int = 0, *, through_unions: bool = True
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every object in ``value`` whose schema is known without guessing a branch, with that schema
+        (``through_unions=False``: not below an ``anyOf``/``oneOf``, even a nullable one)."""
         if depth > 40:
             return
-        resolved = self.single_branch(self.resolve(schema))
+        resolved = self.resolve(schema)
+        if not through_unions and ("anyOf" in resolved or "oneOf" in resolved):
+            return
+        resolved = self.single_branch(resolved)
         if resolved is None:
             return
         if isinstance(value, dict):
@@ -94,21 +100,22 @@ class Shapes:
                 yield value, resolved
                 for name, sub in properties.items():
                     if name in value:
-                        yield from self.objects(value[name], sub, depth + 1)
+                        yield from self.objects(value[name], sub, depth + 1, through_unions=through_unions)
             extra = resolved.get("additionalProperties")
             if isinstance(extra, dict):
                 for name, item in value.items():
                     if not isinstance(properties, dict) or name not in properties:
-                        yield from self.objects(item, extra, depth + 1)
+                        yield from self.objects(item, extra, depth + 1, through_unions=through_unions)
         elif isinstance(value, list) and isinstance(resolved.get("items"), dict):
             for item in value:
-                yield from self.objects(item, resolved["items"], depth + 1)
+                yield from self.objects(item, resolved["items"], depth + 1, through_unions=through_unions)
 
 
 def with_defaults(shapes: Shapes, value: Any, schema: Any) -> Any:
-    """``value`` with the defaults of absent properties filled in, as openapi-core reads a request."""
+    """``value`` with the defaults of absent properties filled in, as openapi-core reads a request
+    (it does not look for defaults below ``anyOf``/``oneOf``)."""
     result = copy.deepcopy(value)
-    for node, resolved in list(shapes.objects(result, schema)):
+    for node, resolved in list(shapes.objects(result, schema, through_unions=False)):
         for name, sub in (resolved.get("properties") or {}).items():
             target = shapes.resolve(sub)
             if name not in node and "default" in target and not _one_way(sub, "readOnly"):
