@@ -317,7 +317,9 @@ def verify_command(
     ref_root: RefRootOption = None,
 ) -> None:
     """Check every operation of SPEC's client against openapi-core, the spec's schemas and mypy --strict."""
-    from generator import verify as verifying  # deferred: openapi-core and hypothesis load in ~1 s
+    from generator import (
+        verify as verifying,  # deferred: openapi-core and hypothesis load in ~1 s
+    )
 
     def run() -> int:
         if output_format not in ("text", "json"):

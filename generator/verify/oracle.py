@@ -88,6 +88,10 @@ def oracle_document(document: dict[str, Any]) -> dict[str, Any]:
     """
     result = copy.deepcopy(document)
     result["servers"] = [{"url": BASE_URL}]
+    if str(result.get("openapi", "")).startswith("3.0") and _uses_31_types(result):
+        # Declared 3.0 but written with 3.1 types (`type: 'null'`, type lists), as algolia's is:
+        # read it as 3.1, which is what its authors' tools do.
+        result["openapi"] = "3.1.0"
     _drop_unknown_formats(result)
     for path_item in (result.get("paths") or {}).values():
         if not isinstance(path_item, dict):
@@ -190,6 +194,17 @@ def _text_parts(document: dict[str, Any], schema: Any) -> Any:
             # 3.1 files (contentMediaType) arrive as bytes too
             relaxed["properties"][name] = {"type": "string", "format": "binary"}
     return relaxed
+
+
+def _uses_31_types(node: Any) -> bool:
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind == "null" or isinstance(kind, list):
+            return True
+        return any(_uses_31_types(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_uses_31_types(item) for item in node)
+    return False
 
 
 def _narrow_type(schema: dict[str, Any]) -> None:

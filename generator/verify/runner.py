@@ -145,6 +145,7 @@ class OperationChecker:
         self.responses = Converter(document, "response")
         # Defaults as the oracle reads them (a lenient spec's wrongly typed defaults dropped).
         self.shapes = shapes_module.Shapes(self.oracle.document)
+        self.defaults = shapes_module.declared_defaults(self.oracle.document)
         self.capture = _Capture(self.runtime)
         credentials = self._credentials()
         self.client = self.client_module.Client(base_url=BASE_URL, transport=self.capture, max_retries=0, **credentials)
@@ -332,7 +333,11 @@ class OperationChecker:
             return result
         unreadable = [p.py_name for p in op.path_parameters if p.style in ("label", "matrix")]
         undefined = [p.py_name for p in params if p.location != "body" and not p.style_json and self._nested(p.schema)]
-        if unreadable:
+        multipart_31 = op.body is not None and op.body.encoding == "multipart" and str(self.oracle.document.get("openapi", "")).startswith("3.1")
+        if multipart_31:
+            # openapi-core 0.23 reads multipart parts as bytes, which no 3.1 `type: string` accepts
+            self._skip(result, pointer, ("request",), "openapi-core cannot read multipart bodies of OpenAPI 3.1 specs (parts arrive as bytes)")
+        elif unreadable:
             # openapi-core 0.23 cannot read label or matrix path parameters: said, not hidden
             self._skip(result, pointer, ("request",), f"openapi-core cannot read label/matrix path parameters ({', '.join(unreadable)})")
         elif undefined:
@@ -422,6 +427,9 @@ class OperationChecker:
             self._check_accept(op, list(sent.headers), pointer, flavour)
             self._compare_request(op, params, arguments, reading, pointer, flavour, sent)
 
+    def _filled_default(self, key: str, value: Any) -> bool:
+        return (key, json.dumps(value, sort_keys=True)) in self.defaults
+
     def _check_fixed_query(self, op: ir.Operation, url: str, pointer: str, flavour: str) -> None:
         """A path key with a fixed query (``/things/{id}?beta=true``) sends it, in one query string."""
         fixed = op.path.partition("#")[0].partition("?")[2]
@@ -488,7 +496,7 @@ class OperationChecker:
                 raise CheckFailed(body_pointer, f"{flavour}: a body was sent although none was passed")
             return
         schema = self._body_schema(op)
-        if op.body.encoding in ("json", "form", "multipart"):
+        if op.body.encoding in ("json", "form"):  # openapi-core fills no defaults into multipart bodies
             expected_body = shapes_module.with_defaults(self.shapes, plain(expected_body), schema)
         expected_body = plain(expected_body)
         actual_body = plain(reading.body)
@@ -500,7 +508,7 @@ class OperationChecker:
                 for name, value in list(expected_body.items()):
                     if name not in actual_body and isinstance(value, dict) and _members_sent(value, pairs):
                         actual_body[name] = value
-        found = difference(expected_body, actual_body)
+        found = difference(expected_body, actual_body, filled=self._filled_default)
         if found:
             raise CheckFailed(body_pointer, f"{flavour}: body ({op.body.content_type}) read back differently: {found}")
 
@@ -583,14 +591,17 @@ class OperationChecker:
 # -- helpers ---------------------------------------------------------------------
 def _members_sent(value: Any, pairs: list[tuple[str, str]]) -> bool:
     """Whether every member of an object went out as its own ``name=value`` pair (form, exploded)."""
-    if not isinstance(value, dict) or not value:
+    if not isinstance(value, dict):
         return False
-    return all((str(k), _form_text(v)) in pairs for k, v in value.items())
+    members = {k: v for k, v in value.items() if v is not None}  # null members are not sent
+    return all((str(k), _form_text(v)) in pairs for k, v in members.items())
 
 
 def _form_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
 
 

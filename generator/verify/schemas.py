@@ -132,12 +132,18 @@ class Converter:
             elif key == "allOf" and isinstance(value, list):
                 result[key] = [sub(part, all_of=True) for part in value]
             elif key in ("anyOf", "oneOf") and isinstance(value, list):
-                # branches of an allOf part meet the other parts' properties: no closing them
-                result[key] = [sub(part, all_of=in_all_of) for part in value]
+                # branches of an allOf part, or beside properties, meet other properties: no closing them
+                result[key] = [sub(part, all_of=in_all_of or "properties" in schema) for part in value]
                 tag = (schema.get("discriminator") or {}).get("propertyName") if isinstance(schema.get("discriminator"), dict) else None
                 if isinstance(tag, str):
+                    # the tag picks the option: overlapping options are no error (no oneOf exclusivity)
+                    result["anyOf"] = result.pop(key)
+                    key = "anyOf"
                     # a discriminated union's options carry the tag (openapi-core insists)
-                    result[key] = [{"allOf": [branch, {"required": [tag]}]} if isinstance(branch, dict) else branch for branch in result[key]]
+                    result[key] = [
+                        {"allOf": [branch, {"required": [tag]}]} if isinstance(branch, dict) and tag in (branch.get("properties") or {}) else branch
+                        for branch in result[key]
+                    ]
             elif key == "prefixItems" and isinstance(value, list):
                 result[key] = [sub(part) for part in value]
             elif key in ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else"):

@@ -65,6 +65,43 @@ class Shapes:
                 return self.resolve(real[0]) if len(real) == 1 else None
         return schema
 
+    def tagged_branch(self, value: Any, schema: dict[str, Any]) -> dict[str, Any] | None:
+        """The option of a discriminated ``oneOf``/``anyOf`` that ``value``'s tag names, or None."""
+        discriminator = schema.get("discriminator")
+        if not isinstance(value, dict):
+            return None
+        if not isinstance(discriminator, dict):
+            return self._const_branch(value, schema)
+        tag = value.get(discriminator.get("propertyName"))
+        if not isinstance(tag, str):
+            return None
+        options = [o for key in ("oneOf", "anyOf") for o in schema.get(key) or [] if isinstance(o, dict)]
+        mapped = (discriminator.get("mapping") or {}).get(tag)
+        for option in options:
+            if isinstance(mapped, str) and option.get("$ref") == mapped:
+                return self.resolve(option)
+        for option in options:
+            resolved = self.resolve(option)
+            prop = self.resolve((resolved.get("properties") or {}).get(discriminator.get("propertyName")))
+            if tag in (prop.get("enum") or []) or prop.get("const") == tag or str(option.get("$ref", "")).endswith("/" + tag):
+                return resolved
+        return None
+
+    def _const_branch(self, value: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any] | None:
+        """The one option whose one-value enum or const properties all match ``value`` (a
+        ``oneOf`` told apart by a ``type`` field without a discriminator), or None."""
+        found: list[dict[str, Any]] = []
+        for option in [o for key in ("oneOf", "anyOf") for o in schema.get(key) or []]:
+            resolved = self.resolve(option)
+            fixed = {
+                name: (prop.get("enum") or [prop.get("const")])[0]
+                for name, prop in ((n, self.resolve(p)) for n, p in (resolved.get("properties") or {}).items())
+                if len(prop.get("enum") or []) == 1 or "const" in prop
+            }
+            if fixed and all(value.get(name) == wanted for name, wanted in fixed.items() if name in value) and any(n in value for n in fixed):
+                found.append(resolved)
+        return found[0] if len(found) == 1 else None
+
     def is_null(self, schema: Any) -> bool:
         resolved = self.resolve(schema)
         return resolved.get("type") == "null" or resolved.get("enum") == [None]
@@ -89,11 +126,25 @@ class Shapes:
         if depth > 40:
             return
         resolved = self.resolve(schema)
-        if not through_unions and ("anyOf" in resolved or "oneOf" in resolved):
+        tagged = self.tagged_branch(value, resolved)
+        if tagged is not None:
+            # the option the discriminator names: known, not guessed (with the properties beside it)
+            common = {k: v for k, v in resolved.items() if k not in ("anyOf", "oneOf", "discriminator")}
+            resolved = {
+                **common,
+                **tagged,
+                "properties": {**(common.get("properties") or {}), **(tagged.get("properties") or {})},
+                "required": [*(common.get("required") or []), *(tagged.get("required") or [])],
+            }
+        elif not through_unions and ("anyOf" in resolved or "oneOf" in resolved):
+            if not isinstance(resolved.get("properties"), dict):
+                return
+            # the properties beside the union are known; the options are not looked into
+            resolved = {k: v for k, v in resolved.items() if k not in ("anyOf", "oneOf")}
+        branch = self.single_branch(resolved)
+        if branch is None:
             return
-        resolved = self.single_branch(resolved)
-        if resolved is None:
-            return
+        resolved = branch
         if isinstance(value, dict):
             properties = resolved.get("properties")
             if isinstance(properties, dict):
@@ -109,6 +160,30 @@ class Shapes:
         elif isinstance(value, list) and isinstance(resolved.get("items"), dict):
             for item in value:
                 yield from self.objects(item, resolved["items"], depth + 1, through_unions=through_unions)
+
+
+def declared_defaults(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every ``(property name, default as JSON)`` the spec declares: openapi-core also fills in
+    defaults inside the ``oneOf`` option it matched, which cannot be known without guessing."""
+    import json
+
+    found: set[tuple[str, str]] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                for name, prop in properties.items():
+                    if isinstance(prop, dict) and "default" in prop:
+                        found.add((str(name), json.dumps(prop["default"], sort_keys=True)))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    return found
 
 
 def with_defaults(shapes: Shapes, value: Any, schema: Any) -> Any:

@@ -15,7 +15,7 @@ import decimal
 import enum
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -49,16 +49,21 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def difference(expected: Any, actual: Any, where: str = "") -> str | None:
-    """The first place where ``actual`` differs from ``expected`` (both :func:`plain`), or None."""
+def difference(
+    expected: Any, actual: Any, where: str = "", *, filled: Callable[[str, Any], bool] | None = None
+) -> str | None:
+    """The first place where ``actual`` differs from ``expected`` (both :func:`plain`), or None.
+
+    ``filled(key, value)`` says whether a key only ``actual`` has is a default its reader filled in.
+    """
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in expected:
             if key not in actual:
                 return f"{where}/{key}: missing (expected {_show(expected[key])})"
-            found = difference(expected[key], actual[key], f"{where}/{key}")
+            found = difference(expected[key], actual[key], f"{where}/{key}", filled=filled)
             if found:
                 return found
-        extra = [key for key in actual if key not in expected]
+        extra = [key for key in actual if key not in expected and not (filled is not None and filled(key, actual[key]))]
         if extra:
             return f"{where}/{extra[0]}: unexpected {_show(actual[extra[0]])}"
         return None
@@ -66,7 +71,7 @@ def difference(expected: Any, actual: Any, where: str = "") -> str | None:
         if len(expected) != len(actual):
             return f"{where or '/'}: {len(expected)} items expected, {len(actual)} found"
         for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
-            found = difference(left, right, f"{where}/{index}")
+            found = difference(left, right, f"{where}/{index}", filled=filled)
             if found:
                 return found
         return None
