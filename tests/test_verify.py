@@ -66,10 +66,20 @@ ALL_SPECS: list[tuple[Path, tuple[str, ...]]] = sorted(
 )
 
 
+def _name(spec: Path) -> str:
+    return spec.relative_to(CORPUS).as_posix() if CORPUS in spec.parents else spec.name
+
+
 @pytest.fixture(scope="module")
-def runs() -> Iterator[dict[Path, Future[subprocess.CompletedProcess[str]]]]:
+def runs(request: pytest.FixtureRequest) -> Iterator[dict[Path, Future[subprocess.CompletedProcess[str]]]]:
+    # Only the specs of the tests selected in this session (``-k`` runs one spec, not all).
+    wanted = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and hasattr(item, "callspec") and "name" in item.callspec.params
+    }
     with ThreadPoolExecutor(max_workers=int(os.environ.get("CLIENTSMITH_VERIFY_JOBS", "2"))) as pool:
-        futures = {spec: pool.submit(verify, spec, *options) for spec, options in ALL_SPECS if spec.exists()}
+        futures = {spec: pool.submit(verify, spec, *options) for spec, options in ALL_SPECS if spec.exists() and _name(spec) in wanted}
         yield futures
         for future in futures.values():
             future.cancel()
