@@ -9,9 +9,9 @@ gets a stable code whose kind (breaking or not) is fixed in :data:`CODES`.
 Operations are matched by HTTP method + path first (path parameter names do
 not matter on the wire), then by ``operationId``. Parameters are matched by
 location and wire name (path parameters by position in the path), then by
-Python name. Type changes compare the IR's annotation strings: an input
-(argument) may widen, an output (return value) may narrow; anything else is
-breaking. Models used only in requests or only in responses get the same
+Python name. Type changes compare the IR's type nodes (:mod:`generator.pytypes`,
+the same mapping the signatures and models use): an input (argument) may
+widen, an output (return value) may narrow; anything else is breaking. Models used only in requests or only in responses get the same
 treatment for their fields; a model used in both (or in neither) does not.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import ir, loader, naming, validate
+from generator import ir, loader, naming, pytypes, validate
 from generator.errors import follow_pointer, unescape_pointer_token
 from generator.parse import build_ir
 
@@ -365,7 +365,7 @@ def _compare_operation(before: Located, after: Located) -> Iterator[Change]:
     yield from _parameter_changes(op, other, here, renamed)
     yield from _order_changes(op, other, here, renamed)
     yield from _body_changes(op, other, here)
-    yield from _type_changes(f"{here}()", "return", op.return_annotation, other.return_annotation, "output")
+    yield from _type_changes(f"{here}()", "return", op.return_type, other.return_type, "output")
     if op.pagination is not None and other.pagination is None:
         yield change("pagination-removed", f"{before.group}.{naming.iterator_name(op.py_name)}", "pager helper removed")
     elif op.pagination is None and other.pagination is not None:
@@ -429,7 +429,7 @@ def _parameter_changes(op: ir.Operation, other: ir.Operation, here: str, renamed
             yield change(code, at, f"{_required(param.required)} -> {_required(new.required)}")
         elif not new.required and param.default_repr != new.default_repr:
             yield change("parameter-default-changed", at, f"default {param.default_repr or '(none)'} -> {new.default_repr or '(none)'}")
-        yield from _type_changes(at, "parameter", param.annotation, new.annotation, "input")
+        yield from _type_changes(at, "parameter", param.type, new.type, "input")
         yield from _described(at, "description", param.description, new.description)
     for new in added:
         code = "required-parameter-added" if new.required else "optional-parameter-added"
@@ -481,136 +481,16 @@ def _body_changes(op: ir.Operation, other: ir.Operation, here: str) -> Iterator[
     if body.required != new.required:
         code = "request-body-became-required" if new.required else "request-body-became-optional"
         yield change(code, at, f"{_required(body.required)} -> {_required(new.required)}")
-    yield from _type_changes(at, "request-body", body.annotation, new.annotation, "input")
+    yield from _type_changes(at, "request-body", _body_type(body), _body_type(new), "input")
     yield from _described(at, "description", body.description, new.description)
 
 
 # -- types -------------------------------------------------------------------------
-def split_top(text: str, separator: str) -> list[str]:
-    """Split ``text`` on ``separator`` outside brackets and string literals."""
-    parts: list[str] = []
-    depth = 0
-    start = 0
-    for index, char in _code_chars(text):
-        if char in "[({":
-            depth += 1
-        elif char in "])}":
-            depth -= 1
-        elif char == separator and depth == 0:
-            parts.append(text[start:index].strip())
-            start = index + 1
-    parts.append(text[start:].strip())
-    return [part for part in parts if part]
+_FLATTENED = pytypes.Name("(fields)")  # a body flattened into arguments: its fields are compared as parameters
 
 
-def _code_chars(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
-    """``(index, character)`` for each character of ``text`` from ``start`` outside string literals."""
-    quote = ""
-    index = start
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        else:
-            yield index, char
-        index += 1
-
-
-def union_members(annotation: str) -> list[str]:
-    """``Literal['a', 'b'] | None`` -> ``["Literal['a']", "Literal['b']", "None"]``."""
-    members: list[str] = []
-    for member in split_top(annotation, "|"):
-        if member.startswith("Literal[") and member.endswith("]"):
-            members.extend(f"Literal[{value}]" for value in split_top(member[len("Literal[") : -1], ","))
-        else:
-            members.append(member)
-    return members
-
-
-def enum_shape(annotation: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The annotation's union members with every ``Literal[...]`` blanked, and the literal values."""
-    shapes: set[str] = set()
-    values: set[str] = set()
-    for member in split_top(annotation, "|"):
-        shape, found = _blank_literals(member)
-        shapes.add(shape)
-        values.update(found)
-    return frozenset(shapes), frozenset(values)
-
-
-def _blank_literals(text: str) -> tuple[str, list[str]]:
-    out: list[str] = []
-    values: list[str] = []
-    index = 0
-    while True:
-        start = _find_outside_quotes(text, "Literal[", index)
-        if start < 0:
-            out.append(text[index:])
-            return "".join(out), values
-        end = _closing_bracket(text, start + len("Literal"))
-        out.append(text[index:start] + "Literal[*]")
-        values.extend(split_top(text[start + len("Literal[") : end], ","))
-        index = end + 1
-
-
-def _find_outside_quotes(text: str, needle: str, start: int) -> int:
-    return next((index for index, _ in _code_chars(text, start) if text.startswith(needle, index)), -1)
-
-
-def _closing_bracket(text: str, opening: int) -> int:
-    depth = 0
-    for index, char in _code_chars(text, opening):
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return index
-    return len(text)
-
-
-def _covered(member: str, members: Iterable[str]) -> bool:
-    """Whether every value of type ``member`` is a value of the union ``members``."""
-    members = set(members)
-    if member in members or "Any" in members:
-        return True
-    if member == "int" and "float" in members:
-        return True
-    if member.startswith("Literal["):
-        value = member[len("Literal[") : -1]
-        if value[:1] in "'\"":
-            return "str" in members
-        if value in ("True", "False"):
-            return "bool" in members
-        return "int" in members or "float" in members
-    return False
-
-
-def compare_types(old: str, new: str) -> str:
-    """``same``, ``enum`` (only Literal values differ), ``widened``, ``narrowed`` or ``changed``."""
-    if old == new:
-        return "same"
-    old_members, new_members = union_members(old), union_members(new)
-    if set(old_members) == set(new_members):
-        return "same"
-    old_shape, old_values = enum_shape(old)
-    new_shape, new_values = enum_shape(new)
-    if old_shape == new_shape:
-        return "enum" if old_values != new_values else "same"
-    wider = all(_covered(m, new_members) for m in old_members)
-    narrower = all(_covered(m, old_members) for m in new_members)
-    if wider and narrower:
-        return "same"
-    if wider:
-        return "widened"
-    if narrower:
-        return "narrowed"
-    return "changed"
+def _body_type(body: ir.Body) -> pytypes.TypeNode:
+    return body.type if body.type is not None else _FLATTENED
 
 
 # direction -> comparison -> code suffix or full code, per kind of place
@@ -631,29 +511,31 @@ _TYPE_CODES: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-def _type_changes(location: str, place: str, old: str, new: str, direction: str, note: str = "") -> Iterator[Change]:
-    verdict = compare_types(old, new)
+def _type_changes(
+    location: str, place: str, old: pytypes.TypeNode, new: pytypes.TypeNode, direction: str, note: str = ""
+) -> Iterator[Change]:
+    verdict = pytypes.compare(old, new)
     if verdict == "same":
         return
+    before, after = pytypes.render(old), pytypes.render(new)
     if verdict == "enum":
-        old_values = enum_shape(old)[1]
-        new_values = enum_shape(new)[1]
+        old_values = {pytypes.literal(v) for v in pytypes.enum_shape(old)[1]}
+        new_values = {pytypes.literal(v) for v in pytypes.enum_shape(new)[1]}
         for value in sorted(old_values - new_values):
-            yield change("enum-value-removed", location, f"value {value} removed: {old} -> {new}")
+            yield change("enum-value-removed", location, f"value {value} removed: {before} -> {after}")
         # Enum classes are open (a value the client does not know parses), and arguments may
         # always accept more; a Literal read from responses (a tag) is closed.
         closed = place == "return" or (place == "model-field" and direction != "input")
         for value in sorted(new_values - old_values):
-            yield change("closed-enum-value-added" if closed else "enum-value-added", location, f"value {value} added: {old} -> {new}")
+            yield change("closed-enum-value-added" if closed else "enum-value-added", location, f"value {value} added: {before} -> {after}")
         return
     code = _TYPE_CODES[place][direction][verdict]
-    yield change(code, location, f"type {old} -> {new}{note}")
+    yield change(code, location, f"type {before} -> {after}{note}")
 
 
 # -- models ------------------------------------------------------------------------
 _SCHEMA_REF = "#/components/schemas/"
 _MAX_DEPTH = 16  # deep references followed when describing a type (they may be cyclic)
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _schemas(api: ir.Api) -> dict[str, Any]:
@@ -689,74 +571,45 @@ def _closure(names: Iterable[str], schemas: dict[str, Any]) -> set[str]:
 def model_usage(api: ir.Api) -> tuple[set[str], set[str]]:
     """(models reachable from arguments and bodies, models reachable from responses)."""
     schemas = _schemas(api)
-    inputs: list[str] = []
-    outputs: list[str] = []
+    inputs: list[pytypes.TypeNode | None] = []
+    outputs: list[pytypes.TypeNode | None] = []
     for op in api.operations:
-        for param in op.parameters:
-            inputs.extend(_IDENTIFIER.findall(param.annotation))
-        if op.body is not None:
-            inputs.extend(_IDENTIFIER.findall(op.body.annotation))
-        for response in [*op.success, *op.errors]:
-            outputs.extend(_IDENTIFIER.findall(response.annotation or ""))
-    return _closure(inputs, schemas), _closure(outputs, schemas)
+        inputs.extend(param.type for param in op.parameters)
+        inputs.append(op.body.type if op.body is not None else None)
+        outputs.extend(response.type for response in [*op.success, *op.errors])
+    return _closure(pytypes.Imports.of(inputs).models, schemas), _closure(pytypes.Imports.of(outputs).models, schemas)
 
 
-def describe(schema: Any, schemas: dict[str, Any], depth: int = 0) -> str:
-    """A Python-ish type for a schema, in the IR's annotation style, as a model field sees it.
+def describe(schema: Any, schemas: dict[str, Any]) -> pytypes.TypeNode:
+    """The type of a value of ``schema`` as a model field sees it, by the mapping signatures use
+    (:class:`pytypes.SchemaTypes`).
 
-    A reference to a component schema is its class name; a reference deeper into one
-    (``#/components/schemas/A/properties/b``) is described as what it points at; inline
-    objects are ``object`` (their fields are compared one by one instead).
+    A reference to a component schema is its class (or, for a plain alias, its primitive); a
+    reference deeper into one (``#/components/schemas/A/properties/b``) is what it points at;
+    inline objects are ``object`` (their fields are compared one by one instead) and unions
+    that would get a class are the union of their options.
     """
-    if not isinstance(schema, dict) or not schema:
-        return "Any"
-    nullable = bool(schema.get("nullable"))
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        target = _deep_target(ref, schemas) if depth < _MAX_DEPTH else None
-        if target is not None:
-            return _nullable(describe(target, schemas, depth + 1), nullable)
+    followed: dict[str, int] = {}
+
+    def target(ref: str) -> tuple[str, dict[str, Any]]:
         if ref.startswith(_SCHEMA_REF):
-            return _nullable(unescape_pointer_token(ref[len(_SCHEMA_REF) :]), nullable)
-        return _nullable(ref.lstrip("#/"), nullable)
-    for key in ("oneOf", "anyOf"):
-        options = schema.get(key)
-        if isinstance(options, list) and options:
-            parts = [describe(option, schemas, depth + 1) for option in options]
-            return _nullable(" | ".join(dict.fromkeys(parts)), nullable)
-    all_of = schema.get("allOf")
-    if isinstance(all_of, list) and len(all_of) == 1 and not schema.get("properties"):
-        return _nullable(describe(all_of[0], schemas, depth + 1), nullable)
-    types = schema.get("type")
-    if isinstance(types, list):
-        parts = [describe({**schema, "type": t}, schemas, depth + 1) for t in types if t != "null"]
-        return _nullable(" | ".join(dict.fromkeys(parts)) or "None", nullable or "null" in types)
-    if "const" in schema:
-        return _nullable(f"Literal[{_literal(schema['const'])}]", nullable)
-    enum = schema.get("enum")
-    if isinstance(enum, list) and enum:
-        values = [v for v in enum if v is not None]
-        if values:
-            return _nullable("Literal[" + ", ".join(_literal(v) for v in values) + "]", nullable or None in enum)
-    simple = {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-    if types == "string":
-        formats = {"binary": "bytes", "date-time": "datetime.datetime", "date": "datetime.date", "uuid": "UUID"}
-        return _nullable(formats.get(str(schema.get("format")), "str"), nullable)
-    if isinstance(types, str) and types in simple:
-        return _nullable(simple[types], nullable)
-    if types == "array" or (types is None and "items" in schema):
-        return _nullable(f"list[{describe(schema.get('items') or {}, schemas, depth + 1)}]", nullable)
-    if schema.get("properties") or schema.get("allOf"):
-        return _nullable("object", nullable)
-    extra = schema.get("additionalProperties")
-    if isinstance(extra, dict) and extra:
-        return _nullable(f"dict[str, {describe(extra, schemas, depth + 1)}]", nullable)
-    return _nullable("dict[str, Any]", nullable)
+            name = unescape_pointer_token(ref[len(_SCHEMA_REF) :])
+            found = schemas.get(name)
+            return name, found if isinstance(found, dict) else {}
+        return ref.lstrip("#/"), {}
 
+    def inline(ref: str) -> dict[str, Any] | None:
+        followed[ref] = followed.get(ref, 0) + 1
+        return _deep_target(ref, schemas) if followed[ref] <= _MAX_DEPTH else None
 
-def _literal(value: Any) -> str:
-    """A value as it appears inside ``Literal[...]`` in the IR."""
-    return repr(value) if isinstance(value, (bool, int, float, str)) or value is None else repr(json.loads(json.dumps(value)))
+    def named(node: dict[str, Any], where: str, why: pytypes.Why) -> pytypes.TypeNode:
+        options = node.get("oneOf") or node.get("anyOf")
+        if why == "union" and isinstance(options, list):
+            return pytypes.union(types.of(option, where) for option in options)
+        return pytypes.OBJECT
+
+    types = pytypes.SchemaTypes(target=target, inline=inline, named=named)
+    return types.of(schema, "")
 
 
 def _deep_target(ref: str, schemas: dict[str, Any], depth: int = 0) -> dict[str, Any] | None:
@@ -772,15 +625,9 @@ def _deep_target(ref: str, schemas: dict[str, Any], depth: int = 0) -> dict[str,
     return node if isinstance(node, dict) else None
 
 
-def _nullable(annotation: str, nullable: bool) -> str:
-    if not nullable or annotation in ("Any", "None") or annotation.endswith(" | None"):
-        return annotation
-    return f"{annotation} | None"
-
-
 @dataclass(frozen=True)
 class _Field:
-    annotation: str  # as the model exposes it: optional fields are ``... | None``
+    type: pytypes.TypeNode  # as the model exposes it: optional fields are ``... | None``
     required: bool
     schema: dict[str, Any]
 
@@ -803,15 +650,15 @@ def _fields(schema: dict[str, Any], schemas: dict[str, Any]) -> tuple[dict[str, 
         if not isinstance(part, dict):
             continue
         if part is not schema and isinstance(part.get("$ref"), str):
-            bases.append(describe(part, schemas))
+            bases.append(pytypes.render(describe(part, schemas)))
             continue
         properties.update(part.get("properties") or {})
         required.update(name for name in part.get("required") or [] if isinstance(name, str))
     fields = {}
     for name, prop in properties.items():
         prop = prop if isinstance(prop, dict) else {}
-        annotation = describe(prop, schemas)
-        fields[name] = _Field(annotation if name in required else _nullable(annotation, True), name in required, prop)
+        kind = describe(prop, schemas)
+        fields[name] = _Field(kind if name in required else pytypes.nullable(kind), name in required, prop)
     return fields, bases
 
 
@@ -844,8 +691,8 @@ def _compare_schema(
     old_description = str(schema.get("description", "")) if isinstance(schema, dict) else ""
     new_description = str(other.get("description", "")) if isinstance(other, dict) else ""
     if not (_is_object(schema) and _is_object(other)):
-        old_type = "object" if _is_object(schema) else describe(schema, old_schemas)
-        new_type = "object" if _is_object(other) else describe(other, new_schemas)
+        old_type = pytypes.OBJECT if _is_object(schema) else describe(schema, old_schemas)
+        new_type = pytypes.OBJECT if _is_object(other) else describe(other, new_schemas)
         yield from _type_changes(location, "model", old_type, new_type, "both")
         yield from _described(location, "description", old_description, new_description)
         return
@@ -857,7 +704,7 @@ def _compare_schema(
     for name, field in old_fields.items():
         at = f"{location}.{name}"
         if name not in new_fields:
-            yield change("model-field-removed", at, f"field {name}: {field.annotation} removed")
+            yield change("model-field-removed", at, f"field {name}: {pytypes.render(field.type)} removed")
             continue
         yield from _compare_field(at, field, new_fields[name], old_schemas, new_schemas, direction, seen | {id(schema)})
     for name, field in new_fields.items():
@@ -865,16 +712,16 @@ def _compare_schema(
             continue
         at = f"{location}.{name}"
         if field.required and direction != "output":
-            yield change("model-required-field-added", at, f"required field {name}: {field.annotation} added")
+            yield change("model-required-field-added", at, f"required field {name}: {pytypes.render(field.type)} added")
         else:
-            yield change("model-field-added", at, f"{_required(field.required)} field {name}: {field.annotation} added")
+            yield change("model-field-added", at, f"{_required(field.required)} field {name}: {pytypes.render(field.type)} added")
 
 
 def _compare_field(
     at: str, field: _Field, new: _Field, old_schemas: dict[str, Any], new_schemas: dict[str, Any], direction: str, seen: frozenset[int]
 ) -> Iterator[Change]:
     note = f" ({_required(field.required)} -> {_required(new.required)})" if field.required != new.required else ""
-    yield from _type_changes(at, "model-field", field.annotation, new.annotation, direction, note)
+    yield from _type_changes(at, "model-field", field.type, new.type, direction, note)
     if field.schema.get("default") != new.schema.get("default") or ("default" in field.schema) != ("default" in new.schema):
         old_default = json.dumps(field.schema["default"]) if "default" in field.schema else "(none)"
         new_default = json.dumps(new.schema["default"]) if "default" in new.schema else "(none)"
@@ -967,7 +814,6 @@ __all__ = [
     "Change",
     "Located",
     "Report",
-    "compare_types",
     "describe",
     "diff_apis",
     "diff_specs",
@@ -977,6 +823,4 @@ __all__ = [
     "model_usage",
     "operations",
     "render",
-    "split_top",
-    "union_members",
 ]

@@ -1,12 +1,16 @@
 """The intermediate representation: plain dataclasses the templates read.
 
 Every Python name in here was decided by :mod:`generator.naming` while the IR
-was built; templates never compute names or types themselves.
+was built, and every type is a structured node from :mod:`generator.pytypes`
+(``annotation`` properties render it); templates never compute names or types
+themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from generator.pytypes import BYTES, TypeNode, render
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Parameter:
     wire_name: str
     py_name: str
     location: str  # path | query | header | cookie
-    annotation: str  # Python type of the argument, without "| NotGiven"
+    type: TypeNode  # Python type of the argument, without "| NotGiven"
     required: bool
     default_repr: str | None  # Python literal of the spec default, or None
     description: str
@@ -43,6 +47,10 @@ class Parameter:
     explode: bool
     deprecated: bool = False
     example: str = ""  # Python literal of the spec's example, for docstrings ("" when none)
+
+    @property
+    def annotation(self) -> str:
+        return render(self.type)
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class PartEncoding:
 @dataclass(frozen=True)
 class Body:
     py_name: str
-    annotation: str
+    type: TypeNode | None  # None when the body is flattened into ``fields``
     required: bool
     content_type: str
     encoding: str  # "json" | "text" | "bytes" | "form" | "multipart"
@@ -71,13 +79,21 @@ class Body:
     # The media type's ``encoding`` map (form and multipart bodies), in spec order.
     parts: tuple[PartEncoding, ...] = ()
 
+    @property
+    def annotation(self) -> str:
+        return render(self.type) if self.type is not None else ""
+
 
 @dataclass(frozen=True)
 class Response:
     status: str  # "200", "4XX", "default"
     description: str
-    annotation: str | None  # None when the response has no body we parse
+    type: TypeNode | None  # None when the response has no body we parse
     content_type: str
+
+    @property
+    def annotation(self) -> str | None:
+        return render(self.type) if self.type is not None else None
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,11 @@ class Pagination:
     start: int  # first offset or page number
     items_field: str  # wire name of the array of items in the response
     total_field: str  # wire name of the total count in the response, or ""
-    item_annotation: str
+    item_type: TypeNode
+
+    @property
+    def item_annotation(self) -> str:
+        return render(self.item_type)
 
 
 @dataclass
@@ -106,7 +126,7 @@ class Operation:
     body: Body | None
     success: list[Response]
     errors: list[Response]
-    return_annotation: str
+    return_type: TypeNode
     security: list[list[str]]  # alternatives, each a list of SecurityScheme.key
     deprecated: bool
     idempotent: bool
@@ -120,9 +140,13 @@ class Operation:
     accept: tuple[str, ...] = ()
 
     @property
+    def return_annotation(self) -> str:
+        return render(self.return_type)
+
+    @property
     def streams(self) -> bool:
         """Whether a successful response is binary, so the body can be streamed."""
-        return any(r.annotation == "bytes" for r in self.success)
+        return any(r.type == BYTES for r in self.success)
 
     @property
     def path_parameters(self) -> list[Parameter]:

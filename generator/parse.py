@@ -13,10 +13,9 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from generator import ir, naming
+from generator import ir, naming, pytypes
 from generator.errors import (
     MISSING,
     Problem,
@@ -25,20 +24,12 @@ from generator.errors import (
     pointer,
     unescape_pointer_token,
 )
+from generator.pytypes import TypeNode
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _SCHEMA_REF = "#/components/schemas/"
 _JSON_TYPES = re.compile(r"^application/([\w.+-]*\+)?json(;.*)?$|^\*/\*$")
-
-
-@dataclass
-class _Context:
-    """What an annotation needs imported in the module that uses it."""
-
-    models: set[str] = field(default_factory=set)
-    typing: set[str] = field(default_factory=set)
-    modules: set[str] = field(default_factory=set)
 
 
 class _Builder:
@@ -63,6 +54,7 @@ class _Builder:
         self.model_schemas: dict[str, Any] = {}
         self._add_models({self.class_names[name]: schema for name, schema in self.schemas.items()})
         self.problems: list[Problem] = []
+        self.types = pytypes.SchemaTypes(target=self._class_target, inline=self._inline_target, named=self._named)
 
     # -- names -----------------------------------------------------------------
     def _decide_class_names(self) -> dict[str, str]:
@@ -70,11 +62,12 @@ class _Builder:
         decided = naming.dedupe_classes([naming.class_name(name) for name in originals])
         return dict(zip(originals, decided, strict=True))
 
-    def _hoist(self, schema: dict[str, Any], wanted: str, ctx: _Context) -> str:
+    def _named(self, schema: dict[str, Any], wanted: str, why: pytypes.Why) -> TypeNode:
+        """An inline schema that needs a class (``why``: object, union or open enum) is hoisted
+        into the model document under a name from :mod:`naming`."""
         name = naming.unique_class_name(naming.class_name(wanted), self.model_schemas)
         self._add_models({name: schema})
-        ctx.models.add(name)
-        return name
+        return pytypes.Model(name)
 
     def _add_models(self, schemas: dict[str, Any]) -> None:
         """Prepare schemas (component or hoisted from an operation: the same steps) for
@@ -85,12 +78,13 @@ class _Builder:
         prepared = {
             name: _inner_constraints_dropped(_loose_formats(
                 _null_defaults_nullable(
-                    _merge_nullable_option(_shape_fixes(_merge_single_all_of(_rename_refs(schema, self.class_names, self.deep_inline, self.ref_names))), self.is_31), self.is_31
+                    _nullable_free_form_items(_merge_nullable_option(_shape_fixes(_merge_single_all_of(_rename_refs(schema, self.class_names, self.deep_inline, self.ref_names))), self.is_31)), self.is_31
                 )
             ))
             for name, schema in schemas.items()
         }
-        prepared = {name: _distribute_unions(schema, {**self.model_schemas, **prepared}) for name, schema in prepared.items()}
+        known = {**self.model_schemas, **prepared}
+        prepared = {name: _text_options_first(_distribute_unions(schema, known), known) for name, schema in prepared.items()}
         added = _hoist_inline_schemas(prepared, taken=set(self.model_schemas))
         self.model_schemas.update(added)
         for name in added:
@@ -136,114 +130,15 @@ class _Builder:
         return name, schema
 
     # -- types -----------------------------------------------------------------
-    def annotation(self, schema: Any, hoist_as: str, ctx: _Context, open_enums: bool = False) -> str:
-        """The Python type of a value described by ``schema``.
+    def _class_target(self, ref: str) -> tuple[str, dict[str, Any]] | None:
+        """The class name and schema of a component reference (for :class:`pytypes.SchemaTypes`)."""
+        target = self._schema_target(ref)
+        return (self.class_names[target[0]], target[1]) if target is not None else None
 
-        ``open_enums`` (responses): an inline enum of several values becomes an enum class
-        of its own (open: values the spec does not list still parse) instead of a closed
-        ``Literal``; arguments keep ``Literal``, which only guides type checkers.
-        """
-        if not isinstance(schema, dict) or not schema:
-            ctx.typing.add("Any")
-            return "Any"
-        nullable = bool(schema.get("nullable"))
-        ref = schema.get("$ref")
-        inline = self.deep_inline.get(ref) if isinstance(ref, str) else None
-        if inline is not None:
-            merged = {**copy.deepcopy(inline), **{k: v for k, v in schema.items() if k != "$ref"}}
-            return _nullable(self.annotation(merged, hoist_as, ctx, open_enums), nullable)
-        if isinstance(ref, str):
-            target = self._schema_target(ref)
-            if target is None:
-                ctx.typing.add("Any")
-                return "Any"
-            name, resolved = target
-            if _is_plain_alias(resolved):
-                base = self.annotation(resolved, hoist_as, ctx)
-            else:
-                base = self.class_names[name]
-                ctx.models.add(base)
-            return _nullable(base, nullable)
-
-        for key in ("oneOf", "anyOf"):
-            options = schema.get(key)
-            if isinstance(options, list) and options:
-                non_null = [o for o in options if not _is_null_schema(o)]
-                has_null = len(non_null) != len(options)
-                if len(non_null) == 1 and not schema.get("discriminator"):
-                    return _nullable(self.annotation(non_null[0], hoist_as, ctx, open_enums), nullable or has_null)
-                if all(_is_simple(o) for o in non_null) and not schema.get("discriminator"):
-                    parts = _unique([self.annotation(o, hoist_as, ctx, open_enums) for o in non_null])
-                    return _nullable(" | ".join(parts), nullable or has_null)
-                cleaned = {k: v for k, v in schema.items() if k != key}
-                cleaned[key] = non_null
-                return _nullable(self._hoist(cleaned, hoist_as, ctx), nullable or has_null)
-                
-        all_of = schema.get("allOf")
-        if isinstance(all_of, list) and len(all_of) == 1 and not schema.get("properties"):
-            return _nullable(self.annotation(all_of[0], hoist_as, ctx, open_enums), nullable)
-
-        types = schema.get("type")
-        if isinstance(types, list):
-            non_null_types = [t for t in types if t != "null"]
-            nullable = nullable or "null" in types
-            if len(non_null_types) == 1:
-                return _nullable(self.annotation({**schema, "type": non_null_types[0]}, hoist_as, ctx, open_enums), nullable)
-            if not non_null_types:
-                return "None"
-            parts = _unique([self.annotation({**schema, "type": t}, hoist_as, ctx, open_enums) for t in non_null_types])
-            return _nullable(" | ".join(parts), nullable)
-
-        if "const" in schema:
-            ctx.typing.add("Literal")
-            return _nullable(f"Literal[{_literal(schema['const'])}]", nullable)
-        enum = schema.get("enum")
-        if isinstance(enum, list) and enum:
-            values = [v for v in enum if v is not None]
-            nullable = nullable or None in enum
-            if open_enums and len(values) > 1 and _needs_class(schema):
-                closed = {k: v for k, v in schema.items() if k not in ("nullable", "default")}
-                closed["enum"] = values
-                if isinstance(closed.get("type"), list):
-                    kinds = [k for k in closed["type"] if k != "null"]
-                    closed["type"] = kinds[0] if len(kinds) == 1 else kinds
-                return _nullable(self._hoist(closed, hoist_as, ctx), nullable)
-            if values and all(isinstance(v, (str, int, bool)) for v in values):
-                ctx.typing.add("Literal")
-                return _nullable("Literal[" + ", ".join(_literal(v) for v in values) + "]", nullable)
-
-        if types == "string":
-            fmt = schema.get("format")
-            if fmt == "binary":
-                return _nullable("bytes", nullable)
-            if fmt == "date-time":
-                ctx.modules.add("datetime")
-                return _nullable("datetime.datetime", nullable)
-            if fmt == "date":
-                ctx.modules.add("datetime")
-                return _nullable("datetime.date", nullable)
-            return _nullable("str", nullable)
-        if types == "integer":
-            return _nullable("int", nullable)
-        if types == "number":
-            return _nullable("float", nullable)
-        if types == "boolean":
-            return _nullable("bool", nullable)
-        if types == "null":
-            return "None"
-        if types == "array" or (types is None and "items" in schema):
-            item = self.annotation(schema.get("items") or {}, f"{hoist_as}_item", ctx, open_enums)
-            return _nullable(f"list[{item}]", nullable)
-        if types in ("object", None) and (schema.get("properties") or schema.get("allOf") or schema.get("patternProperties")):
-            return _nullable(self._hoist(schema, hoist_as, ctx), nullable)
-        if types in ("object", None):
-            extra = schema.get("additionalProperties")
-            if isinstance(extra, dict) and extra:
-                return _nullable(f"dict[str, {self.annotation(extra, f'{hoist_as}_value', ctx, open_enums)}]", nullable)
-            ctx.typing.add("Any")
-            return _nullable("dict[str, Any]", nullable)
-        ctx.typing.add("Any")
-        return "Any"
+    def _inline_target(self, ref: str) -> dict[str, Any] | None:
+        """A copy of what a reference deep into a component points at, when it has no class."""
+        inline = self.deep_inline.get(ref)
+        return copy.deepcopy(inline) if inline is not None else None
 
     # -- API -------------------------------------------------------------------
     def build(self) -> ir.Api:
@@ -252,7 +147,6 @@ class _Builder:
         scheme_keys = {scheme.key for scheme in security_schemes}
         default_security = self._security(self.source.get("security"), scheme_keys)
         groups: dict[str, ir.ResourceGroup] = {}
-        group_ctx: dict[str, _Context] = {}
         tag_docs = {t.get("name"): t.get("description", "") for t in self.source.get("tags") or [] if isinstance(t, dict)}
 
         for path, path_item in (self.source.get("paths") or {}).items():
@@ -271,8 +165,7 @@ class _Builder:
                         class_name=naming.group_class_name(group),
                         description=str(tag_docs.get(tags[0], "") if tags else ""),
                     )
-                    group_ctx[group] = _Context()
-                built = self._operation(path, method, path_item, operation, default_security, scheme_keys, group_ctx[group])
+                built = self._operation(path, method, path_item, operation, default_security, scheme_keys)
                 built.group = group
                 groups[group].operations.append(built)
 
@@ -289,11 +182,13 @@ class _Builder:
                 if op.streams:
                     op.stream_name = naming.dedupe([*taken, naming.stream_name(op.py_name)])[-1]
                     taken.append(op.stream_name)
-            ctx = group_ctx[key]
-            resource.class_name = naming.group_class_name(key, ctx.models)  # never a model it imports
-            resource.model_imports = sorted(ctx.models)
-            resource.typing_imports = sorted(ctx.typing)
-            resource.module_imports = sorted(ctx.modules)
+            imports = pytypes.Imports.of(_operation_types(resource.operations))
+            if any(op.deprecated for op in resource.operations):
+                imports.modules.add("warnings")
+            resource.class_name = naming.group_class_name(key, imports.models)  # never a model it imports
+            resource.model_imports = sorted(imports.models)
+            resource.typing_imports = sorted(imports.typing)
+            resource.module_imports = sorted(imports.modules)
 
         if self.problems:
             raise SpecError(self.problems)
@@ -413,7 +308,6 @@ class _Builder:
         operation: dict[str, Any],
         default_security: list[list[str]],
         scheme_keys: set[str],
-        ctx: _Context,
     ) -> ir.Operation:
         operation_id = operation.get("operationId")
         py_name = naming.method_name(operation_id if isinstance(operation_id, str) else None, method, path, operation.get("x-clientsmith-name"))
@@ -442,9 +336,11 @@ class _Builder:
                 schema = (media or {}).get("schema")
                 if _encoding(str(media_type), {}) == "json":
                     style = "json"  # the value is sent as JSON text
-            schema = schema if isinstance(schema, dict) else {}
             py_param = naming.parameter_name(wire_name, param.get("x-clientsmith-name"))
-            annotation = self.annotation(schema, naming.inline_model_name(py_name, py_param), ctx)
+            if isinstance(schema, dict):
+                kind = self.types.of(schema, naming.inline_model_name(py_name, py_param))
+            else:
+                schema, kind = {}, pytypes.STR  # no schema: what arrives is text
             required = bool(param.get("required")) or location == "path"
             default = _schema_default(schema, self.schemas)
             parameters.append(
@@ -452,9 +348,9 @@ class _Builder:
                     wire_name=wire_name,
                     py_name=py_param,
                     location=location,
-                    annotation=annotation,
+                    type=kind,
                     required=required,
-                    default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, annotation),
+                    default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, kind),
                     description=str(param.get("description", "")),
                     example=example_text(param) or example_text(schema),
                     style=style,
@@ -464,7 +360,7 @@ class _Builder:
             )
 
         at = pointer("paths", path, method)
-        body = self._body(operation.get("requestBody"), py_name, ctx, at + "/requestBody")
+        body = self._body(operation.get("requestBody"), py_name, at + "/requestBody")
         # Names must be unique within one signature: the body yields to parameters.
         if body is not None and body.fields:
             parameters.extend(body.fields)
@@ -485,25 +381,18 @@ class _Builder:
                 continue
             if isinstance(response.get("content"), dict):
                 accept += [str(media_type) for media_type in response["content"]]
-            built = self._response(status, response, py_name, ctx, where)
+            built = self._response(status, response, py_name, where)
             (success if status.startswith("2") else errors).append(built)
         success.sort(key=lambda r: r.status)
 
-        typed = [r for r in success if r.annotation]
-        if not typed:
-            return_annotation = "None"
-        else:
-            return_annotation = " | ".join(_unique([r.annotation for r in typed if r.annotation]))
-            if any(r.annotation is None for r in success):
-                return_annotation = _nullable(return_annotation, True)
+        typed = [r.type for r in success if r.type is not None]
+        return_type = pytypes.nullable(pytypes.union(typed), len(typed) < len(success)) if typed else pytypes.NONE
 
         security_raw = operation.get("security")
         security = self._security(security_raw, scheme_keys) if security_raw is not None else default_security
-        if operation.get("deprecated"):
-            ctx.modules.add("warnings")
         sorted_parameters = sorted(parameters, key=lambda p: not p.required)
         return ir.Operation(
-            pagination=self._pagination(operation, sorted_parameters, success, py_name, ctx),
+            pagination=self._pagination(operation, sorted_parameters, py_name),
             idempotency_header=_idempotency_header(operation, parameters),
             py_name=py_name,
             http_method=method.upper(),
@@ -516,20 +405,20 @@ class _Builder:
             body=body,
             success=success,
             errors=errors,
-            return_annotation=return_annotation,
+            return_type=return_type,
             security=security,
             deprecated=bool(operation.get("deprecated")),
             idempotent=method.upper() in IDEMPOTENT_METHODS,
             accept=tuple(_unique_folded(accept)),
         )
 
-    def _default_repr(self, value: Any, annotation: str) -> str:
-        bare = annotation.removesuffix(" | None")
-        if bare in self.model_schemas and isinstance(value, (str, int)) and not isinstance(value, bool):
-            return f"{bare}({_literal(value)})"
-        return _literal(value)
+    def _default_repr(self, value: Any, kind: TypeNode) -> str:
+        bare = pytypes.without_none(kind)
+        if isinstance(bare, pytypes.Model) and isinstance(value, (str, int)) and not isinstance(value, bool):
+            return f"{bare.class_name}({pytypes.literal(value)})"
+        return pytypes.literal(value)
 
-    def _body(self, raw: Any, py_name: str, ctx: _Context, where: str) -> ir.Body | None:
+    def _body(self, raw: Any, py_name: str, where: str) -> ir.Body | None:
         body, where = self._deref_at(raw, where)
         if not isinstance(body, dict):
             return None
@@ -555,22 +444,23 @@ class _Builder:
         target = self._schema_target(schema["$ref"]) if isinstance(schema.get("$ref"), str) else None
         object_schema = target[1] if target else schema
         if body.get("x-clientsmith-flatten") and encoding == "json" and isinstance(object_schema.get("properties"), dict):
-            return self._flattened_body(body, object_schema, content_type, py_name, ctx)
+            return self._flattened_body(body, object_schema, content_type, py_name)
+        kind: TypeNode
         if encoding == "bytes":
-            annotation = "bytes"
+            kind = pytypes.BYTES
         elif encoding == "text":
-            annotation = "str"
+            kind = pytypes.STR
         else:
-            annotation = self.annotation(schema, naming.inline_model_name(py_name, "request", "body"), ctx)
-            if encoding == "multipart":
-                self._file_fields(annotation.removesuffix(" | None"), set())
-            if encoding in ("multipart", "form") and annotation not in ("Any", "dict[str, Any]"):
+            kind = self.types.of(schema, naming.inline_model_name(py_name, "request", "body"))
+            bare = pytypes.without_none(kind)
+            if encoding == "multipart" and isinstance(bare, pytypes.Model):
+                self._file_fields(bare.class_name, set())
+            if encoding in ("multipart", "form") and kind not in (pytypes.ANY, pytypes.FREE_FORM):
                 # A mapping may hold file tuples (filename, bytes, type) a model field cannot.
-                ctx.typing.add("Any")
-                annotation = f"{annotation} | Mapping[str, Any]"
+                kind = pytypes.union([kind, pytypes.MappingOf(pytypes.ANY)])
         return ir.Body(
             py_name=name,
-            annotation=annotation,
+            type=kind,
             required=bool(body.get("required")),
             content_type=content_type,
             encoding=encoding,
@@ -603,9 +493,7 @@ class _Builder:
         self,
         operation: dict[str, Any],
         parameters: list[ir.Parameter],
-        success: list[ir.Response],
         py_name: str,
-        ctx: _Context,
     ) -> ir.Pagination | None:
         """``x-clientsmith-pagination`` if given (``false`` turns detection off), else detection:
         offset/limit or page/pageSize query parameters and a response object with one array."""
@@ -630,7 +518,7 @@ class _Builder:
         if position is None and declared.get("style") in (None, "page"):
             position = pick("page", _PAGE_PARAMETERS)
             style = "page" if position is not None else None
-        if position is None or style is None or position.annotation not in ("int", "float"):
+        if position is None or style is None or position.type not in (pytypes.INT, pytypes.FLOAT):
             return None  # cursors (string page tokens) are not numbered pages
         schema = self._success_schema(operation)
         if schema is None:
@@ -645,8 +533,8 @@ class _Builder:
         total_field = declared.get("total") if isinstance(declared.get("total"), str) else _pick_total(properties)
         start_default = position.default_repr
         start = int(declared.get("start", int(start_default) if start_default and start_default.isdigit() else (0 if style == "offset" else 1)))
-        item_annotation = self.annotation(items_schema.get("items") or {}, naming.inline_model_name(py_name, "item"), ctx)
-        return ir.Pagination(style, position, size, start, items_field, total_field or "", item_annotation)
+        item_type = self.types.of(items_schema.get("items") or {}, naming.inline_model_name(py_name, "item"))
+        return ir.Pagination(style, position, size, start, items_field, total_field or "", item_type)
 
     def _success_schema(self, operation: dict[str, Any]) -> dict[str, Any] | None:
         responses = operation.get("responses") or {}
@@ -689,7 +577,7 @@ class _Builder:
         return kind if isinstance(kind, str) else None
 
     def _flattened_body(
-        self, body: dict[str, Any], schema: dict[str, Any], content_type: str, py_name: str, ctx: _Context
+        self, body: dict[str, Any], schema: dict[str, Any], content_type: str, py_name: str
     ) -> ir.Body:
         required_fields = set(schema.get("required") or [])
         body_required = bool(body.get("required"))
@@ -701,15 +589,15 @@ class _Builder:
             field_name = naming.parameter_name(wire_name, prop.get("x-clientsmith-name"))
             required = body_required and wire_name in required_fields
             default = _schema_default(prop, self.schemas)
-            annotation = self.annotation(prop, naming.inline_model_name(py_name, field_name), ctx)
+            kind = self.types.of(prop, naming.inline_model_name(py_name, field_name))
             fields.append(
                 ir.Parameter(
                     wire_name=wire_name,
                     py_name=field_name,
                     location="body",
-                    annotation=annotation,
+                    type=kind,
                     required=required,
-                    default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, annotation),
+                    default_repr=None if required or default is _NO_DEFAULT else self._default_repr(default, kind),
                     description=str(prop.get("description", "")),
                     example=example_text(prop),
                     style="",
@@ -719,7 +607,7 @@ class _Builder:
             )
         return ir.Body(
             py_name="",
-            annotation="",
+            type=None,
             required=body_required,
             content_type=content_type,
             encoding="json",
@@ -727,7 +615,7 @@ class _Builder:
             fields=tuple(fields),
         )
 
-    def _response(self, status: str, response: dict[str, Any], py_name: str, ctx: _Context, where: str) -> ir.Response:
+    def _response(self, status: str, response: dict[str, Any], py_name: str, where: str) -> ir.Response:
         content = response.get("content") or {}
         description = str(response.get("description", ""))
         if not isinstance(content, dict) or not content:
@@ -748,14 +636,13 @@ class _Builder:
         encoding = _encoding(content_type, schema or {})
         if encoding == "bytes" or _is_binary(self._resolve_schema(schema), encoding):
             # A binary schema is raw bytes whatever the media type says (text/plain, application/json...).
-            return ir.Response(status, description, "bytes", content_type)
+            return ir.Response(status, description, pytypes.BYTES, content_type)
         if encoding == "text":
-            return ir.Response(status, description, "str", content_type)
+            return ir.Response(status, description, pytypes.STR, content_type)
         if schema is None:
-            ctx.typing.add("Any")
-            return ir.Response(status, description, "Any", content_type)
+            return ir.Response(status, description, pytypes.ANY, content_type)
         hoist = naming.inline_model_name(py_name, status.lower() if status != "default" else "default", "response")
-        return ir.Response(status, description, self.annotation(schema, hoist, ctx, open_enums=True), content_type)
+        return ir.Response(status, description, self.types.of(schema, hoist, open_enums=True), content_type)
 
 
 #: Header parameters OpenAPI says to ignore: the media types and the security schemes decide them.
@@ -765,6 +652,16 @@ _PAGE_PARAMETERS = ("page", "pageNumber", "page_number", "pageNo")
 _SIZE_PARAMETERS = ("limit", "pageSize", "page_size", "per_page", "perPage", "size", "count")
 _ITEM_FIELDS = ("results", "items", "data", "entries", "records", "values", "content")
 _TOTAL_FIELDS = ("total_count", "totalCount", "total_entries", "totalEntries", "totalResults", "total_results", "total", "count")
+
+
+def _operation_types(operations: list[ir.Operation]) -> Iterator[TypeNode | None]:
+    """Every type the operations' signatures, runtime descriptions and helpers name."""
+    for op in operations:
+        yield from (p.type for p in op.parameters)
+        yield op.body.type if op.body is not None else None
+        yield from (r.type for r in [*op.success, *op.errors])
+        yield op.return_type
+        yield op.pagination.item_type if op.pagination is not None else None
 
 
 def _pick_items(properties: dict[str, Any]) -> str | None:
@@ -1163,47 +1060,6 @@ def _inlined_parts(schema: dict[str, Any], schemas: dict[str, Any], seen: frozen
     return parts
 
 
-def _is_null_schema(schema: Any) -> bool:
-    return isinstance(schema, dict) and (schema.get("type") == "null" or schema.get("enum") == [None])
-
-
-def _is_simple(schema: Any) -> bool:
-    if not isinstance(schema, dict):
-        return False
-    if "$ref" in schema:
-        return True
-    return schema.get("type") in ("string", "integer", "number", "boolean", "array") and "properties" not in schema
-
-
-def _is_plain_alias(schema: dict[str, Any]) -> bool:
-    """A named schema that is only a primitive (``Id: {type: string}``)."""
-    return (
-        schema.get("type") in ("string", "integer", "number", "boolean")
-        and "enum" not in schema
-        and "oneOf" not in schema
-        and "anyOf" not in schema
-        and "allOf" not in schema
-    )
-
-
-def _nullable(annotation: str, nullable: bool) -> str:
-    if not nullable or annotation in ("Any", "None") or annotation.endswith(" | None"):
-        return annotation
-    return f"{annotation} | None"
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, (int, float, str)):
-        return repr(value)
-    return repr(json.loads(json.dumps(value)))
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
 def _rename_refs(
     node: Any, class_names: dict[str, str], inline: dict[str, Any] | None = None, moved: dict[str, str] | None = None, depth: int = 0
 ) -> Any:
@@ -1291,7 +1147,7 @@ def _materialise_deep_refs(schemas: dict[str, Any], document: dict[str, Any]) ->
             target = None
         if not isinstance(target, dict):
             continue
-        if "$ref" in target and len(target) == 1 or not (_needs_class(target) or any(True for _ in _deep_refs(target))):
+        if "$ref" in target and len(target) == 1 or not (pytypes.needs_class(target) or any(True for _ in _deep_refs(target))):
             copied[ref] = copy.deepcopy(target)
             continue
         if tokens[:2] == ["components", "schemas"]:
@@ -1310,7 +1166,6 @@ def _materialise_deep_refs(schemas: dict[str, Any], document: dict[str, Any]) ->
     return moved, copied
 
 
-_FORMATS_KEPT_AS_STR = {None, "", "password", "email", "uri", "url", "hostname", "byte", "int32", "int64", "float", "double"}
 _PRIMITIVES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
@@ -1330,13 +1185,13 @@ def _default_fits(schema: Any, value: Any, schemas: dict[str, Any], depth: int =
         if isinstance(target, dict) and _is_root_model(target):
             if not wrap:
                 return False
-            if not _is_plain_alias(target) and not (isinstance(value, (str, int)) and not isinstance(value, bool)):
+            if not pytypes.is_plain_alias(target) and not (isinstance(value, (str, int)) and not isinstance(value, bool)):
                 return False
         return _default_fits(target, value, schemas, depth + 1, wrap)
     if isinstance(schema.get("enum"), list):
         return value in schema["enum"] and not isinstance(value, (list, dict))
     for key in ("allOf", "anyOf", "oneOf"):
-        options = [o for o in schema.get(key) or [] if not _is_null_schema(o)]
+        options = [o for o in schema.get(key) or [] if not pytypes.is_null_schema(o)]
         if options:
             return len(options) == 1 and _default_fits(options[0], value, schemas, depth + 1, wrap)
     kinds = schema.get("type")
@@ -1348,7 +1203,7 @@ def _default_fits(schema: Any, value: Any, schemas: dict[str, Any], depth: int =
         if isinstance(value, bool) and kind != "boolean":
             return False
         return isinstance(value, _PRIMITIVES[kind]) and (
-            kind != "string" or schema.get("format") in _FORMATS_KEPT_AS_STR or str(schema.get("format")).lower() in _LOOSE_FORMATS
+            kind != "string" or pytypes.string_type(schema.get("format")) in (pytypes.STR, pytypes.SECRET)
         )
     if kind == "array" and isinstance(value, list):
         return all(_default_fits(schema.get("items") or {}, item, schemas, depth + 1, wrap) for item in value)
@@ -1420,21 +1275,6 @@ def _inner_constraints_dropped(schema: Any) -> Any:
     return _map_schemas(schema, fix)
 
 
-def _needs_class(schema: Any) -> bool:
-    """Inline schemas that become a class of their own: enums of several values (a single
-    value stays a ``Literal``, as tagged unions need), objects with properties and ``allOf``
-    compositions (left inline, datamodel-code-generator would name them itself)."""
-    if not isinstance(schema, dict) or "$ref" in schema:
-        return False
-    values = [v for v in schema.get("enum") or [] if v is not None]
-    if len(values) > 1:
-        return True
-    if any(key in schema for key in ("oneOf", "anyOf")):
-        return False
-    all_of = schema.get("allOf")
-    return bool(schema.get("properties")) or (isinstance(all_of, list) and len(all_of) > 1)
-
-
 def _hoist_inline_schemas(schemas: dict[str, Any], taken: set[str] | None = None) -> dict[str, Any]:
     """Give every inline enum and object a component of its own, named from where it sits
     (``Circle.shape`` -> ``CircleShape``, array items ``...Item``, map values ``...Value``).
@@ -1455,7 +1295,7 @@ def _hoist_inline_schemas(schemas: dict[str, Any], taken: set[str] | None = None
     def place(schema: Any, wanted: str, contained: bool = False) -> Any:
         # In a list or map, a discriminated union needs a class too (datamodel-code-generator
         # would name one itself); a field holds it inline as ``A | B`` with its discriminator.
-        if not (_needs_class(schema) or (contained and _is_discriminated_union(schema))):
+        if not (pytypes.needs_class(schema) or (contained and _is_discriminated_union(schema))):
             return visit(schema, wanted)
         name = claim(wanted)
         # Validation keywords go too: beside the reference they would make datamodel-code-generator
@@ -1520,7 +1360,7 @@ def example_text(node: dict[str, Any]) -> str:
         return ""
     if value is None:
         return ""
-    text = _literal(value)
+    text = pytypes.literal(value)
     return text if len(text) <= EXAMPLE_LIMIT else ""
 
 
@@ -1617,21 +1457,6 @@ def _is_root_model(schema: dict[str, Any]) -> bool:
     return len([value for value in schema.get("enum") or [] if value is not None]) <= 1
 
 
-#: String formats read as plain ``str``: their pydantic types reject what real servers send
-#: (relative URIs in pagination links, upper-case or prefixed ids, hostnames with a trailing dot,
-#: IPv6 zone ids, Go-style durations such as ``1h30m``...) or change the text on its way back
-#: (``UUID`` lowercases, ``AnyUrl`` adds a trailing slash), or need an extra package (``EmailStr``).
-#: ``byte`` stays the base64 text (``Base64Str`` decodes it and fails on anything but UTF-8);
-#: ``decimal`` numbers stay floats (``Decimal`` goes out as a JSON *string*, which servers refuse).
-_LOOSE_FORMATS = frozenset(
-    {
-        "byte", "decimal",
-        "email", "idn-email", "uri", "uri-reference", "uri-template", "url", "iri", "iri-reference",
-        "hostname", "idn-hostname", "ipv4", "ipv6", "ipv4-network", "ipv6-network", "uuid", "uuid1",
-        "uuid2", "uuid3", "uuid4", "uuid5", "ulid", "path", "duration", "json-pointer",
-        "relative-json-pointer", "regex",
-    }
-)
 
 
 #: Keywords a schema may give beside a single inline ``allOf`` part without changing its type.
@@ -1721,7 +1546,7 @@ def _distribute_unions(schema: Any, schemas: dict[str, Any]) -> Any:
         if not isinstance(target, dict) or "discriminator" in target or target.get("properties") or "allOf" in target:
             return None
         for key in ("oneOf", "anyOf"):
-            if isinstance(target.get(key), list) and target[key] and not any(_is_null_schema(o) for o in target[key]):
+            if isinstance(target.get(key), list) and target[key] and not any(pytypes.is_null_schema(o) for o in target[key]):
                 return key, target[key]
         return None
 
@@ -1744,6 +1569,59 @@ def _distribute_unions(schema: Any, schemas: dict[str, Any]) -> Any:
     return _map_schemas(schema, fix)
 
 
+def _nullable_free_form_items(schema: Any) -> Any:
+    """``items: {type: object, nullable: true}`` (a free-form object) -> ``anyOf: [{type: object},
+    {type: 'null'}]``: datamodel-code-generator drops ``nullable`` there and types the array
+    ``list[dict[str, Any]]``, which refuses the nulls the spec allows (algolia's getObjects)."""
+
+    def free_form(node: Any) -> bool:
+        return (
+            isinstance(node, dict)
+            and node.get("type") == "object"
+            and node.get("nullable") is True
+            and not any(key in node for key in ("properties", "patternProperties", "allOf", "anyOf", "oneOf", "$ref", "enum"))
+        )
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        for key in ("items", "additionalProperties"):
+            child = node.get(key)
+            if isinstance(child, dict) and free_form(child):
+                rest = {k: v for k, v in child.items() if k != "nullable"}
+                notes = {k: rest.pop(k) for k in ("description", "title", "example", "examples", "default") if k in rest}
+                node[key] = {**notes, "anyOf": [rest, {"type": "null"}]}
+        return node
+
+    return _map_schemas(schema, fix)
+
+
+def _text_options_first(schema: Any, schemas: dict[str, Any]) -> Any:
+    """In a ``oneOf``/``anyOf`` that mixes text options (strings, string enums) with boolean or
+    number options, put the text options first. pydantic's smart unions break a tie between
+    lax matches by order, so ``bool | Mode`` read the JSON string ``"true"`` (a ``Mode`` value)
+    as ``True``, and an unknown ``"yes"`` too; text first keeps a JSON string a string."""
+
+    def kind(option: Any, depth: int = 0) -> str | None:
+        name = _schema_ref_name(option)
+        if name is not None:
+            target = schemas.get(name)
+            return kind(target, depth + 1) if isinstance(target, dict) and depth < 16 else None
+        return _schema_kind(option) if isinstance(option, dict) else None
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        for key in ("oneOf", "anyOf"):
+            options = node.get(key)
+            if not isinstance(options, list) or "discriminator" in node:
+                continue
+            kinds = [kind(option) for option in options]
+            if "string" in kinds and any(k in ("boolean", "integer", "number") for k in kinds):
+                node[key] = [o for o, k in zip(options, kinds, strict=True) if k == "string"] + [
+                    o for o, k in zip(options, kinds, strict=True) if k != "string"
+                ]
+        return node
+
+    return _map_schemas(schema, fix)
+
+
 def _merge_nullable_option(schema: Any, is_31: bool) -> Any:
     """``{anyOf: [{type: string, maxLength: 9}, {type: 'null'}], title: ...}`` -> one nullable schema.
 
@@ -1756,9 +1634,9 @@ def _merge_nullable_option(schema: Any, is_31: bool) -> Any:
     def fix(node: dict[str, Any]) -> dict[str, Any]:
         for key in ("anyOf", "oneOf"):
             options = node.get(key)
-            if not (isinstance(options, list) and len(options) == 2 and sum(_is_null_schema(o) for o in options) == 1):
+            if not (isinstance(options, list) and len(options) == 2 and sum(pytypes.is_null_schema(o) for o in options) == 1):
                 continue
-            option = next(o for o in options if not _is_null_schema(o))
+            option = next(o for o in options if not pytypes.is_null_schema(o))
             if not isinstance(option, dict) or "$ref" in option or "discriminator" in node:
                 continue
             siblings = {k: v for k, v in node.items() if k != key}
@@ -1779,11 +1657,11 @@ def _merge_nullable_option(schema: Any, is_31: bool) -> Any:
 
 
 def _loose_formats(schema: Any) -> Any:
-    """Drop the ``format`` of strings whose pydantic type is stricter than real servers
-    (:data:`_LOOSE_FORMATS`): the field is a ``str``, round-tripped exactly."""
+    """Drop every ``format`` the signatures do not type (:func:`pytypes.keeps_format`), so a
+    model field has the type an argument of the same schema has."""
 
     def fix(node: dict[str, Any]) -> dict[str, Any]:
-        if isinstance(node.get("format"), str) and node["format"].lower() in _LOOSE_FORMATS:
+        if not pytypes.keeps_format(node):
             del node["format"]
         return node
 

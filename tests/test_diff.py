@@ -24,6 +24,23 @@ import yaml
 from generator import diff
 from generator.diff import BREAKING as B
 from generator.diff import NON_BREAKING as N
+from generator.pytypes import (
+    ANY,
+    BYTES,
+    FLOAT,
+    INT,
+    NONE,
+    STR,
+    DictOf,
+    ListOf,
+    LiteralOf,
+    Model,
+    TypeNode,
+    compare,
+    nullable,
+    render,
+    union,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "diff"
@@ -581,35 +598,46 @@ def test_every_code_has_a_rule_test() -> None:
     assert tested == set(diff.CODES)
 
 
-# -- annotation comparison ------------------------------------------------------------
+# -- type comparison -------------------------------------------------------------------
+_A, _B, _AB = LiteralOf(("a",)), LiteralOf(("b",)), LiteralOf(("a", "b"))
+
+
 @pytest.mark.parametrize(
     ("old", "new", "verdict"),
     [
-        ("str", "str", "same"),
-        ("str | None", "None | str", "same"),
-        ("str | None", "str", "narrowed"),
-        ("str", "str | None", "widened"),
-        ("int", "str", "changed"),
-        ("int", "float", "widened"),
-        ("Any", "Pet", "narrowed"),
-        ("Literal['a', 'b']", "Literal['a']", "enum"),
-        ("Literal['a', 'b'] | None", "Literal['b', 'a'] | None", "same"),
-        ("list[Literal['a']]", "list[Literal['a', 'b']]", "enum"),
-        ("Literal['a']", "str", "widened"),
-        ("Literal['a | b', 'c']", "Literal['a | b']", "enum"),
-        ("dict[str, int | None]", "dict[str, int]", "changed"),
+        (STR, STR, "same"),
+        (nullable(STR), union([NONE, STR]), "same"),
+        (nullable(STR), STR, "narrowed"),
+        (STR, nullable(STR), "widened"),
+        (INT, STR, "changed"),
+        (INT, FLOAT, "widened"),
+        (ANY, Model("Pet"), "narrowed"),
+        (_AB, _A, "enum"),
+        (nullable(_AB), nullable(LiteralOf(("b", "a"))), "same"),
+        (ListOf(_A), ListOf(_AB), "enum"),
+        (_A, STR, "widened"),
+        (LiteralOf(("a | b", "c")), LiteralOf(("a | b",)), "enum"),
+        (DictOf(nullable(INT)), DictOf(INT), "changed"),
+        (LiteralOf((1,)), FLOAT, "widened"),
+        (LiteralOf((True,)), INT, "changed"),
     ],
+    ids=lambda value: render(value) if not isinstance(value, str) else value,
 )
-def test_compare_types(old: str, new: str, verdict: str) -> None:
-    assert diff.compare_types(old, new) == verdict
+def test_compare_types(old: TypeNode, new: TypeNode, verdict: str) -> None:
+    assert compare(old, new) == verdict, f"{render(old)} -> {render(new)}: expected {verdict}"
 
 
-def test_split_top_respects_brackets_and_quotes() -> None:
-    assert diff.split_top("Literal['a|b', \"c]\"] | dict[str, int | None] | None", "|") == [
-        "Literal['a|b', \"c]\"]",
-        "dict[str, int | None]",
-        "None",
-    ]
+def test_describe_uses_the_signature_mapping() -> None:
+    """diff reads model fields with the mapping signatures use: uuid is text, binary is bytes,
+    a plain alias is its primitive, an unknown reference is Any."""
+    schemas = {"Id": {"type": "string", "format": "uuid"}, "Pet": {"type": "object", "properties": {"id": {"type": "string"}}}}
+    assert diff.describe({"type": "string", "format": "uuid"}, schemas) == STR
+    assert diff.describe({"type": "string", "format": "binary"}, schemas) == BYTES
+    assert diff.describe({"$ref": "#/components/schemas/Id"}, schemas) == STR
+    assert diff.describe({"$ref": "#/components/schemas/Pet", "nullable": True}, schemas) == nullable(Model("Pet"))
+    assert diff.describe({"oneOf": [{"$ref": "#/components/schemas/Pet"}, {"type": "object", "properties": {}}]}, schemas) == union(
+        [Model("Pet"), DictOf(ANY)]
+    )
 
 
 # -- output formats ---------------------------------------------------------------------
@@ -763,5 +791,5 @@ def test_codat_connections_2022_to_latest_is_breaking() -> None:
     ],
 )
 def test_a_value_added_to_a_literal_read_from_responses_is_breaking(place: str, direction: str, code: str) -> None:
-    changes = list(diff._type_changes("x", place, "Literal['a']", "Literal['a', 'b']", direction))
+    changes = list(diff._type_changes("x", place, LiteralOf(("a",)), LiteralOf(("a", "b")), direction))
     assert [(c.code, c.kind) for c in changes] == [(code, diff.CODES[code][0])]

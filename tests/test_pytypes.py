@@ -1,0 +1,143 @@
+"""One schema -> type mapping (generator/pytypes.py): signatures, models and diff agree.
+
+The agreement test generates a real package and compares, for each string format
+and scalar kind, the type of a method argument with the type of a model field
+described by the same schema, both read with ``typing.get_type_hints``: what
+users see in their editor, not what our code believes it wrote.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import typing
+from typing import Any
+
+import pytest
+
+from generator import diff, pipeline
+from generator.parse import build_ir
+from generator.pytypes import (
+    ANY,
+    INT,
+    NONE,
+    STR,
+    DictOf,
+    ListOf,
+    LiteralOf,
+    MappingOf,
+    Model,
+    UnionOf,
+    nullable,
+    render,
+    union,
+    without_none,
+)
+
+SCALARS: dict[str, dict[str, Any]] = {
+    "plain": {"type": "string"},
+    "date_time": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "time": {"type": "string", "format": "time"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "uri": {"type": "string", "format": "uri"},
+    "email": {"type": "string", "format": "email"},
+    "password": {"type": "string", "format": "password"},
+    "byte": {"type": "string", "format": "byte"},
+    "duration": {"type": "string", "format": "duration"},
+    "ipv4": {"type": "string", "format": "ipv4"},
+    "hostname": {"type": "string", "format": "hostname"},
+    "unknown_format": {"type": "string", "format": "x-custom"},
+    "integer": {"type": "integer"},
+    "int64": {"type": "integer", "format": "int64"},
+    "number": {"type": "number"},
+    "double": {"type": "number", "format": "double"},
+    "boolean": {"type": "boolean"},
+    "strings": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+    "map": {"type": "object", "additionalProperties": {"type": "integer"}},
+}
+
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Types", "version": "1"},
+    "paths": {
+        "/things/{id}": {
+            "post": {
+                "operationId": "putThing",
+                "parameters": [
+                    # A path parameter without a schema (lenient specs): it is text.
+                    {"name": "id", "in": "path", "required": True},
+                    *({"name": name, "in": "query", "required": True, "schema": schema} for name, schema in SCALARS.items()),
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "responses": {"204": {"description": "done"}},
+            }
+        }
+    },
+    "components": {"schemas": {"Thing": {"type": "object", "required": list(SCALARS), "properties": SCALARS}}},
+}
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("pytypes")
+    path = out / "types.json"
+    path.write_text(json.dumps(SPEC))
+    pipeline.generate(path, "types_client", out / "types_client", lenient=True)
+    sys.path.insert(0, str(out / "types_client"))
+    try:
+        return importlib.import_module("types_client")
+    finally:
+        sys.path.remove(str(out / "types_client"))
+
+
+def _hints(package: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    resource = importlib.import_module("types_client.resources.default")
+    return typing.get_type_hints(resource.DefaultResource.put_thing), typing.get_type_hints(package.models.Thing)
+
+
+@pytest.mark.parametrize("name", list(SCALARS))
+def test_argument_and_model_field_of_one_schema_have_one_type(package: Any, name: str) -> None:
+    arguments, fields = _hints(package)
+    assert arguments[name] == fields[name], (
+        f"schema {SCALARS[name]}: the method argument is {arguments[name]} but the model field is {fields[name]}; "
+        "both must come from generator/pytypes.py (FORMAT_TYPES, keeps_format)"
+    )
+
+
+def test_a_parameter_without_a_schema_is_text(package: Any) -> None:
+    arguments, _ = _hints(package)
+    assert arguments["id"] is str, f"a path parameter without a schema must be str, got {arguments['id']}"
+
+
+def test_diff_describes_model_fields_with_the_signatures_mapping() -> None:
+    """``clientsmith diff`` reads the same mapping: its type of each field's schema is the IR's
+    type of the argument with that schema."""
+    built = build_ir(SPEC, "types.json", "types_client")
+    arguments = {p.wire_name: p.type for p in built.operations[0].parameters}
+    for name, schema in SCALARS.items():
+        described = diff.describe(schema, {})
+        assert described == arguments[name], f"{name}: diff says {render(described)}, the signature {render(arguments[name])}"
+
+
+# -- the nodes ---------------------------------------------------------------------------
+def test_union_flattens_drops_repeats_and_any_absorbs() -> None:
+    assert union([STR, union([INT, STR]), NONE]) == UnionOf((STR, INT, NONE))
+    assert union([STR]) == STR
+    assert union([STR, ANY]) == ANY
+    assert union([]) == NONE
+
+
+def test_nullable_adds_none_once_at_the_end() -> None:
+    assert render(nullable(union([STR, INT]))) == "str | int | None"
+    assert nullable(nullable(STR)) == nullable(STR)
+    assert nullable(ANY) == ANY
+    assert nullable(STR, False) == STR
+    assert without_none(nullable(Model("Pet"))) == Model("Pet")
+
+
+def test_render_spells_annotations_as_generated_code_does() -> None:
+    node = union([ListOf(Model("Pet")), DictOf(LiteralOf(("a", 1, True))), MappingOf(ANY), NONE])
+    assert render(node) == "list[Pet] | dict[str, Literal['a', 1, True]] | Mapping[str, Any] | None"
