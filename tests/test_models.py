@@ -310,3 +310,31 @@ def test_mypy_strict_accepts_the_names_defaults_and_overrides_real_specs_have(tm
     conflict = models.ConflictError.model_validate({"context_info": {"conflicts": ["a"]}})
     assert conflict.context_info is not None and conflict.context_info.conflicts == ["a"]
     assert type(models.Message.model_validate({"channel": "SMS", "text": "hi"}).root) is models.Sms
+
+
+_NULLABLE_ITEMS = """
+openapi: 3.0.3
+info: {title: Items, version: '1'}
+paths: {}
+components:
+  schemas:
+    Page:
+      type: object
+      properties:
+        results: {type: array, items: {type: object, nullable: true, description: a record or null}}
+        by_id: {type: object, additionalProperties: {type: object, nullable: true}}
+"""
+
+
+def test_nullable_free_form_items_and_values_accept_null(tmp_path: Path) -> None:
+    """datamodel-code-generator drops ``nullable`` on free-form object items (algolia's getObjects
+    returns ``null`` for a missing record): the model stage keeps it."""
+    from generator import pipeline
+
+    spec = tmp_path / "items.yaml"
+    spec.write_text(_NULLABLE_ITEMS)
+    pipeline.generate(spec, "items_client", tmp_path / "out")
+    sys.path.insert(0, str(tmp_path / "out"))
+    models = importlib.import_module("items_client.models")
+    page = models.Page.model_validate({"results": [None, {"a": 1}], "by_id": {"x": None, "y": {"b": 2}}})
+    assert page.results == [None, {"a": 1}] and page.by_id == {"x": None, "y": {"b": 2}}

@@ -107,6 +107,7 @@ components:
         address: {type: string, format: ipv4}
         born: {type: string, format: date-time}
         tag: {type: string, enum: [only]}
+        tolerance: {oneOf: [{type: boolean}, {type: integer}, {type: string, enum: [min, strict, 'true', 'false']}]}
     PetStatus: {type: string, enum: [available, sold]}
 """
 
@@ -188,6 +189,19 @@ def test_unknown_enum_values_parse_stay_readable_and_round_trip(client_module: A
     assert models.PetWeight(2.5) == models.PetWeight(2.5) and hash(models.PetWeight(2.5)) == hash(models.PetWeight(2.5))
     assert issubclass(models.PetStatus, client_module._runtime.OpenStrEnum)
     assert issubclass(models.PetSize, client_module._runtime.OpenIntEnum)
+
+
+@pytest.mark.parametrize("sent", ["true", "min", "yes", "1", True, False, 1])
+def test_a_json_string_stays_a_string_in_a_union_with_booleans_and_numbers(client_module: Any, sent: Any) -> None:
+    """``bool | int | Mode``: pydantic breaks ties between lax matches by order, so with the
+    boolean first the enum value "true" (and an unknown "yes") became ``True``."""
+    with _client(client_module, _json({**PET, "tolerance": sent})) as client:
+        pet = client.pets.get_pet("p1")
+    if isinstance(sent, str):
+        assert isinstance(pet.tolerance, str) and pet.tolerance == sent, f"{sent!r} was read as {pet.tolerance!r}"
+    else:
+        assert type(pet.tolerance) is type(sent) and pet.tolerance == sent, f"{sent!r} was read as {pet.tolerance!r}"
+    assert pet.model_dump(mode="json", by_alias=True, exclude_unset=True)["tolerance"] == sent, "the value goes back as it came"
 
 
 def test_open_enums_still_reject_values_of_the_wrong_type(client_module: Any) -> None:

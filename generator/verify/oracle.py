@@ -39,9 +39,14 @@ class Reading:
 _KEEP_ENCODED = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
+#: Bytes a path keeps percent-encoded for openapi-core: "/" (it would split a segment), control
+#: characters (its path matching drops them), and "?", "#", ";" (it reads the path with
+#: ``urlparse``, where they would start the query, the fragment and the path parameters).
+_KEPT_BYTES = frozenset({0x2F, 0x3F, 0x23, 0x3B, 0x7F, *range(0x20)})
+
+
 def _kept(escapes: str) -> bool:
-    raw = bytes.fromhex(escapes.replace("%", ""))
-    return any(byte < 0x20 or byte == 0x7F or byte == 0x2F for byte in raw)
+    return any(byte in _KEPT_BYTES for byte in bytes.fromhex(escapes.replace("%", "")))
 
 
 def _decode_kept(value: str) -> str:
@@ -64,8 +69,8 @@ class _Request:
             for name, value in parse_qsl(parts.query, keep_blank_values=True)
         ]
         self.host_url = f"{parts.scheme}://{parts.netloc}"
-        # A server routes on the raw path and decodes each segment afterwards: "/" and control
-        # characters stay encoded until then (openapi-core's path matching drops them).
+        # A server routes on the raw path and decodes each segment afterwards: what
+        # _KEPT_BYTES lists stays encoded until then.
         self.path = _KEEP_ENCODED.sub(lambda m: m.group(0) if _kept(m.group(0)) else unquote(m.group(0)), parts.path)
         self.method = method.lower()
         header_map = Headers(headers)

@@ -340,6 +340,13 @@ class OperationChecker:
         elif unreadable:
             # openapi-core 0.23 cannot read label or matrix path parameters: said, not hidden
             self._skip(result, pointer, ("request",), f"openapi-core cannot read label/matrix path parameters ({', '.join(unreadable)})")
+        elif (closed := self.shapes.closed_all_of(self._body_schema(op), "requestBody")) is not None:
+            # a spec error no client can work around: reported with its place, not hidden
+            self._skip(
+                result, pointer, ("request",),
+                f"the spec's allOf at {closed} has a part with additionalProperties: false that forbids its sibling parts' "
+                "properties, so a request body with them is invalid whatever the client does",
+            )
         elif undefined:
             self._skip(
                 result, pointer, ("request",),

@@ -56,6 +56,36 @@ class Shapes:
             return merged
         return schema
 
+    def closed_all_of(self, schema: Any, where: str = "", seen: frozenset[str] = frozenset()) -> str | None:
+        """Where ``schema`` (or a schema inside it) has an ``allOf`` whose part says
+        ``additionalProperties: false`` while its sibling parts add properties: JSON Schema
+        refuses every value with those properties (each part is checked alone), so no client can
+        send them. The place, or None."""
+        if not isinstance(schema, dict):
+            return None
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            if ref in seen or not ref.startswith("#"):
+                return None
+            found = follow_pointer(self.document, ref[1:])
+            return self.closed_all_of(found, ref[1:], seen | {ref}) if found is not MISSING else None
+        parts = [p for p in schema.get("allOf") or [] if isinstance(p, dict)]
+        if len(parts) > 1:
+            every = set(self.resolve(schema).get("properties") or {})
+            for index, part in enumerate(parts):
+                own = self.resolve(part)
+                if own.get("additionalProperties") is False and every - set(own.get("properties") or {}):
+                    return f"{where}/allOf/{index}"
+        children: list[tuple[str, Any]] = [(f"{where}/allOf/{i}", p) for i, p in enumerate(parts)]
+        children += [(f"{where}/properties/{name}", sub) for name, sub in (schema.get("properties") or {}).items()]
+        children += [(f"{where}/{key}/{i}", sub) for key in ("anyOf", "oneOf") for i, sub in enumerate(schema.get(key) or [])]
+        children += [(f"{where}/{key}", schema[key]) for key in ("items", "additionalProperties") if isinstance(schema.get(key), dict)]
+        for place, child in children:
+            found_place = self.closed_all_of(child, place, seen)
+            if found_place is not None:
+                return found_place
+        return None
+
     def single_branch(self, schema: dict[str, Any]) -> dict[str, Any] | None:
         """The one non-null option of an ``anyOf``/``oneOf`` (a nullable wrapper), else None."""
         for key in ("anyOf", "oneOf"):
@@ -188,12 +218,14 @@ def declared_defaults(document: dict[str, Any]) -> set[tuple[str, str]]:
 
 def with_defaults(shapes: Shapes, value: Any, schema: Any) -> Any:
     """``value`` with the defaults of absent properties filled in, as openapi-core reads a request
-    (it does not look for defaults below ``anyOf``/``oneOf``)."""
+    (it does not look for defaults below ``anyOf``/``oneOf``, and fills only defaults that are
+    not null of properties with a ``type``: not ``{oneOf: [...], default: null}`` nor an untyped
+    ``{default: {}}``)."""
     result = copy.deepcopy(value)
     for node, resolved in list(shapes.objects(result, schema, through_unions=False)):
         for name, sub in (resolved.get("properties") or {}).items():
             target = shapes.resolve(sub)
-            if name not in node and "default" in target and not _one_way(sub, "readOnly"):
+            if name not in node and "type" in target and target.get("default") is not None and not _one_way(sub, "readOnly"):
                 node[name] = copy.deepcopy(target["default"])
     return result
 
