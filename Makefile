@@ -35,11 +35,13 @@ test: $(STAMP) $(PRISM_STAMP)
 check: $(STAMP)
 	$(BIN)/clientsmith check
 
-## lint: ruff + mypy on the generator, black --check and mypy --strict on generated/
+## lint: ruff + mypy on the generator and the runtime (templates/module/_runtime.py), black --check and mypy --strict on generated/
+RUNTIME := templates/module/_runtime.py
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
-	$(BIN)/black --check --quiet generated
+	$(BIN)/ruff check generator tests $(RUNTIME)
+	$(BIN)/black --check --quiet generated $(RUNTIME)
 	$(BIN)/mypy generator
+	$(BIN)/mypy --strict $(RUNTIME)
 	cd generated && for pkg in */; do (cd $$pkg && ../../$(BIN)/mypy --strict $$(basename $$pkg)) || exit 1; done
 
 ## bench: generation, per-call and import benchmarks against the peers (BENCH_QUICK=1: smoke run)

@@ -18,6 +18,7 @@ import io
 import subprocess
 import tempfile
 import tokenize
+from collections.abc import Collection
 from pathlib import Path
 
 import black
@@ -34,13 +35,16 @@ class FormatError(ClientsmithError):
     """Generated code failed to parse: a clientsmith bug, never the user's."""
 
 
-def format_files(files: dict[str, str]) -> dict[str, str]:
-    """Every file formatted, keyed and ordered as given (sorted)."""
-    python = {path: text for path, text in files.items() if path.endswith(".py")}
+def format_files(files: dict[str, str], *, verbatim: Collection[str] = ()) -> dict[str, str]:
+    """Every file formatted, keyed and ordered as given (sorted); those in ``verbatim`` are kept
+    byte for byte (the runtime, which tests hold to be already formatted as this stage would)."""
+    python = {path: text for path, text in files.items() if path.endswith(".py") and path not in verbatim}
     formatted = {path: _finish_with_black(path, text) for path, text in _ruff_format(python).items()} if python else {}
     result: dict[str, str] = {}
     for path in sorted(files):
-        if path.endswith(".py"):
+        if path in verbatim:
+            result[path] = files[path]
+        elif path.endswith(".py"):
             result[path] = formatted[path]
         else:
             text = files[path]

@@ -88,7 +88,8 @@ def build(
         inputs["remote_refs"] = [{"url": ref.url, "sha256": ref.sha256} for ref in loaded.remote_refs]
     build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
     package_version = history.package_version(api.version, build_digest)
-    files = format.format_files(render.render(api, models_source, package_version, __version__))
+    rendered = render.render(api, models_source, package_version, __version__)
+    files = format.format_files(rendered, verbatim=render.verbatim(api.package_name))
     files[history.SNAPSHOT] = snapshot
     files[history.CHANGELOG] = history.changelog(
         history.read_previous(previous), api=api, snapshot=snapshot, version=package_version, spec_name=spec_path.name

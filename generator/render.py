@@ -1,5 +1,8 @@
 """Stage 5: render the IR through the Jinja2 templates in templates/.
 
+The runtime, templates/module/_runtime.py, is plain Python and is copied into
+every package as it is (see :func:`verbatim`).
+
 Templates only loop and branch. Everything they print that came from the spec
 passes through exactly one of two filters: ``pystr`` (a Python string literal)
 or ``docstring`` (text safe inside a triple-quoted docstring). The views built
@@ -9,6 +12,7 @@ never decide names or types.
 
 from __future__ import annotations
 
+import ast
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,25 +26,36 @@ from generator import ir, parse
 _HERE = Path(__file__).resolve().parent
 TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 
-STATUS_ERRORS: list[tuple[int, str, str]] = [
-    (400, "BadRequestError", "Bad Request"),
-    (401, "UnauthorizedError", "Unauthorized"),
-    (403, "ForbiddenError", "Forbidden"),
-    (404, "NotFoundError", "Not Found"),
-    (405, "MethodNotAllowedError", "Method Not Allowed"),
-    (408, "RequestTimeoutError", "Request Timeout"),
-    (409, "ConflictError", "Conflict"),
-    (410, "GoneError", "Gone"),
-    (413, "PayloadTooLargeError", "Payload Too Large"),
-    (415, "UnsupportedMediaTypeError", "Unsupported Media Type"),
-    (422, "UnprocessableEntityError", "Unprocessable Entity"),
-    (429, "RateLimitError", "Too Many Requests"),
-    (500, "InternalServerError", "Internal Server Error"),
-    (501, "NotImplementedApiError", "Not Implemented"),
-    (502, "BadGatewayError", "Bad Gateway"),
-    (503, "ServiceUnavailableError", "Service Unavailable"),
-    (504, "GatewayTimeoutError", "Gateway Timeout"),
-]
+# The runtime: real Python, the same in every package (linted, type-checked and tested on its
+# own), copied byte for byte; what differs per API is passed to it by the generated code.
+RUNTIME = TEMPLATES / "module" / "_runtime.py"
+
+
+@functools.cache
+def runtime_source() -> str:
+    """templates/module/_runtime.py exactly as it is (read once per process)."""
+    return RUNTIME.read_bytes().decode("utf-8")
+
+
+def verbatim(package: str) -> frozenset[str]:
+    """The files of ``package`` that :func:`render` copies as they are: formatting leaves them alone."""
+    return frozenset({f"{package}/_runtime.py"})
+
+
+@functools.cache
+def status_errors() -> tuple[tuple[int, str], ...]:
+    """``(status, class name)`` per entry of the runtime's ``_STATUS_ERRORS`` table, in its
+    order: the docstrings name these classes and the package's ``__init__`` re-exports them."""
+    for node in ast.parse(runtime_source()).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "_STATUS_ERRORS":
+            table = node.value
+            if isinstance(table, ast.Dict):
+                return tuple(
+                    (key.value, value.id)
+                    for key, value in zip(table.keys, table.values, strict=True)
+                    if isinstance(key, ast.Constant) and isinstance(key.value, int) and isinstance(value, ast.Name)
+                )
+    raise LookupError(f"{RUNTIME}: no `_STATUS_ERRORS: ... = {{status: class}}` table")
 
 
 def pystr(value: object) -> str:
@@ -334,7 +349,7 @@ def operation_doc(op: ir.Operation, *, streamed: bool = False) -> str:
 
 
 def _error_name(status: str) -> str:
-    for code, name, _ in STATUS_ERRORS:
+    for code, name in status_errors():
         if str(code) == status:
             return name
     if status.startswith("4"):
@@ -438,10 +453,6 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
     env = environment()
     groups = [_group_view(group) for group in api.groups]
     schemes = [_scheme_view(api, scheme) for scheme in api.security_schemes]
-    status_errors = [
-        {"status": code, "name": name, "phrase": phrase, "base": "ClientError" if code < 500 else "ServerError"}
-        for code, name, phrase in STATUS_ERRORS
-    ]
     context: dict[str, Any] = {
         "api": {
             "title": api.title,
@@ -480,7 +491,7 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
         },
         "flavours": FLAVOURS,
         "variants": VARIANTS,
-        "status_errors": status_errors,
+        "status_errors": [{"status": code, "name": name} for code, name in status_errors()],
         "package_version": package_version,
         "generator_version": generator_version,
     }
@@ -490,7 +501,7 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
         "README.md": env.get_template("package/README.md.jinja").render(context),
         f"{pkg}/__init__.py": env.get_template("module/__init__.py.jinja").render(context),
         f"{pkg}/py.typed": "",
-        f"{pkg}/_runtime.py": env.get_template("module/_runtime.py.jinja").render(context),
+        f"{pkg}/_runtime.py": runtime_source(),
         f"{pkg}/_client.py": env.get_template("module/_client.py.jinja").render(context),
         f"{pkg}/models.py": env.get_template("module/models.py.jinja").render(
             {**context, "models_source": _import_file_type(models_source) if api.has_file_fields else models_source}

@@ -44,7 +44,14 @@ def test_template_hash_covers_names_and_contents_but_not_editor_files(tmp_path: 
     assert original == pipeline.templates_sha256(), "the hash depends on the files only, not on where they are"
     (templates / ".README.md.jinja.swp").write_text("editor junk")
     (templates / "package" / "README.md.jinja~").write_text("backup")
+    (templates / "module" / "__pycache__").mkdir(exist_ok=True)
+    (templates / "module" / "__pycache__" / "_runtime.cpython-311.pyc").write_bytes(b"bytecode")
     assert pipeline.templates_sha256(templates) == original
+    runtime = templates / "module" / "_runtime.py"  # copied into every package: an input too
+    source = runtime.read_bytes()
+    runtime.write_bytes(source + b"\n")
+    assert pipeline.templates_sha256(templates) != original, "an edited runtime changes the hash"
+    runtime.write_bytes(source)
     target = templates / "package" / "README.md.jinja"
     target.write_text(target.read_text() + "\n")
     edited = pipeline.templates_sha256(templates)

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.3a3fbe2b"
+__version__ = "1.0.0+clientsmith.0ad7bd48"
 
 __all__ = [
     "DEFAULT_BASE_URL",

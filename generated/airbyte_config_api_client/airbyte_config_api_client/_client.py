@@ -31,6 +31,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "http://localhost:8000/api"
 DEFAULT_TIMEOUT: Final = 60.0
+USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.0ad7bd48 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {}
 
@@ -75,6 +76,8 @@ class Client(SyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property
@@ -136,6 +139,8 @@ class AsyncClient(AsyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property

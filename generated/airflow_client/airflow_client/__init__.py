@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.25583d19"
+__version__ = "2+clientsmith.46168057"
 
 __all__ = [
     "DEFAULT_BASE_URL",

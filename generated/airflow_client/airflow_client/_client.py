@@ -32,6 +32,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "http://localhost"
 DEFAULT_TIMEOUT: Final = 60.0
+USER_AGENT: Final = "airflow-client/2+clientsmith.46168057 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "OAuth2PasswordBearer": SecurityScheme("bearer", "header", "Authorization"),
@@ -84,6 +85,8 @@ class Client(SyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property
@@ -151,6 +154,8 @@ class AsyncClient(AsyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property

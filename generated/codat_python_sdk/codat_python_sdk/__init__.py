@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.1a78684f"
+__version__ = "1+clientsmith.d603eeed"
 
 __all__ = [
     "DEFAULT_BASE_URL",

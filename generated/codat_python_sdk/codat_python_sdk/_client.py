@@ -32,6 +32,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "https://api.codat.io"
 DEFAULT_TIMEOUT: Final = 60.0
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.d603eeed (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "API Key Auth": SecurityScheme("api_key", "header", "Authorization"),
@@ -90,6 +91,8 @@ class Client(SyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property
@@ -162,6 +165,8 @@ class AsyncClient(AsyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property

@@ -32,6 +32,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "/api/v2"
 DEFAULT_TIMEOUT: Final = 60.0
+USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.7633e806 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "apiKey": SecurityScheme("api_key", "header", "X-API-KEY"),
@@ -90,6 +91,8 @@ class Client(SyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property
@@ -162,6 +165,8 @@ class AsyncClient(AsyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=False,  # no model has readOnly fields
         )
 
     @cached_property

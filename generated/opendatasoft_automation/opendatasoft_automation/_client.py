@@ -37,6 +37,7 @@ DEFAULT_BASE_URL: Final = (
     "https://documentation-resources.opendatasoft.com/api/automation/v1.0"
 )
 DEFAULT_TIMEOUT: Final = 60.0
+USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.122c5dd7 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "HeaderAPIKey": SecurityScheme(
@@ -93,6 +94,8 @@ class Client(SyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=True,  # some models have readOnly fields
         )
 
     @cached_property
@@ -161,6 +164,8 @@ class AsyncClient(AsyncApiClient):
             retries=retries,
             headers=headers,
             hooks=hooks,
+            user_agent=USER_AGENT,
+            drop_read_only=True,  # some models have readOnly fields
         )
 
     @cached_property
