@@ -61,10 +61,11 @@ verify: $(STAMP)
 fuzz: $(STAMP)
 	CLIENTSMITH_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz_injection.py
 
-## lock: re-resolve requirements/*.lock from pyproject.toml (keeps locked versions that still fit)
+## lock: re-resolve requirements/*.lock from pyproject.toml (keeps locked versions that still fit) and the tests' locks
 lock: $(STAMP)
 	$(UV_COMPILE) pyproject.toml -o $(RUNTIME_LOCK)
 	$(UV_COMPILE) pyproject.toml requirements/dev.in --extra dev -o $(DEV_LOCK)
+	$(UV_COMPILE) --exclude-newer 2025-08-30T00:00:00Z tests/airflow/requirements.in -o tests/airflow/requirements.lock
 
 clean:
 	rm -rf $(VENV) $(PRISM)/node_modules .cache .pytest_cache .mypy_cache .ruff_cache
