@@ -66,6 +66,7 @@ lock: $(STAMP)
 	$(UV_COMPILE) pyproject.toml -o $(RUNTIME_LOCK)
 	$(UV_COMPILE) pyproject.toml requirements/dev.in --extra dev -o $(DEV_LOCK)
 	$(UV_COMPILE) --exclude-newer 2025-08-30T00:00:00Z tests/airflow/requirements.in -o tests/airflow/requirements.lock
+	for input in tests/lower_bounds/*.in; do $(UV_COMPILE) --resolution lowest-direct $$input -o $${input%.in}.lock || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(PRISM)/node_modules .cache .pytest_cache .mypy_cache .ruff_cache
