@@ -15,7 +15,6 @@ live server must not look green.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ import yaml
 
 from tests.airflow_server import USERS, AirflowServer, pinned_version
 from tests.cases import import_client
+from tests.flavours import call, collect
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAVOURS = ["sync", "async"]
@@ -79,17 +79,6 @@ async def client(live: Live, flavour: str, *, user: str | None = "admin", token:
     else:
         async with live.module.AsyncClient(**options) as async_client:
             yield async_client
-
-
-async def call(value: Any) -> Any:
-    """The result of a sync call, or the awaited result of an async one."""
-    return await value if inspect.isawaitable(value) else value
-
-
-async def collect(items: Any) -> list[Any]:
-    if hasattr(items, "__aiter__"):
-        return [item async for item in items]
-    return list(items)
 
 
 def fields(model: Any) -> dict[str, Any]:

@@ -229,7 +229,7 @@ def test_airflow_client_at_httpx_0_27_and_pydantic_2_7(server: FaultServer) -> N
     report, received = run_exercise("plain", server)
     assert (report["httpx"], report["pydantic"]) == ("0.27.0", "2.7.0")
     assert report["package_file"] == str(CLIENTS["airflow_client"].output / "airflow_client" / "__init__.py")
-    assert set(report["modules"]) <= {"airflow_client", "httpx", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi", "pydantic", "pydantic_core", "annotated_types", "typing_extensions", "typing_inspection"} | set(sys.stdlib_module_names), report["modules"]
+    assert set(report["modules"]) <= {"airflow_client", "flavours", "httpx", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi", "pydantic", "pydantic_core", "annotated_types", "typing_extensions", "typing_inspection"} | set(sys.stdlib_module_names), report["modules"]
     for flavour in ("sync", "async"):
         got = report[flavour]
         a = f"{flavour}.a"

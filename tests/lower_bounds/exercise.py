@@ -3,7 +3,8 @@
 Runs inside a virtualenv that holds nothing but the generated package's declared
 dependencies at their minimum versions (tests/lower_bounds/*.lock), against the
 fake server of tests/test_lower_bounds.py on 127.0.0.1. Only the standard
-library, httpx, pydantic and the generated package may be imported here.
+library, httpx, pydantic, the generated package and tests/flavours.py may be
+imported here.
 
     python exercise.py PACKAGE_PARENT_DIR PACKAGE BASE_URL
 """
@@ -11,24 +12,17 @@ library, httpx, pydantic and the generated package may be imported here.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import sys
 from collections.abc import Awaitable, Callable
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for flavours (standard library only)
+from flavours import call, collect
+
 TOKEN = "lower-bound-token"
-
-
-async def call(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def collect(items: Any) -> list[Any]:
-    if hasattr(items, "__aiter__"):
-        return [item async for item in items]
-    return list(items)
 
 
 def dump(value: Any) -> Any:
