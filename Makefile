@@ -3,15 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Exact, hashed versions of everything .venv holds (see README, "Dependencies"); `make lock` renews them.
+DEV_LOCK := requirements/dev.lock
+RUNTIME_LOCK := requirements/runtime.lock
+UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 PRISM := tests/prism
 PRISM_STAMP := $(PRISM)/node_modules/.installed-stamp
 
-.PHONY: setup generate test check lint bench fuzz verify clean
+.PHONY: setup generate test check lint bench fuzz verify lock clean
 
-$(STAMP): pyproject.toml
+# A new lock gives a new .venv: packages the lock dropped must not linger.
+$(STAMP): pyproject.toml $(DEV_LOCK)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
+	@# setuptools prints an "Editable installation." notice (its InformationOnly class, not a
+	@# problem with the package) for every editable install with a package-dir mapping.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; echo "make: $(DEV_LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
 # Stoplight Prism, the contract-test mock server, pinned by tests/prism/package-lock.json.
@@ -56,5 +65,12 @@ verify: $(STAMP)
 fuzz: $(STAMP)
 	CLIENTSMITH_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz_injection.py
 
+## lock: re-resolve requirements/*.lock from pyproject.toml (keeps locked versions that still fit) and the tests' locks
+lock: $(STAMP)
+	$(UV_COMPILE) pyproject.toml -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) pyproject.toml requirements/dev.in --extra dev -o $(DEV_LOCK)
+	$(UV_COMPILE) --exclude-newer 2025-08-30T00:00:00Z tests/airflow/requirements.in -o tests/airflow/requirements.lock
+	for input in tests/lower_bounds/*.in; do $(UV_COMPILE) --resolution lowest-direct $$input -o $${input%.in}.lock || exit 1; done
+
 clean:
-	rm -rf $(VENV) $(PRISM)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PRISM)/node_modules .cache .pytest_cache .mypy_cache .ruff_cache

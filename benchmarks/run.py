@@ -1049,10 +1049,9 @@ def main() -> int:
 
 
 def _runtime_pins() -> list[str]:
-    """httpx and pydantic exactly as the project's dev extras pin them, plus the peers' needs."""
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
-    dev = data.get("project", {}).get("optional-dependencies", {}).get("dev", [])
-    pins = [d for d in dev if re.match(r"^(httpx|pydantic)\b", d)]
+    """httpx and pydantic exactly as requirements/dev.lock pins them, plus the peers' needs."""
+    lock = (ROOT / "requirements" / "dev.lock").read_text("utf-8")
+    pins = re.findall(r"^((?:httpx|pydantic)==\S+)", lock, re.MULTILINE)
     return sorted(pins) + RUNTIME_EXTRA_PINS
 
 
