@@ -202,6 +202,7 @@ class _Builder:
         dispatching = {poly.base for poly in polymorphic} | {child for poly in polymorphic for _, child in poly.subtypes}
         _flatten_narrowing_children(self.model_schemas, dispatching)
         self.model_schemas = {name: _untagged_unions(schema, self.model_schemas) for name, schema in self.model_schemas.items()}
+        self.model_schemas = _inline_aliases(self.model_schemas)
         servers = [
             ir.Server(url=_server_url(s), description=str(s.get("description", "")))
             for s in self.source.get("servers") or []
@@ -1592,6 +1593,34 @@ def _nullable_free_form_items(schema: Any) -> Any:
         return node
 
     return _map_schemas(schema, fix)
+
+
+def _inline_aliases(schemas: dict[str, Any]) -> dict[str, Any]:
+    """References to aliases (:func:`pytypes.is_plain_alias`, :func:`pytypes.is_list_alias`)
+    become the aliased schema, so a model field is ``str`` or ``list[Pet]`` as the argument of
+    the same schema is, not a ``RootModel`` wrapper that users must build and unwrap
+    (iterating it yields ``('root', [...])``). The alias classes stay in ``models`` under
+    their names. Primitive aliases go first, so a list alias of them inlines to primitives; a
+    list alias is inlined one level (``Tree: [Tree]`` becomes ``list[Tree]``)."""
+
+    def inliner(aliases: dict[str, Any], owner: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def fix(node: dict[str, Any]) -> dict[str, Any]:
+            name = _schema_ref_name(node)
+            if name is None or name not in aliases or name == owner:
+                return node
+            return {**copy.deepcopy(aliases[name]), **{k: v for k, v in node.items() if k != "$ref"}}
+
+        return fix
+
+    plain = {name: schema for name, schema in schemas.items() if isinstance(schema, dict) and pytypes.is_plain_alias(schema)}
+    schemas = {name: _map_schemas(schema, inliner(plain, name)) for name, schema in schemas.items()}
+    lists = {name: schema for name, schema in schemas.items() if isinstance(schema, dict) and pytypes.is_list_alias(schema)}
+    for name, schema in lists.items():
+        if _schema_ref_name(schema["items"]) == name:
+            # ``Tree: {items: {$ref: Tree}}``: datamodel-code-generator writes a bare ``list``
+            # (mypy --strict refuses it); the items are typed where the alias is used instead.
+            schemas[name] = {**schema, "items": {}}
+    return {name: _map_schemas(schema, inliner(lists, name)) for name, schema in schemas.items()}
 
 
 def _text_options_first(schema: Any, schemas: dict[str, Any]) -> Any:

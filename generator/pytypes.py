@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 #: string ``format`` -> (the Python type of the value, the module it needs). Every other format
@@ -315,6 +315,7 @@ class SchemaTypes:
     target: Callable[[str], tuple[str, dict[str, Any]] | None]
     inline: Callable[[str], dict[str, Any] | None]
     named: Callable[[dict[str, Any], str, Why], TypeNode]
+    _inlining: set[str] = field(default_factory=set)  # list aliases being read (they may recurse)
 
     def of(self, schema: Any, where: str, open_enums: bool = False) -> TypeNode:
         """The type of a value described by ``schema``; ``where`` names hoisted classes.
@@ -336,7 +337,13 @@ class SchemaTypes:
             if target is None:
                 return ANY
             name, resolved = target
-            return nullable(self.of(resolved, where) if is_plain_alias(resolved) else Model(name), null)
+            if is_plain_alias(resolved) or (is_list_alias(resolved) and ref not in self._inlining):
+                self._inlining.add(ref)  # a list alias of itself (``Tree: [Tree]``) stays a class inside
+                try:
+                    return nullable(self.of(resolved, where), null)
+                finally:
+                    self._inlining.discard(ref)
+            return nullable(Model(name), null)
 
         for key in ("oneOf", "anyOf"):
             options = schema.get(key)
@@ -417,6 +424,18 @@ def is_plain_alias(schema: dict[str, Any]) -> bool:
         and "oneOf" not in schema
         and "anyOf" not in schema
         and "allOf" not in schema
+    )
+
+
+def is_list_alias(schema: dict[str, Any]) -> bool:
+    """A named schema that is only an array of references or primitives (``Tags: {type: array,
+    items: {type: string}}``): used as ``list[...]``, not as a wrapper class."""
+    items = schema.get("items")
+    return (
+        schema.get("type") == "array"
+        and isinstance(items, dict)
+        and (set(items) == {"$ref"} or is_plain_alias(items))
+        and not any(key in schema for key in ("oneOf", "anyOf", "allOf", "enum", "prefixItems"))
     )
 
 

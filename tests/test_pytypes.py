@@ -12,6 +12,7 @@ import importlib
 import json
 import sys
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,3 +142,57 @@ def test_nullable_adds_none_once_at_the_end() -> None:
 def test_render_spells_annotations_as_generated_code_does() -> None:
     node = union([ListOf(Model("Pet")), DictOf(LiteralOf(("a", 1, True))), MappingOf(ANY), NONE])
     assert render(node) == "list[Pet] | dict[str, Literal['a', 1, True]] | Mapping[str, Any] | None"
+
+
+ALIASES = """
+openapi: 3.0.3
+info: {title: Aliases, version: '1'}
+paths:
+  /pets/{id}:
+    post:
+      operationId: postPet
+      parameters: [{name: id, in: path, required: true, schema: {$ref: '#/components/schemas/PetId'}}]
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Tags'}}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+components:
+  schemas:
+    PetId: {type: string, format: uuid}
+    Tags: {type: array, items: {type: string}}
+    Ids: {type: array, items: {$ref: '#/components/schemas/PetId'}}
+    Tree: {type: array, items: {$ref: '#/components/schemas/Tree'}}
+    Pets: {type: array, items: {$ref: '#/components/schemas/Pet'}}
+    Pet:
+      type: object
+      required: [id]
+      properties:
+        id: {$ref: '#/components/schemas/PetId'}
+        tags: {$ref: '#/components/schemas/Tags'}
+        ids: {$ref: '#/components/schemas/Ids'}
+        tree: {$ref: '#/components/schemas/Tree'}
+        friends: {$ref: '#/components/schemas/Pets'}
+"""
+
+
+def test_alias_schemas_are_plain_types_in_model_fields_and_arguments(tmp_path: Path) -> None:
+    """A primitive or list alias is ``str`` / ``list[...]`` in fields and arguments alike, not a
+    RootModel users must wrap (and whose iteration yields ``('root', [...])``)."""
+    spec = tmp_path / "aliases.yaml"
+    spec.write_text(ALIASES)
+    pipeline.generate(spec, "aliases_client", tmp_path / "out")
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        models = importlib.import_module("aliases_client.models")
+        resource = importlib.import_module("aliases_client.resources.default")
+    finally:
+        sys.path.remove(str(tmp_path / "out"))
+    fields = typing.get_type_hints(models.Pet)
+    assert fields["id"] is str
+    assert fields["tags"] == list[str] | None and fields["ids"] == list[str] | None
+    assert fields["friends"] == list[models.Pet] | None and fields["tree"] == list[models.Tree] | None
+    arguments = typing.get_type_hints(resource.DefaultResource.post_pet)
+    assert arguments["id"] is str and list[str] in typing.get_args(arguments["tags"])
+    pet = models.Pet.model_validate({"id": "p", "tags": ["a", "b"], "ids": ["x"], "tree": [[]], "friends": [{"id": "q"}]})
+    assert list(pet.tags or []) == ["a", "b"], "iterating a list field yields its items"
+    assert pet.model_dump(mode="json", exclude_unset=True) == {"id": "p", "tags": ["a", "b"], "ids": ["x"], "tree": [[]], "friends": [{"id": "q"}]}
+    assert models.Tags(["a"]).root == ["a"], "the alias classes stay importable under their names"

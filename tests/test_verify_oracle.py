@@ -129,3 +129,52 @@ def test_an_all_of_whose_parts_forbid_each_other_is_named() -> None:
     assert shapes.closed_all_of(body, "requestBody") == "/components/schemas/Params/allOf/0"
     assert shapes.closed_all_of({"$ref": "#/components/schemas/Fine"}) is None
     assert shapes.closed_all_of({"type": "array", "items": {"$ref": "#/components/schemas/Closed"}}) is None
+
+
+def test_properties_named_like_keywords_are_kept() -> None:
+    """A property *named* ``default`` or ``format`` (airbyte's resourceAllocation.default) is a
+    property, not a keyword the oracle's clean-up may drop."""
+    closed = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"default": {"$ref": "#/components/schemas/Limits"}, "format": {"type": "string"}},
+    }
+    schemas = {"Limits": {"type": "object", "properties": {"cpu": {"type": "string"}}}}
+    paths = {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": closed}}}, "responses": {"204": {"description": "ok"}}}}}
+    reading = Oracle(_spec(paths, schemas)).read("/x", "POST", f"{BASE}/x", [("content-type", "application/json")], b'{"default": {"cpu": "1"}, "format": "f"}')
+    assert reading.errors == [], reading.errors
+    assert reading.body == {"default": {"cpu": "1"}, "format": "f"}
+
+
+def test_drawn_values_of_deeply_recursive_schemas_stay_valid() -> None:
+    """Where recursion is cut, no value is drawn (airbyte's row filters nest ``Not`` operations
+    whose ``conditions`` need one item): the union keeps the option that ends; before, the cut
+    drew any value, ``null`` included, and the client was blamed for refusing it."""
+    from hypothesis import HealthCheck, given, settings
+    from jsonschema import Draft202012Validator
+
+    from generator.verify.schemas import Converter, strategy
+
+    schemas = {
+        "Op": {"oneOf": [{"$ref": "#/components/schemas/Not"}, {"$ref": "#/components/schemas/Equal"}]},
+        "Equal": {"type": "object", "required": ["field"], "properties": {"field": {"type": "string"}}},
+        "Not": {
+            "type": "object",
+            "required": ["conditions"],
+            "properties": {"conditions": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Op"}}},
+        },
+    }
+    deep: dict[str, Any] = {"$ref": "#/components/schemas/Op"}
+    for _ in range(8):  # the operations sit deep in the response, as they do in airbyte's
+        deep = {"type": "object", "required": ["inner"], "properties": {"inner": deep}}
+    spec = _spec({}, schemas)
+    converted = Converter(spec, "response").convert(deep)
+    validator = Draft202012Validator({**deep, "components": {"schemas": schemas}})
+
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(strategy(converted))
+    def check(value: Any) -> None:
+        errors = [error.message for error in validator.iter_errors(value)]
+        assert not errors, f"drawn {value!r}: {errors[:2]}"
+
+    check()

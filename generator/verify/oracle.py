@@ -143,16 +143,28 @@ def _wrong_default(node: dict[str, Any]) -> bool:
     return not isinstance(value, _JSON_TYPES[kind])
 
 
-def _drop_unknown_formats(node: Any) -> None:
+#: Keys whose value maps names to objects (a property may be *named* ``default`` or ``format``).
+_NAME_MAPS = frozenset(
+    {"properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "schemas", "paths", "responses",
+     "content", "headers", "encoding", "requestBodies", "parameters", "securitySchemes", "callbacks", "links", "webhooks"}
+)
+#: Keys whose value is data, not a schema.
+_DATA = frozenset({"example", "examples", "enum", "const", "default", "x-examples"})
+
+
+def _drop_unknown_formats(node: Any, names: bool = False) -> None:
     """Also drops defaults of the wrong type (``default: "false"`` on a boolean, in specs read with
-    --lenient): openapi-core fills them into what it reads, then refuses its own value."""
+    --lenient): openapi-core fills them into what it reads, then refuses its own value.
+    ``names``: ``node`` maps names to objects (``properties``), so its keys are not keywords."""
     if isinstance(node, dict):
-        if isinstance(node.get("format"), str) and node["format"] not in _KNOWN_FORMATS and isinstance(node.get("type"), (str, list)):
-            del node["format"]
-        if _wrong_default(node):
-            del node["default"]
-        for value in node.values():
-            _drop_unknown_formats(value)
+        if not names:
+            if isinstance(node.get("format"), str) and node["format"] not in _KNOWN_FORMATS and isinstance(node.get("type"), (str, list)):
+                del node["format"]
+            if _wrong_default(node):
+                del node["default"]
+        for key, value in node.items():
+            if names or key not in _DATA:
+                _drop_unknown_formats(value, names=not names and key in _NAME_MAPS)
     elif isinstance(node, list):
         for item in node:
             _drop_unknown_formats(item)

@@ -102,7 +102,12 @@ class Converter:
     def _convert(self, schema: Any, stack: tuple[str, ...], depth: int, *, minimal: bool, in_all_of: bool) -> Any:
         if isinstance(schema, bool):
             return schema
-        if not isinstance(schema, dict) or depth > _DEPTH_LIMIT:
+        if depth > _DEPTH_LIMIT:
+            # Nothing is drawn this deep (``{}`` would draw any value, null included, where the
+            # schema wants an object): a union keeps its options that end sooner, and a schema
+            # with none is reported as one verify cannot draw from.
+            return False
+        if not isinstance(schema, dict):
             return {}
         ref = schema.get("$ref")
         if isinstance(ref, str):
@@ -173,11 +178,13 @@ class Converter:
                 result.pop(key, None)
         if not result.get("required"):
             result.pop("required", None)
-        if self._is_string(result) and not any(k in result for k in ("pattern", "format", "enum", "const")):
-            if self._safe:
-                result["pattern"] = "(?a)" + self._safe
-            if self._min_length and not result.get("minLength"):
-                result["minLength"] = self._min_length
+        free_text = self._is_string(result) and not any(k in result for k in ("pattern", "enum", "const"))
+        if free_text and self._safe and "format" not in result:
+            result["pattern"] = "(?a)" + self._safe
+        # also beside a format hypothesis-jsonschema does not know (airbyte's ``format: UUID``),
+        # which it draws as any text, the empty one included
+        if free_text and self._min_length and not result.get("minLength"):
+            result["minLength"] = self._min_length
         if minimal:
             self._minimise(result)
         elif (

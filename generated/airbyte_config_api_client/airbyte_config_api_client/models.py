@@ -26,7 +26,7 @@ class WorkspaceIdRequestBody(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    workspace_id: Annotated[WorkspaceId, Field(alias="workspaceId")]
+    workspace_id: Annotated[str, Field(alias="workspaceId")]
 
 
 class ConnectionId(RootModel[str]):
@@ -44,7 +44,7 @@ class ConnectionIdRequestBody(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
+    connection_id: Annotated[str, Field(alias="connectionId")]
 
 
 class SourceDefinitionId(RootModel[str]):
@@ -102,11 +102,11 @@ class SourceSearch(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    source_definition_id: Annotated[
-        SourceDefinitionId | None, Field(alias="sourceDefinitionId")
-    ] = None
-    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
-    workspace_id: Annotated[WorkspaceId | None, Field(alias="workspaceId")] = None
+    source_definition_id: Annotated[str | None, Field(alias="sourceDefinitionId")] = (
+        None
+    )
+    source_id: Annotated[str | None, Field(alias="sourceId")] = None
+    workspace_id: Annotated[str | None, Field(alias="workspaceId")] = None
     connection_configuration: Annotated[
         SourceConfiguration | None, Field(alias="connectionConfiguration")
     ] = None
@@ -125,10 +125,10 @@ class DestinationSearch(BaseModel):
         populate_by_name=True,
     )
     destination_definition_id: Annotated[
-        DestinationDefinitionId | None, Field(alias="destinationDefinitionId")
+        str | None, Field(alias="destinationDefinitionId")
     ] = None
-    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
-    workspace_id: Annotated[WorkspaceId | None, Field(alias="workspaceId")] = None
+    destination_id: Annotated[str | None, Field(alias="destinationId")] = None
+    workspace_id: Annotated[str | None, Field(alias="workspaceId")] = None
     connection_configuration: Annotated[
         DestinationConfiguration | None, Field(alias="connectionConfiguration")
     ] = None
@@ -581,7 +581,7 @@ class ConnectionSearch(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    connection_id: Annotated[ConnectionId | None, Field(alias="connectionId")] = None
+    connection_id: Annotated[str | None, Field(alias="connectionId")] = None
     name: str | None = None
     namespace_definition: Annotated[
         NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
@@ -598,8 +598,8 @@ class ConnectionSearch(BaseModel):
     """
     Text put in front of every stream name in the destination.
     """
-    source_id: Annotated[SourceId | None, Field(alias="sourceId")] = None
-    destination_id: Annotated[DestinationId | None, Field(alias="destinationId")] = None
+    source_id: Annotated[str | None, Field(alias="sourceId")] = None
+    destination_id: Annotated[str | None, Field(alias="destinationId")] = None
     schedule: ConnectionSchedule | None = None
     schedule_type: Annotated[
         ConnectionScheduleType | None, Field(alias="scheduleType")
@@ -677,7 +677,7 @@ class JobRead(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    id: JobId
+    id: int
     config_type: Annotated[JobConfigType, Field(alias="configType")]
     config_id: Annotated[str, Field(alias="configId")]
     created_at: Annotated[int, Field(alias="createdAt")]
@@ -746,11 +746,9 @@ class ConnectionCreate(BaseModel):
     """
     Text put in front of every stream name in the destination.
     """
-    source_id: Annotated[SourceId, Field(alias="sourceId")]
-    destination_id: Annotated[DestinationId, Field(alias="destinationId")]
-    operation_ids: Annotated[list[OperationId] | None, Field(alias="operationIds")] = (
-        None
-    )
+    source_id: Annotated[str, Field(alias="sourceId")]
+    destination_id: Annotated[str, Field(alias="destinationId")]
+    operation_ids: Annotated[list[str] | None, Field(alias="operationIds")] = None
     sync_catalog: Annotated[AirbyteCatalog | None, Field(alias="syncCatalog")] = None
     schedule: ConnectionSchedule | None = None
     schedule_type: Annotated[
@@ -783,7 +781,7 @@ class ConnectionUpdate(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
+    connection_id: Annotated[str, Field(alias="connectionId")]
     namespace_definition: Annotated[
         NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
     ] = None
@@ -803,9 +801,7 @@ class ConnectionUpdate(BaseModel):
     """
     Text put in front of every stream name in the destination.
     """
-    operation_ids: Annotated[list[OperationId] | None, Field(alias="operationIds")] = (
-        None
-    )
+    operation_ids: Annotated[list[str] | None, Field(alias="operationIds")] = None
     sync_catalog: Annotated[AirbyteCatalog | None, Field(alias="syncCatalog")] = None
     schedule: ConnectionSchedule | None = None
     schedule_type: Annotated[
@@ -839,7 +835,7 @@ class ConnectionRead(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    connection_id: Annotated[ConnectionId, Field(alias="connectionId")]
+    connection_id: Annotated[str, Field(alias="connectionId")]
     name: str
     namespace_definition: Annotated[
         NamespaceDefinitionType | None, Field(alias="namespaceDefinition")
@@ -856,11 +852,9 @@ class ConnectionRead(BaseModel):
     """
     Text put in front of every stream name in the destination.
     """
-    source_id: Annotated[SourceId, Field(alias="sourceId")]
-    destination_id: Annotated[DestinationId, Field(alias="destinationId")]
-    operation_ids: Annotated[list[OperationId] | None, Field(alias="operationIds")] = (
-        None
-    )
+    source_id: Annotated[str, Field(alias="sourceId")]
+    destination_id: Annotated[str, Field(alias="destinationId")]
+    operation_ids: Annotated[list[str] | None, Field(alias="operationIds")] = None
     sync_catalog: Annotated[AirbyteCatalog, Field(alias="syncCatalog")]
     schedule: ConnectionSchedule | None = None
     schedule_type: Annotated[
