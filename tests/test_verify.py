@@ -121,10 +121,6 @@ OPEN_FINDINGS: dict[str, str] = {
         "create_destination body refused by openapi-core, ResponseValidationError on get/patch connection, "
         "empty uuid query values (sourceId, organizationId)"
     ),
-    "algolia_search/search/spec.yml": (
-        "set_settings userData and search_rules enabled not read back, get_rule consequence/params round trip, "
-        "save_rules body refused by openapi-core"
-    ),
 }
 
 
