@@ -13,6 +13,7 @@ import re
 import warnings
 from typing import Any
 
+from generator import naming
 from generator.errors import Problem, SpecError
 from generator.ir import Polymorphic
 
@@ -215,7 +216,7 @@ def add_dispatch(source: str, polymorphic: list[Polymorphic]) -> str:
             end += 1
         while end > start + 1 and not lines[end - 1].strip():
             end -= 1
-        table = f"_{poly.base.upper()}_SUBTYPES"
+        table = naming.subtype_table(poly.base)
         method = [
             "",
             '    @model_validator(mode="wrap")',

@@ -16,11 +16,15 @@ The rules (documented in README.md and specs/README.md):
 
 from __future__ import annotations
 
+import ast
+import functools
 import keyword
 import re
 import unicodedata
 from collections.abc import Container, Iterable
 from typing import Any
+
+from generator.template_files import CLIENT_TEMPLATE, RUNTIME
 
 EXTENSION_PREFIX = "x-clientsmith-"
 
@@ -46,12 +50,6 @@ _RESERVED_PARAMETERS = frozenset(
         "typing",
     }
 )
-# Attributes of the generated Client that a resource group must not hide.
-_CLIENT_ATTRIBUTES = frozenset({"request", "close", "base_url", "timeout", "retries"})
-# Client.__init__'s own arguments, which credentials must not take.
-_CLIENT_ARGUMENTS = frozenset(
-    {"self", "base_url", "timeout", "max_retries", "retries", "headers", "http_client", "transport"}
-)
 _SHADOWED_BUILTINS = frozenset(
     {
         "bool",
@@ -69,7 +67,8 @@ _SHADOWED_BUILTINS = frozenset(
 )
 # Names a model class must not take: they are imported into the modules that import the
 # models (resources/*.py) or into models.py itself, and a model of that name would clash.
-_RESERVED_CLASSES = frozenset(
+# The runtime's own names (everything in its ``__all__``) are added by :func:`_runtime_surface`.
+_IMPORTED_CLASSES = frozenset(
     {
         # typing, collections.abc, decimal, enum
         "Any",
@@ -94,24 +93,46 @@ _RESERVED_CLASSES = frozenset(
         "Field",
         "RootModel",
         "ValidatorFunctionWrapHandler",
-        # the generated package's own names (_client.py, _runtime.py)
-        "ApiError",
-        "ApiResponse",
-        "AsyncBinaryResponse",
-        "AsyncClient",
-        "BinaryResponse",
+        # _client.py
         "Client",
-        "FileInput",
-        "NotGiven",
-        "OpenEnum",
-        "OpenIntEnum",
-        "OpenStrEnum",
-        "Operation",
-        "Pagination",
-        "Part",
-        "RetryConfig",
+        "AsyncClient",
     }
 )
+_CLIENT_BASES = ("BaseClient", "SyncApiClient", "AsyncApiClient")
+
+
+@functools.cache
+def _runtime_surface() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What the generated code itself defines, read from its source rather than kept by hand:
+    (the runtime's exported names, the public attributes of the client classes, the arguments
+    of ``Client.__init__``). A resource group must not hide a client attribute, a credential
+    must not take a client argument, a model must not take an exported name."""
+    tree = ast.parse(RUNTIME.read_text(encoding="utf-8"))
+    exported: set[str] = set()
+    attributes: set[str] = set()
+    arguments: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            exported.update(ast.literal_eval(node.value))
+        if isinstance(node, ast.ClassDef) and node.name in _CLIENT_BASES:
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    attributes.add(item.name)
+                    if item.name == "__init__":
+                        attributes.update(
+                            sub.attr
+                            for sub in ast.walk(item)
+                            if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self"
+                        )
+                elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    attributes.add(item.target.id)
+    # The arguments of Client.__init__ (templates/module/_client.py.jinja), besides the credentials.
+    client = CLIENT_TEMPLATE.read_text(encoding="utf-8")
+    signature = client[client.index("    def __init__(") : client.index(") -> None:", client.index("    def __init__("))]
+    arguments.update(re.findall(r"^ {8}(\w+):", signature, re.MULTILINE))
+    public = frozenset(name for name in attributes if not name.startswith("_"))
+    return frozenset(exported), public, frozenset(arguments)
+
 
 
 def _ascii(text: str) -> str:
@@ -169,11 +190,11 @@ def method_name(
 def group_name(tags: Iterable[str], override: str | None = None) -> str:
     """The resource-group attribute an operation lives on."""
     if override:
-        return _avoid(safe_identifier(snake_case(override), fallback="default"), _CLIENT_ATTRIBUTES)
+        return _avoid(safe_identifier(snake_case(override), fallback="default"), _runtime_surface()[1])
     for tag in tags:
         name = snake_case(tag)
         if name:
-            return _avoid(safe_identifier(name), _CLIENT_ATTRIBUTES)
+            return _avoid(safe_identifier(name), _runtime_surface()[1])
     return "default"
 
 
@@ -242,7 +263,7 @@ def credential_names(schemes: dict[str, Any]) -> dict[str, str]:
     resolved = dedupe(result[key] for key in schemes if key not in explicit)
     for key, name in zip([k for k in schemes if k not in explicit], resolved, strict=True):
         result[key] = name
-    return {key: _avoid(result[key], _CLIENT_ARGUMENTS) for key in schemes}
+    return {key: _avoid(result[key], _runtime_surface()[2] | {"self"}) for key in schemes}
 
 
 def body_parameter_name(schema_name: str | None, override: str | None = None) -> str:
@@ -291,7 +312,7 @@ def class_name(schema_name: str) -> str:
     name = pascal_case(schema_name) or "Model"
     if name[0].isdigit():
         name = f"Model{name}"
-    if name in _RESERVED_CLASSES or keyword.iskeyword(name):
+    if name in _IMPORTED_CLASSES or name in _runtime_surface()[0] or keyword.iskeyword(name):
         name = f"{name}Model"
     return name
 
@@ -330,3 +351,23 @@ def unique_class_name(name: str, taken: Container[str]) -> str:
 def dedupe_classes(names: Iterable[str]) -> list[str]:
     """Like :func:`dedupe` for class names: ``Connection``, ``Connection2``..."""
     return dedupe(names, separator="")
+
+
+def operation_constant(method: str) -> str:
+    """The module-level name of an operation's runtime description: ``list_pets`` -> ``_LIST_PETS``."""
+    return "_" + method.upper().strip("_")
+
+
+def pages_constant(operation: str) -> str:
+    """The module-level name of a paginated operation's page description: ``_LIST_PETS_PAGES``."""
+    return f"{operation}_PAGES"
+
+
+def environment_variable(package: str, argument: str) -> str:
+    """The environment variable a credential argument falls back to: ``AIRFLOW_CLIENT_ACCESS_TOKEN``."""
+    return f"{package.upper()}_{argument.upper()}"
+
+
+def subtype_table(base: str) -> str:
+    """The module-level table of a polymorphic base's subtypes in ``models.py``: ``_SHAPE_SUBTYPES``."""
+    return f"_{base.upper()}_SUBTYPES"

@@ -32,6 +32,7 @@ from generator import (
     overlay,
     parse,
     render,
+    template_files,
     validate,
     write,
 )
@@ -125,7 +126,7 @@ def config_sha256(package: str, overlays: Sequence[str] = ()) -> str:
 
 def templates_sha256(root: Path | None = None) -> str:
     """Hash of every template file: relative names and contents (editor and cache files aside)."""
-    root = root or render.TEMPLATES
+    root = root or template_files.TEMPLATES
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)

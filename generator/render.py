@@ -15,20 +15,12 @@ from __future__ import annotations
 import ast
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from generator import ir, parse
-
-# templates/ in a checkout (or an editable install); generator/templates/ in an installed wheel.
-_HERE = Path(__file__).resolve().parent
-TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
-
-# The runtime: real Python, the same in every package (linted, type-checked and tested on its
-# own), copied byte for byte; what differs per API is passed to it by the generated code.
-RUNTIME = TEMPLATES / "module" / "_runtime.py"
+from generator import ir, naming, parse
+from generator.template_files import RUNTIME, TEMPLATES
 
 
 @functools.cache
@@ -215,7 +207,7 @@ def _pager_view(op: ir.Operation) -> dict[str, Any] | None:
     walk = "offsets" if pagination.style == "offset" else "page numbers"
     return {
         "name": op.iterator_name,
-        "constant": f"{op.constant_name}_PAGES",
+        "constant": naming.pages_constant(op.constant_name),
         "style": pagination.style,
         "items_field": pagination.items_field,
         "total_field": pagination.total_field,
@@ -404,7 +396,7 @@ def _scheme_view(api: ir.Api, scheme: ir.SecurityScheme) -> dict[str, Any]:
         "wire_name": scheme.wire_name,
         "arg_name": scheme.arg_name,
         "annotation": "tuple[str, str]" if scheme.kind == "basic" else "str",
-        "env_var": f"{api.package_name.upper()}_{scheme.arg_name.upper()}",
+        "env_var": naming.environment_variable(api.package_name, scheme.arg_name),
         "doc": doc,
         "description": scheme.description,
         "spec_type": scheme.spec_type,

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from generator import ir
-from generator.parse import build_ir, example_text
+from generator.parse import build_ir
+from generator.prepare import example_text
 
 
 def _spec(paths: dict[str, Any], *, version: str = "3.0.3", **extra: Any) -> dict[str, Any]:

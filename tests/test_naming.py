@@ -8,13 +8,21 @@ expectation here *and* the naming rules documented in README.md).
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
 import keyword
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import naming
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Soft keywords of every Python the generated code may run on (3.11 lists
 # only _/case/match; 3.12 added type). Output must not depend on the
@@ -24,18 +32,36 @@ SOFT_KEYWORDS = {"_", "case", "match", "type"}
 # Names the generated method signatures use for their own arguments.
 RESERVED_PARAMETERS = {"self", "cls", "timeout", "retries", "extra_headers", "extra_query", "idempotent"}
 
-# Names the generated runtime/models import or define at module level.
-RUNTIME_CLASSES = {
-    "Any", "BaseModel", "Client", "AsyncClient", "Field", "List", "Dict",
-    "Optional", "Union", "Literal", "ApiError", "RootModel", "ConfigDict",
+
+
+
+def _generated_client() -> Any:
+    """A real generated Client class (the Airbyte seed client: it has no credentials), to read names from."""
+    sys.path.insert(0, str(ROOT / "generated" / "airbyte_config_api_client"))
+    try:
+        return importlib.import_module("airbyte_config_api_client").Client
+    finally:
+        sys.path.remove(str(ROOT / "generated" / "airbyte_config_api_client"))
+
+
+# Read from a real generated client, not kept by hand: the arguments of Client.__init__ besides
+# the credentials (the Airbyte client has none) ...
+CLIENT_INIT_ARGUMENTS = set(inspect.signature(_generated_client().__init__).parameters) | {"self"}
+
+# Names the generated modules import or define at module level: the runtime's exports (read from
+# the generated package) and what models.py and resources/*.py import.
+RUNTIME_CLASSES = set(importlib.import_module(_generated_client().__module__.rsplit(".", 1)[0] + "._runtime").__all__) | {
+    "Any", "BaseModel", "Client", "AsyncClient", "Field", "List", "Dict", "Optional", "Union", "Literal", "RootModel", "ConfigDict",
 }  # fmt: skip
 
-# Arguments of the generated Client.__init__ besides the credentials.
-CLIENT_INIT_ARGUMENTS = {"self", "base_url", "timeout", "max_retries", "retries", "headers", "http_client", "transport"}
-
-# Attributes of the generated Client (runtime base class) a resource-group
-# property must not shadow.
-CLIENT_ATTRIBUTES = {"request", "close", "base_url", "timeout", "retries"}
+# ... and the attributes of a Client a resource-group property must not shadow: its methods and
+# what its constructor sets, minus the resource groups of the Airbyte client itself.
+_CLIENT = _generated_client()
+_INSTANCE = _CLIENT(base_url="http://127.0.0.1:9")
+CLIENT_ATTRIBUTES = {
+    name for name in {*dir(_CLIENT), *vars(_INSTANCE)} if not name.startswith("_") and not isinstance(getattr(_CLIENT, name, None), functools.cached_property)
+}
+_INSTANCE.close()
 
 
 def assert_valid_identifier(name: str, produced_by: str) -> None:
@@ -197,7 +223,7 @@ def test_group_name(tags: list[str], override: str | None, expected: str) -> Non
 def test_group_name_never_shadows_client_attributes() -> None:
     """A group becomes ``Client.<group>`` (a cached_property): it must not hide the client's own attributes."""
     offenders = []
-    for tag in ["request", "close", "base_url", "Base URL", "timeout", "retries"]:
+    for tag in [*sorted(CLIENT_ATTRIBUTES), "Base URL"]:
         for source, got in (("tag", naming.group_name([tag])), ("x-clientsmith-group", naming.group_name([], tag))):
             if got in CLIENT_ATTRIBUTES:
                 offenders.append(f"{source} {tag!r} -> {got!r}")
