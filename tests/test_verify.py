@@ -112,15 +112,6 @@ def test_fixture_specs_verify(name: str, runs: dict[Path, Future[subprocess.Comp
 #: Corpus specs verify still finds defects in, each named in the issue tracker's note and kept
 #: strict: the day they pass, the test fails until the entry is removed.
 OPEN_FINDINGS: dict[str, str] = {
-    "airbyte_config_latest.yaml": (
-        "16 checks fail: request bodies openapi-core refuses (definition/destination updates, public sources and "
-        "destinations put/patch), ConnectionCreateRequest refusing a value the spec allows, ResponseValidationError "
-        "on public get/patch connection, empty uuid query values (sourceId, organizationId)"
-    ),
-    "airbyte_public_api_sdk.yaml": (
-        "create_destination body refused by openapi-core, ResponseValidationError on get/patch connection, "
-        "empty uuid query values (sourceId, organizationId)"
-    ),
 }
 
 

@@ -89,6 +89,72 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__package__ or __name__)
 
+#: Loggers of HTTP libraries that may print request URLs (httpx at INFO: ``HTTP Request: GET
+#: https://...?api_key=...``; urllib3 at DEBUG: the path and query). A logger's filters see
+#: only what is logged on it, not on its children, hence the full names.
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "urllib3.connectionpool",
+    "aiohttp.client",
+)
+
+
+def _redact_query(url: str, names: frozenset[str]) -> str:
+    """``url`` with the values of the query parameters ``names`` replaced by ``REDACTED``."""
+    if not names or "?" not in url:
+        return url
+    base, _, query = url.partition("?")
+    parts = []
+    for part in query.split("&"):
+        key = part.partition("=")[0]
+        if unquote(key) in names:
+            part = f"{key}=REDACTED"
+        parts.append(part)
+    return base + "?" + "&".join(parts)
+
+
+_URL_IN_TEXT = re.compile(r"""https?://[^\s"'<>]+""")
+
+
+class _QueryCredentialFilter(logging.Filter):
+    """Masks credentials sent in query strings in what the HTTP libraries log.
+
+    Installed once on each of :data:`_HTTP_LOGGERS`; every client with query credentials adds
+    their parameter names (never their values) to :attr:`names`. A record mentioning a URL with
+    one of them is rewritten with the value masked; every other record passes unchanged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: frozenset[str] = frozenset()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.names:
+            message = record.getMessage()
+            masked = _URL_IN_TEXT.sub(
+                lambda m: _redact_query(m.group(0), self.names), message
+            )
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True
+
+
+_QUERY_FILTER = _QueryCredentialFilter()
+
+
+def _mask_query_credentials(names: frozenset[str]) -> None:
+    """Make the HTTP libraries' loggers mask the query parameters ``names`` from now on."""
+    if names - _QUERY_FILTER.names:
+        _QUERY_FILTER.names |= names
+    for name in _HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if _QUERY_FILTER not in logger.filters:
+            logger.addFilter(_QUERY_FILTER)
+
 
 class NotGiven:
     """Marks an optional argument the caller did not pass (``None`` may be a real value)."""
@@ -589,6 +655,9 @@ class HttpxTransport:
                 headers=request.headers,
                 content=request.content,
                 timeout=_httpx_timeout(timeout),
+                # Never, even on an http_client that follows redirects: credentials must not
+                # reach another origin (httpx drops only Authorization there).
+                follow_redirects=False,
             )
         return RawResponse(
             response.status_code, _lower_headers(response.headers), response.content
@@ -598,7 +667,9 @@ class HttpxTransport:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
         with _HttpxErrors(request, timeout):
             response = self._client.send(
-                _httpx_request(self._client, request, timeout), stream=True
+                _httpx_request(self._client, request, timeout),
+                stream=True,
+                follow_redirects=False,
             )
         return RawStream(
             response.status_code,
@@ -627,6 +698,9 @@ class AsyncHttpxTransport:
                 headers=request.headers,
                 content=request.content,
                 timeout=_httpx_timeout(timeout),
+                # Never, even on an http_client that follows redirects: credentials must not
+                # reach another origin (httpx drops only Authorization there).
+                follow_redirects=False,
             )
         return RawResponse(
             response.status_code, _lower_headers(response.headers), response.content
@@ -638,7 +712,9 @@ class AsyncHttpxTransport:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
         with _HttpxErrors(request, timeout):
             response = await self._client.send(
-                _httpx_request(self._client, request, timeout), stream=True
+                _httpx_request(self._client, request, timeout),
+                stream=True,
+                follow_redirects=False,
             )
         return AsyncRawStream(
             response.status_code,
@@ -1594,6 +1670,8 @@ class BaseClient:
             for s in schemes.values()
             if s.kind == "api_key" and s.location == "query"
         )
+        if self._secret_query_names:
+            _mask_query_credentials(self._secret_query_names)
         self._drop_read_only = drop_read_only
         self._headers = [("user-agent", user_agent)]
         self._headers += [
@@ -1763,16 +1841,7 @@ class BaseClient:
 
     def _redact(self, url: str) -> str:
         """``url`` with credentials in its query string replaced by ``REDACTED``."""
-        if not self._secret_query_names or "?" not in url:
-            return url
-        base, _, query = url.partition("?")
-        parts = []
-        for part in query.split("&"):
-            key = part.partition("=")[0]
-            if unquote(key) in self._secret_query_names:
-                part = f"{key}=REDACTED"
-            parts.append(part)
-        return base + "?" + "&".join(parts)
+        return _redact_query(url, self._secret_query_names)
 
     def _handle(
         self, operation: Operation, request: RawRequest, response: RawResponse
