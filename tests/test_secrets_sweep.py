@@ -293,3 +293,29 @@ def test_the_canary_leaks_nowhere(vault: Any, servers: tuple[FaultServer, FaultS
     assert expected <= set(outcomes), f"the sweep did not take the paths it names: {outcomes}"
     leaks = capture.leaks()
     assert not leaks, f"the canary leaked ({backend}, {'async' if asynchronous else 'sync'}):\n" + "\n".join(leaks)
+
+
+# -- one regression test per leak the sweep found ----------------------------------------
+def test_httpx_request_log_line_masks_query_credentials(vault: Any, servers: tuple[FaultServer, FaultServer], caplog: pytest.LogCaptureFixture) -> None:
+    """With ``logging.basicConfig(level=INFO)``, httpx logged ``HTTP Request: GET ...?api_key=<key>``."""
+    home, _ = servers
+    home.script(Reply(200, {"items": []}))
+    keys = {"query_key": CANARY, "header_key": CANARY, "cookie_key": CANARY}
+    with caplog.at_level(logging.INFO, logger="httpx"), vault.Client(base_url=home.url, **keys) as client:
+        client.default.list_things()
+    lines = [record.getMessage() for record in caplog.records if record.name == "httpx"]
+    assert lines and all("api_key=REDACTED" in line for line in lines), lines
+    assert not [line for line in lines if CANARY in line], lines
+
+
+def test_redirects_are_not_followed_even_when_the_http_client_would(vault: Any, servers: tuple[FaultServer, FaultServer]) -> None:
+    """httpx drops only Authorization on a cross-origin redirect: X-Key went along."""
+    home, other = servers
+    home.script(Reply(307, None, headers={"location": f"{other.url}/things"}))
+    other.script(Reply(200, {"items": []}))
+    keys = {"query_key": CANARY, "header_key": CANARY, "cookie_key": CANARY}
+    with vault.Client(base_url=home.url, http_client=httpx.Client(follow_redirects=True), **keys) as client:
+        with pytest.raises(vault.ApiError) as raised:
+            client.default.list_things()
+    assert raised.value.status_code == 307 and raised.value.headers.get("location") == f"{other.url}/things"
+    assert other.received == [], f"the other origin was contacted: {other.received}"
