@@ -314,8 +314,10 @@ def test_redirects_are_not_followed_even_when_the_http_client_would(vault: Any, 
     home.script(Reply(307, None, headers={"location": f"{other.url}/things"}))
     other.script(Reply(200, {"items": []}))
     keys = {"query_key": CANARY, "header_key": CANARY, "cookie_key": CANARY}
-    with vault.Client(base_url=home.url, http_client=httpx.Client(follow_redirects=True), **keys) as client:
-        with pytest.raises(vault.ApiError) as raised:
-            client.default.list_things()
+    with (
+        vault.Client(base_url=home.url, http_client=httpx.Client(follow_redirects=True), **keys) as client,
+        pytest.raises(vault.ApiError) as raised,
+    ):
+        client.default.list_things()
     assert raised.value.status_code == 307 and raised.value.headers.get("location") == f"{other.url}/things"
     assert other.received == [], f"the other origin was contacted: {other.received}"
