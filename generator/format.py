@@ -7,13 +7,15 @@ hints and conditional expressions in parentheses before splitting them),
 ruff leaves a code line longer than 88 columns or a line starting with ``| ``,
 ``if `` or ``else ``. So we run ruff over the whole package, then give black
 only the top-level statements or methods that have such a line (lines inside
-multi-line strings, which no formatter can shorten, don't count). The result
+multi-line strings, which no formatter can shorten, don't count: strings are
+found with ``tokenize``, statements and methods with ``ast``). The result
 is what black produces; the test suite checks generated/ and corpus clients
 with ``black --check``. Non-Python files get exactly one trailing newline.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import subprocess
 import tempfile
@@ -70,20 +72,26 @@ def _finish_with_black(path: str, text: str) -> str:
     """Hand black the top-level blocks ruff could not bring under the line length."""
     lines = text.splitlines(keepends=True)
     long_lines = _long_code_lines(text, lines)
+    try:
+        body = ast.parse(text).body
+    except SyntaxError as exc:
+        raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
     # The module head (imports and aliases before the first class or def) always goes to
     # black: the two differ on blank lines between imports and a following assignment.
-    head_end = next((n for n, line in enumerate(lines) if line.startswith(("class ", "def ", "async def ", "@"))), len(lines))
-    if head_end and any(not line.startswith(("from ", "import ", "#", '"""', "\n")) for line in lines[:head_end] if line.strip()):
+    definitions = [n for n in body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
+    head_end = _first_line(definitions[0]) if definitions else len(lines)
+    head = [n for n in body if _first_line(n) < head_end]
+    if any(not isinstance(n, (ast.Import, ast.ImportFrom)) and not _is_docstring(n) for n in head):
         long_lines |= {0}
     if not long_lines:
         return text
     out: list[str] = []
     try:
-        for start, end in _top_level_blocks(lines, head_end):
+        for start, end, node in _top_level_blocks(body, head_end, len(lines)):
             if not any(start <= number < end for number in long_lines):
                 out.append("".join(lines[start:end]))
                 continue
-            members = _class_members(lines, start, end)
+            members = _class_members(node, end) if isinstance(node, ast.ClassDef) else None
             if members is None or any(members[0][0] <= n < members[0][1] for n in long_lines):
                 out.append(_black_chunk(lines[start:end], 0))  # not a class, or its header is long
                 continue
@@ -112,20 +120,21 @@ def _black_chunk(chunk: list[str], indent: int) -> str:
     return formatted + trailing
 
 
-def _class_members(lines: list[str], start: int, end: int) -> list[tuple[int, int]] | None:
+def _first_line(node: ast.stmt) -> int:
+    """0-based first line of a statement, its decorators included."""
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)]) - 1
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _class_members(node: ast.ClassDef, end: int) -> list[tuple[int, int]]:
     """A top-level class split into its header and one range per method (decorators included)."""
-    if not lines[start].startswith("class "):
-        return None
-    cuts = [start]
-    in_string = False
-    for number in range(start + 1, end):
-        line = lines[number]
-        if not in_string and line.startswith(("    def ", "    async def ", "    @")):
-            previous = next((lines[i] for i in range(number - 1, start, -1) if lines[i].strip()), "")
-            if not previous.startswith("    @"):
-                cuts.append(number)
-        if line.count('"""') % 2 == 1:
-            in_string = not in_string
+    cuts = [_first_line(node)]
+    cuts += [_first_line(item) for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    cuts = sorted(set(cuts))
     return [(first, last) for first, last in zip(cuts, [*cuts[1:], end], strict=True)]
 
 
@@ -167,26 +176,14 @@ def _split_like_ruff(line: str, previous: str) -> bool:
     return False
 
 
-def _top_level_blocks(lines: list[str], head_end: int = 0) -> list[tuple[int, int]]:
-    """Ranges of lines, each one top-level statement (with its decorators and trailing blank
-    lines); the module head (lines before ``head_end``) is one block."""
-    starts = [0]
-    in_string = False
-    for number, line in enumerate(lines):
-        if number < head_end:
-            if line.count('"""') % 2 == 1:
-                in_string = not in_string
-            continue
-        if number and not in_string and line[:1] not in ("", " ", "\t", "\n", ")", "]", "}", "#") and not _continues(lines, number):
-            starts.append(number)
-        if line.count('"""') % 2 == 1:
-            in_string = not in_string
-    starts = sorted(set(starts))
-    return [(start, end) for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)]
-
-
-def _continues(lines: list[str], number: int) -> bool:
-    """True for a top-level line that belongs to the statement above (a decorated def, ``else:``...)."""
-    previous = next((lines[i] for i in range(number - 1, -1, -1) if lines[i].strip()), "")
-    head = lines[number].lstrip()
-    return previous.startswith("@") or head.startswith(("else", "elif", "except", "finally", "case"))
+def _top_level_blocks(body: list[ast.stmt], head_end: int, total: int) -> list[tuple[int, int, ast.stmt | None]]:
+    """Ranges of lines, each one top-level statement (from its decorators to the next statement,
+    so comments and blank lines after it go with it) and the statement; the module head (lines
+    before ``head_end``) is one block."""
+    starts: dict[int, ast.stmt | None] = {0: None}
+    for node in body:
+        first = _first_line(node)
+        if first >= head_end:
+            starts[first] = node
+    ordered = sorted(starts)
+    return [(start, end, starts[start]) for start, end in zip(ordered, [*ordered[1:], total], strict=True)]

@@ -19,6 +19,20 @@ CASES = {
         "    return None\n"
     ),
     "conditional": "value = 'a very long string that keeps going and going' if len('another long operand') > 3 else 'short'\n",
+    # Statements are found with ast, not by reading line starts and counting triple quotes: text
+    # inside strings that looks like a statement, or an odd number of quotes, cannot split a block.
+    "code-like-text-in-strings": (
+        'NOTE = """\nclass NotAClass:\n    def not_a_method(self): \'\'\'\n"""\n\n\n'
+        "class Real:\n"
+        '    """Says \\"\\"\\" once."""\n\n'
+        "    @staticmethod\n"
+        "    def method(argument_one: int | None = None, argument_two: str | None = None, argument_three: bytes | None = None) -> None:\n"
+        "        return None\n"
+    ),
+    "continued-statements": (
+        "try:\n    import json\nexcept ImportError:  # pragma: no cover\n    json = None\nelse:\n"
+        "    loads = json.loads if json is not None and hasattr(json, 'loads') and callable(json.loads) else None\n"
+    ),
 }
 
 
