@@ -224,7 +224,16 @@ def _generate_one(
 
 def _summary_line(summary: dict[str, Any]) -> str:
     counts = f"{len(summary['written'])} written, {len(summary['unchanged'])} unchanged, {len(summary['deleted'])} deleted"
-    return f"generated {summary['package']} from {summary['spec']} into {summary['output']} ({counts}; {summary['seconds']:.1f} s)"
+    spec, output = _near(summary["spec"]), _near(summary["output"])
+    return f"generated {summary['package']} from {spec} into {output} ({counts}; {summary['seconds']:.1f} s)"
+
+
+def _near(path: str) -> str:
+    """``path`` relative to the working folder when it is inside it (configured paths are absolute)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _clients(config_file: Path | None) -> list[config.ClientConfig]:
