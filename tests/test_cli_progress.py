@@ -57,6 +57,12 @@ def work(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def configure(work: Path, *packages: str) -> None:
+    """A clients.yaml listing, in order, ``<package>.yaml`` generated into ``gen/<package>``."""
+    entries = "".join(f"  - {{spec: {name}.yaml, package: {name}, output: gen/{name}}}\n" for name in packages)
+    (work / "clients.yaml").write_text("clients:\n" + entries, "utf-8")
+
+
 # --- the line itself -------------------------------------------------------------------------
 
 
@@ -238,12 +244,7 @@ def test_generate_on_a_terminal_shows_every_stage_then_erases_the_line(work: Pat
 
 
 def test_generate_over_several_clients_numbers_them_and_keeps_warnings_readable(work: Path) -> None:
-    (work / "clients.yaml").write_text(
-        "clients:\n"
-        "  - {spec: petstore.yaml, package: petstore, output: gen/petstore}\n"
-        "  - {spec: warned.yaml, package: warned, output: gen/warned}\n",
-        "utf-8",
-    )
+    configure(work, "petstore", "warned")
     code, terminal, _ = on_terminal("generate", cwd=work, env={DELAY_VARIABLE: "0"})
     assert code == 0, terminal
     assert "\rpetstore (1/2): load, stage 1/7, " in terminal and "\rwarned (2/2): write, stage 7/7, " in terminal, terminal
@@ -295,7 +296,7 @@ def test_no_progress_when_stderr_is_not_a_terminal(work: Path) -> None:
 
 
 def test_check_on_a_terminal_shows_progress_too(work: Path) -> None:
-    (work / "clients.yaml").write_text("clients:\n  - {spec: petstore.yaml, package: petstore, output: gen/petstore}\n", "utf-8")
+    configure(work, "petstore")
     assert clientsmith("-q", "generate", cwd=work).returncode == 0
     code, terminal, _ = on_terminal("check", cwd=work, env={DELAY_VARIABLE: "0"})
     assert code == 0, terminal
@@ -353,12 +354,7 @@ def test_json_summary_names_written_and_deleted_files(work: Path) -> None:
 
 
 def test_json_summary_counts_warnings_also_with_quiet(work: Path) -> None:
-    (work / "clients.yaml").write_text(
-        "clients:\n"
-        "  - {spec: warned.yaml, package: warned, output: gen/warned}\n"
-        "  - {spec: petstore.yaml, package: petstore, output: gen/petstore}\n",
-        "utf-8",
-    )
+    configure(work, "warned", "petstore")
     result = clientsmith("generate", "--format", "json", cwd=work)
     clients = summary_of(result)["clients"]
     assert [(c["package"], c["spec"], c["output"], c["warnings"]) for c in clients] == [
