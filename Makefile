@@ -12,16 +12,25 @@ PRISM_STAMP := $(PRISM)/node_modules/.installed-stamp
 
 .PHONY: setup generate test check lint bench fuzz verify lock clean
 
+# What pip and venv print while .venv is set up (a page per run) goes here, not to the terminal.
+SETUP_LOG := $(VENV)-setup.log
+# $(call logged,WHAT,COMMAND): run COMMAND with its output appended to $(SETUP_LOG); if it fails,
+# show the end of the log and stop.
+logged = { printf '\n$$ %s\n' '$(2)' && $(2); } >>$(SETUP_LOG) 2>&1 || { tail -n 40 $(SETUP_LOG) >&2; echo "make: $(1) failed (the whole output: $(SETUP_LOG))" >&2; exit 1; }
+
 # A new lock gives a new .venv: packages the lock dropped must not linger.
 $(STAMP): pyproject.toml $(DEV_LOCK)
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
+	@echo "setup: creating $(VENV) from $(DEV_LOCK) (1-2 minutes on a fresh machine; pip's output goes to $(SETUP_LOG))"
+	@rm -rf $(VENV)
+	@: >$(SETUP_LOG)
+	@$(call logged,creating $(VENV) with $(PYTHON) -m venv,$(PYTHON) -m venv $(VENV))
+	@$(call logged,installing $(DEV_LOCK),$(BIN)/python -m pip install --require-hashes --no-deps -r $(DEV_LOCK))
 	@# setuptools prints an "Editable installation." notice (its InformationOnly class, not a
 	@# problem with the package) for every editable install with a package-dir mapping.
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; echo "make: $(DEV_LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
-	touch $(STAMP)
+	@$(call logged,installing clientsmith (editable),PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --no-deps --no-build-isolation -e .)
+	@$(BIN)/python -m pip check >>$(SETUP_LOG) 2>&1 || { tail -n 20 $(SETUP_LOG) >&2; echo "make: $(DEV_LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
+	@touch $(STAMP)
+	@echo "setup: $(VENV) is ready"
 
 # Stoplight Prism, the contract-test mock server, pinned by tests/prism/package-lock.json.
 $(PRISM_STAMP): $(PRISM)/package.json $(PRISM)/package-lock.json
@@ -73,4 +82,4 @@ lock: $(STAMP)
 	for input in tests/lower_bounds/*.in; do $(UV_COMPILE) --resolution lowest-direct $$input -o $${input%.in}.lock || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(PRISM)/node_modules .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SETUP_LOG) $(PRISM)/node_modules .cache .pytest_cache .mypy_cache .ruff_cache

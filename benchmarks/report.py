@@ -1,7 +1,14 @@
-"""Targets of issue 6 (pass/miss) and the Markdown report, from the results dict of run.py."""
+"""Targets of issue 6 (pass/miss) and the Markdown report, from the results dict of run.py.
+
+``python benchmarks/report.py`` rewrites the bench block of README.md from
+benchmarks/results/latest.json (``make bench`` does that itself after a full run).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 SEED_LIMIT_S = 5.0
@@ -10,6 +17,10 @@ SPEEDUP = 3.0
 CALL_RATIO = 1.2
 IMPORT_LIMIT_MS = 150.0
 RSS_LIMIT_MB = 1024.0
+
+#: The lines of the top-level README.md between which ``make bench`` writes :func:`readme_block`.
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
 
 URLLIB3_FLOOR = "floor: urllib3 + pydantic"
 ASYNC_FLOOR = "floor: async httpx + pydantic"
@@ -257,6 +268,47 @@ def _overhead_lines(variants: dict[str, Any]) -> list[str]:
     return [*lines, ""] if lines else []
 
 
+def targets_table(results: dict[str, Any]) -> list[str]:
+    """The targets with their figures and pass/MISS, as Markdown table lines."""
+    out = ["| target | measured | result |", "| --- | --- | --- |"]
+    for row in results.get("targets", []):
+        result = {"pass": "**pass**", "miss": "**MISS**"}.get(
+            row["result"], row["result"]
+        )
+        out.append(f"| {row['target']} | {_short(row['figure'], 400)} | {result} |")
+    return out
+
+
+def readme_block(results: dict[str, Any]) -> str:
+    """What the top-level README.md shows between its bench markers: where the figures
+    come from, and the targets table."""
+    env = results.get("environment", {})
+    load = env.get("load_average_at_start") or ["?"]
+    return "\n".join(
+        [
+            f"{env.get('mode', '?').capitalize()} run of {env.get('date', '?')} (git {env.get('git', '?')}, "
+            f"{env.get('cores', '?')} cores, load average {load[0]} at the start), from "
+            "[benchmarks/results/latest.json](benchmarks/results/latest.json); every table in "
+            "[benchmarks/results/latest.md](benchmarks/results/latest.md):",
+            "",
+            *targets_table(results),
+        ]
+    )
+
+
+def update_readme(text: str, results: dict[str, Any]) -> str:
+    """``text`` (README.md) with the block between its bench markers rewritten from ``results``."""
+    if text.count(README_START) != 1 or text.count(README_END) != 1:
+        raise ValueError(
+            f"README.md must hold {README_START} and {README_END} once each, in that order"
+        )
+    head, rest = text.split(README_START, 1)
+    old, tail = rest.split(README_END, 1)
+    if not old.startswith("\n"):
+        raise ValueError(f"{README_START} must end its line")
+    return f"{head}{README_START}\n\n{readme_block(results)}\n\n{README_END}{tail}"
+
+
 def markdown(results: dict[str, Any]) -> str:
     env = results.get("environment", {})
     labels = results.get("labels", {})
@@ -276,13 +328,7 @@ def markdown(results: dict[str, Any]) -> str:
 
     out.append("## Targets (issue 6)")
     out.append("")
-    out.append("| target | measured | result |")
-    out.append("| --- | --- | --- |")
-    for row in results.get("targets", []):
-        result = {"pass": "**pass**", "miss": "**MISS**"}.get(
-            row["result"], row["result"]
-        )
-        out.append(f"| {row['target']} | {_short(row['figure'], 400)} | {result} |")
+    out.extend(targets_table(results))
     out.append("")
 
     generation = results.get("generation", {})
@@ -475,3 +521,16 @@ def markdown(results: dict[str, Any]) -> str:
             )
         out.append("")
     return "\n".join(out)
+
+
+def main() -> int:
+    root = Path(__file__).resolve().parents[1]
+    results = json.loads((root / "benchmarks" / "results" / "latest.json").read_text("utf-8"))
+    readme = root / "README.md"
+    readme.write_text(update_readme(readme.read_text("utf-8"), results), "utf-8")
+    print(f"rewrote the bench block of {readme} from benchmarks/results/latest.json", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,7 +9,9 @@ Sections, all in one run on the same machine:
    clientsmith sync and async clients and the peers' clients of the same petstore spec;
 3. import time of every generated package and of the largest corpus client.
 
-Writes benchmarks/results/latest.json and latest.md and prints the table. Everything it
+Writes benchmarks/results/latest.json and latest.md, rewrites the bench block of README.md
+(both only for a full run; quick and partial runs write partial.json and partial.md) and
+prints the tables. Everything it
 needs (peer tools, the runtime venv, the Airflow spec) is installed into
 benchmarks/.work/ on first use. ``BENCH_QUICK=1`` is a smoke run: one repetition, small
 inputs, fewer calls. See benchmarks/README.md.
@@ -1037,15 +1039,34 @@ def main() -> int:
 
     json_text = json.dumps(results, indent=2) + "\n"
     markdown = report.markdown(results)
-    (RESULTS / "latest.json.tmp").write_text(json_text)
-    (RESULTS / "latest.json.tmp").replace(RESULTS / "latest.json")
-    (RESULTS / "latest.md.tmp").write_text(markdown)
-    (RESULTS / "latest.md.tmp").replace(RESULTS / "latest.md")
+    name = results_name()
+    _replace(RESULTS / f"{name}.json", json_text)
+    _replace(RESULTS / f"{name}.md", markdown)
     print(markdown)
-    log(
-        f"done in {time.perf_counter() - started:.0f} s; wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.md'}"
-    )
+    wrote = f"{RESULTS / f'{name}.json'} and {RESULTS / f'{name}.md'}"
+    if name == "latest":
+        readme = ROOT / "README.md"
+        _replace(readme, report.update_readme(readme.read_text("utf-8"), results))
+        wrote += f", and the bench block of {readme}"
+    else:
+        wrote += " (a quick or partial run: latest.* and README.md keep the last full run)"
+    log(f"done in {time.perf_counter() - started:.0f} s; wrote {wrote}")
     return 0
+
+
+def results_name() -> str:
+    """``latest`` for a full run (what README.md shows); ``partial`` for ``BENCH_QUICK=1`` or a
+    run limited or changed by ``BENCH_INPUTS``/``BENCH_TOOLS``/``BENCH_SECTIONS``/``BENCH_REPEATS``/
+    ``BENCH_CALLS``/``BENCH_CORPUS``."""
+    knobs = ("BENCH_INPUTS", "BENCH_TOOLS", "BENCH_SECTIONS", "BENCH_REPEATS", "BENCH_CALLS", "BENCH_CORPUS")
+    return "partial" if QUICK or any(os.environ.get(knob) for knob in knobs) else "latest"
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a reader never sees half of it."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, "utf-8")
+    temporary.replace(path)
 
 
 def _runtime_pins() -> list[str]:

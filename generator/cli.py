@@ -6,19 +6,21 @@ Errors are one line each on stderr; ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from generator import __version__, config, loader, overlay, pipeline, validate, write
 from generator.errors import ClientsmithError, Problem, SpecError, UsageError
+from generator.progress import ProgressLine, delay_from_environment
 
 _REMOTE_HELP = "Fetch $refs to http(s) URLs (timeout 10 s, at most 20 MB each) instead of refusing them."
 
@@ -46,11 +48,34 @@ app = typer.Typer(
 class _State:
     quiet = False
     debug = False
+    line: ProgressLine | None = None  # the progress line, while ``generate`` or ``check`` draws one
+
+
+def _stderr(message: str) -> None:
+    """Print a line on stderr (above the progress line, if one is drawn)."""
+    if _State.line is not None:
+        _State.line.print(message)
+    else:
+        print(message, file=sys.stderr, flush=True)
 
 
 def _say(message: str) -> None:
     if not _State.quiet:
-        print(message, file=sys.stderr, flush=True)
+        _stderr(message)
+
+
+@contextlib.contextmanager
+def _progress_line() -> Iterator[ProgressLine | None]:
+    """A progress line on stderr when it is a terminal and ``--quiet`` is off, else None."""
+    if _State.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    with ProgressLine(sys.stderr, pipeline.STAGES, delay=delay_from_environment()) as line:
+        _State.line = line
+        try:
+            yield line
+        finally:
+            _State.line = None
 
 
 def _fail(exc: BaseException) -> NoReturn:
@@ -106,50 +131,109 @@ def generate(
     overlays: Annotated[list[Path] | None, typer.Option("--overlay", help="An OpenAPI Overlay to apply to SPEC first (repeatable, in order).")] = None,
     allow_remote_refs: Annotated[bool, typer.Option("--allow-remote-refs", help=_REMOTE_HELP)] = False,
     ref_root: RefRootOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text (a line per client on stderr) or json (a summary on stdout, for build tools).")
+    ] = "text",
 ) -> None:
     """Generate one client (SPEC --output DIR) or every client of the project."""
 
     def run() -> int:
+        if output_format not in GENERATE_FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(GENERATE_FORMATS)}, not {output_format!r}")
         if spec is not None:
             if output is None:
                 raise UsageError("generate SPEC needs --output DIR")
             package = config.check_package_name(package_name or config.default_package_name(spec), "--package-name")
-            _generate_one(spec, package, output, lenient, tuple(overlays or ()), allow_remote_refs, ref_root)
-            return 0
-        if output is not None or package_name is not None or overlays or ref_root is not None:
+            clients = [config.ClientConfig(spec=spec, package=package, output=output, overlays=tuple(overlays or ()), ref_root=ref_root)]
+        elif output is not None or package_name is not None or overlays or ref_root is not None:
             raise UsageError(
                 "--output, --package-name, --overlay and --ref-root need a SPEC argument (configured clients list their overlays and ref_root)"
             )
-        for client in _clients(config_file):
-            _generate_one(
-                client.spec,
-                client.package,
-                client.output,
-                lenient or client.lenient,
-                client.overlays,
-                allow_remote_refs or client.allow_remote_refs,
-                client.ref_root,
-            )
+        else:
+            clients = _clients(config_file)
+        started = time.perf_counter()
+        summaries = []
+        with _progress_line() as line:
+            for index, client in enumerate(clients, 1):
+                progress = line.client(_label(client, index, len(clients))) if line else None
+                summaries.append(
+                    _generate_one(client, lenient=lenient or client.lenient, allow_remote_refs=allow_remote_refs or client.allow_remote_refs, progress=progress)
+                )
+                if line:
+                    line.done()
+                if output_format == "text":
+                    _say(_summary_line(summaries[-1]))
+        if output_format == "json":
+            summary = {"clients": summaries, "seconds": round(time.perf_counter() - started, 2)}
+            print(json.dumps(summary, indent=2))
         return 0
 
     _guard(run)
 
 
+def _label(client: config.ClientConfig, index: int, count: int) -> str:
+    """How the progress line names a client: ``stripe_client``, or ``codat (2/5)`` in a run over several."""
+    return client.package if count == 1 else f"{client.package} ({index}/{count})"
+
+
+#: ``generate --format``: ``text`` prints a line per client on stderr, ``json`` one document on stdout.
+GENERATE_FORMATS = ("text", "json")
+
+
 def _warn(problem: Problem) -> None:
     if not _State.quiet:
-        print(f"warning: {problem}", file=sys.stderr)
+        _stderr(f"warning: {problem}")
 
 
 def _generate_one(
-    spec: Path, package: str, output: Path, lenient: bool, overlays: tuple[Path, ...], allow_remote_refs: bool, ref_root: Path | None = None
-) -> None:
+    client: config.ClientConfig, *, lenient: bool, allow_remote_refs: bool, progress: pipeline.Progress | None
+) -> dict[str, Any]:
+    """Generate one client; returns its entry of the ``--format json`` summary."""
     started = time.perf_counter()
+    warnings: list[Problem] = []
+
+    def warn(problem: Problem) -> None:
+        warnings.append(problem)
+        _warn(problem)
+
     generated = pipeline.generate(
-        spec, package, output, lenient=lenient, warn=_warn, overlays=overlays, allow_remote_refs=allow_remote_refs, ref_root=ref_root
+        client.spec,
+        client.package,
+        client.output,
+        lenient=lenient,
+        warn=warn,
+        overlays=client.overlays,
+        allow_remote_refs=allow_remote_refs,
+        ref_root=client.ref_root,
+        progress=progress,
     )
     written = generated.written
-    counts = f"{len(written.written)} written, {len(written.unchanged)} unchanged, {len(written.deleted)} deleted" if written else ""
-    _say(f"generated {package} from {spec} into {output} ({counts}; {time.perf_counter() - started:.1f} s)")
+    assert written is not None  # pipeline.generate always writes
+    return {
+        "package": client.package,
+        "spec": str(client.spec),
+        "output": str(client.output),
+        "version": json.loads(generated.files[write.MANIFEST])["version"],
+        "written": list(written.written),
+        "unchanged": list(written.unchanged),
+        "deleted": list(written.deleted),
+        "seconds": round(time.perf_counter() - started, 2),
+        "warnings": len(warnings),
+    }
+
+
+def _summary_line(summary: dict[str, Any]) -> str:
+    counts = f"{len(summary['written'])} written, {len(summary['unchanged'])} unchanged, {len(summary['deleted'])} deleted"
+    spec, output = _near(summary["spec"]), _near(summary["output"])
+    return f"generated {summary['package']} from {spec} into {output} ({counts}; {summary['seconds']:.1f} s)"
+
+
+def _near(path: str) -> str:
+    """``path`` relative to the working folder when it is inside it (configured paths are absolute)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _clients(config_file: Path | None) -> list[config.ClientConfig]:
@@ -165,41 +249,50 @@ def check(
 
     def run() -> int:
         drifted = 0
-        for client in _clients(config_file):
-            expected = pipeline.build(
-                client.spec,
-                client.package,
-                lenient=client.lenient,
-                previous=client.output,
-                overlays=client.overlays,
-                allow_remote_refs=client.allow_remote_refs,
-                ref_root=client.ref_root,
-            ).files
-            actual = write.read_tree(client.output)
-            problems = drift(expected, actual)
-            if problems:
-                drifted += 1
-                print(f"drift: {client.output} differs from what {client.spec} generates:", file=sys.stderr)
-                fresh = json.loads(expected[write.MANIFEST])
-                inputs = write.input_changes(write.read_manifest(client.output), fresh)
-                if inputs:
-                    print(f"  inputs changed since the last generation: {'; '.join(inputs)}", file=sys.stderr)
-                else:
-                    print(
-                        "  inputs unchanged since the last generation: files were edited, added or removed by hand, "
-                        "or the generator's code changed without a version bump",
-                        file=sys.stderr,
-                    )
-                for line in problems:
-                    print(line, file=sys.stderr)
-            else:
-                _say(f"ok: {client.output}")
+        clients = _clients(config_file)
+        with _progress_line() as line:
+            for index, client in enumerate(clients, 1):
+                progress = line.client(_label(client, index, len(clients))) if line else None
+                expected = pipeline.build(
+                    client.spec,
+                    client.package,
+                    lenient=client.lenient,
+                    previous=client.output,
+                    overlays=client.overlays,
+                    allow_remote_refs=client.allow_remote_refs,
+                    ref_root=client.ref_root,
+                    progress=progress,
+                ).files
+                if line:
+                    line.done()
+                drifted += _report_drift(client, expected)
         if drifted:
             print(f"error: {drifted} client(s) out of date; run `make generate` (or `clientsmith generate`) and commit", file=sys.stderr)
             return 1
         return 0
 
     _guard(run)
+
+
+def _report_drift(client: config.ClientConfig, expected: dict[str, str]) -> int:
+    """Print how ``client``'s folder differs from ``expected`` (or ``ok:``); 1 if it drifted, else 0."""
+    problems = drift(expected, write.read_tree(client.output))
+    if not problems:
+        _say(f"ok: {client.output}")
+        return 0
+    _stderr(f"drift: {client.output} differs from what {client.spec} generates:")
+    fresh = json.loads(expected[write.MANIFEST])
+    inputs = write.input_changes(write.read_manifest(client.output), fresh)
+    if inputs:
+        _stderr(f"  inputs changed since the last generation: {'; '.join(inputs)}")
+    else:
+        _stderr(
+            "  inputs unchanged since the last generation: files were edited, added or removed by hand, "
+            "or the generator's code changed without a version bump"
+        )
+    for line in problems:
+        _stderr(line)
+    return 1
 
 
 def drift(expected: dict[str, str], actual: dict[str, bytes], *, context_lines: int = 12) -> list[str]:

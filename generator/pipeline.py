@@ -12,6 +12,11 @@ so ``clientsmith check`` can say which one changed when a package drifted:
 * ``templates_sha256``: every file under ``templates/`` (names and bytes);
 * ``generator_version``: clientsmith's version;
 * ``version``: the package version these make (see :mod:`generator.history`).
+
+Progress: :func:`build` and :func:`generate` take an optional ``progress`` callback, called
+with the name of each stage of :data:`STAGES` as that stage starts (``write`` only from
+:func:`generate`). Stages never print: the command line draws what it is told on a terminal
+(:mod:`generator.progress`), and nothing of it reaches the generated files.
 """
 
 from __future__ import annotations
@@ -38,6 +43,17 @@ from generator import (
 )
 from generator.errors import Problem
 
+#: The stages of one client, in the order ``progress`` is told about them. ``load`` includes
+#: applying overlays; ``format`` includes the CHANGELOG section and the manifest.
+STAGES = ("load", "validate", "IR", "models", "render", "format", "write")
+
+#: Called with a stage name (one of :data:`STAGES`) as that stage starts.
+Progress = Callable[[str], None]
+
+
+def _no_progress(stage: str) -> None:
+    """``progress`` when there is none: tells no one."""
+
 
 @dataclass(frozen=True)
 class Generated:
@@ -56,6 +72,7 @@ def build(
     overlays: Sequence[Path] = (),
     allow_remote_refs: bool = False,
     ref_root: Path | None = None,
+    progress: Progress | None = None,
 ) -> Generated:
     """Generate every file of a client package in memory (nothing is written).
 
@@ -68,13 +85,19 @@ def build(
     Overlay files) are applied in order to the spec before validation.
     ``allow_remote_refs`` lets ``$ref``s to http(s) URLs be fetched, ``ref_root`` is the folder
     file ``$ref``s may reach (default: the spec's folder; see :mod:`generator.loader`).
+    ``progress`` is called with each stage's name as it starts (see :data:`STAGES`).
     """
+    progress = progress or _no_progress
+    progress("load")
     loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
     file = str(spec_path)
     document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
+    progress("validate")
     validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
     snapshot = history.snapshot_text(document)
+    progress("IR")
     api = parse.build_ir(document, file, package, warn=warn)
+    progress("models")
     models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
     inputs: dict[str, Any] = {
         "generator_version": __version__,
@@ -89,7 +112,9 @@ def build(
         inputs["remote_refs"] = [{"url": ref.url, "sha256": ref.sha256} for ref in loaded.remote_refs]
     build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
     package_version = history.package_version(api.version, build_digest)
+    progress("render")
     rendered = render.render(api, models_source, package_version, __version__)
+    progress("format")
     files = format.format_files(rendered, verbatim=render.verbatim(api.package_name))
     files[history.SNAPSHOT] = snapshot
     files[history.CHANGELOG] = history.changelog(
@@ -109,11 +134,22 @@ def generate(
     overlays: Sequence[Path] = (),
     allow_remote_refs: bool = False,
     ref_root: Path | None = None,
+    progress: Progress | None = None,
 ) -> Generated:
     """Generate a client and write what changed into ``output`` (see :mod:`generator.write`)."""
+    progress = progress or _no_progress
     generated = build(
-        spec_path, package, lenient=lenient, warn=warn, previous=output, overlays=overlays, allow_remote_refs=allow_remote_refs, ref_root=ref_root
+        spec_path,
+        package,
+        lenient=lenient,
+        warn=warn,
+        previous=output,
+        overlays=overlays,
+        allow_remote_refs=allow_remote_refs,
+        ref_root=ref_root,
+        progress=progress,
     )
+    progress("write")
     result = write.write_package(output, generated.files)
     return replace(generated, written=result)
 
