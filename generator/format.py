@@ -7,8 +7,7 @@ hints and conditional expressions in parentheses before splitting them),
 ruff leaves a code line longer than 88 columns or a line starting with ``| ``,
 ``if `` or ``else ``. So we run ruff over the whole package, then give black
 only the top-level statements or methods that have such a line (lines inside
-multi-line strings, which no formatter can shorten, don't count: strings are
-found with ``tokenize``, statements and methods with ``ast``). The result
+multi-line strings, which no formatter can shorten, don't count). The result
 is what black produces; the test suite checks generated/ and corpus clients
 with ``black --check``. Non-Python files get exactly one trailing newline.
 """
@@ -70,7 +69,7 @@ def _ruff_format(files: dict[str, str]) -> dict[str, str]:
 
 def _finish_with_black(path: str, text: str) -> str:
     """Hand black the top-level blocks ruff could not bring under the line length."""
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     long_lines = _long_code_lines(text, lines)
     try:
         body = ast.parse(text).body
@@ -107,6 +106,14 @@ def _finish_with_black(path: str, text: str) -> str:
     return "".join(out)
 
 
+def _lines(text: str) -> list[str]:
+    """``text`` split after each ``\n`` only, as Python numbers source lines: ``str.splitlines``
+    also splits at characters a docstring may hold (``\u2028``, ``\x0c``, ``\x85``...), which
+    would shift every line number ``ast`` and ``tokenize`` report after them."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def _black_chunk(chunk: list[str], indent: int) -> str:
     """black on lines that form whole statements at ``indent``, keeping their trailing blank lines."""
     text = "".join(line[indent:] if line.strip() else line.lstrip(" ") for line in chunk)
@@ -116,7 +123,7 @@ def _black_chunk(chunk: list[str], indent: int) -> str:
     formatted = black.format_str(body + "\n", mode=mode).rstrip("\n")
     if indent:
         pad = " " * indent
-        formatted = "".join(pad + line if line.strip() else line for line in formatted.splitlines(keepends=True))
+        formatted = "".join(pad + line if line.strip() else line for line in _lines(formatted))
     return formatted + trailing
 
 

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Container, Iterable
 from typing import Any
 
-from generator.template_files import CLIENT_TEMPLATE, RUNTIME
+from generator.template_files import CLIENT_TEMPLATE, RUNTIME, TEMPLATES
 
 EXTENSION_PREFIX = "x-clientsmith-"
 
@@ -67,7 +67,7 @@ _SHADOWED_BUILTINS = frozenset(
 )
 # Names a model class must not take: they are imported into the modules that import the
 # models (resources/*.py) or into models.py itself, and a model of that name would clash.
-# The runtime's own names (everything in its ``__all__``) are added by :func:`_runtime_surface`.
+# The runtime names the resource modules import are added by :func:`_runtime_surface`.
 _IMPORTED_CLASSES = frozenset(
     {
         # typing, collections.abc, decimal, enum
@@ -96,24 +96,31 @@ _IMPORTED_CLASSES = frozenset(
         # _client.py
         "Client",
         "AsyncClient",
+        # what models.py imports from the runtime (models.open_enums, render.py for file fields)
+        "FileInput",
+        "OpenEnum",
+        "OpenIntEnum",
+        "OpenStrEnum",
+        # reserved by earlier releases (a model of this name became ``ApiErrorModel``): kept so
+        # that regenerating does not rename users' classes
+        "ApiError",
     }
 )
 _CLIENT_BASES = ("BaseClient", "SyncApiClient", "AsyncApiClient")
+_RUNTIME_IMPORT = re.compile(r"from \.+_runtime import (\([^)]*\)|[^\n]*)")
 
 
 @functools.cache
 def _runtime_surface() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """What the generated code itself defines, read from its source rather than kept by hand:
-    (the runtime's exported names, the public attributes of the client classes, the arguments
-    of ``Client.__init__``). A resource group must not hide a client attribute, a credential
+    (the runtime names the resource modules import, the public attributes of the client
+    classes, the arguments of ``Client.__init__``). A resource group must not hide a client attribute, a credential
     must not take a client argument, a model must not take an exported name."""
     tree = ast.parse(RUNTIME.read_text(encoding="utf-8"))
     exported: set[str] = set()
     attributes: set[str] = set()
     arguments: set[str] = set()
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            exported.update(ast.literal_eval(node.value))
         if isinstance(node, ast.ClassDef) and node.name in _CLIENT_BASES:
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -126,6 +133,10 @@ def _runtime_surface() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
                         )
                 elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                     attributes.add(item.target.id)
+    # What the resource modules, which import models too, import from the runtime.
+    for template in (TEMPLATES / "module" / "resources").rglob("*.jinja"):
+        for block in _RUNTIME_IMPORT.findall(template.read_text(encoding="utf-8")):
+            exported.update(re.findall(r"\b[A-Za-z_]\w*\b", re.sub(r"\{[%{].*?[%}]\}", " ", block)))
     # The arguments of Client.__init__ (templates/module/_client.py.jinja), besides the credentials.
     client = CLIENT_TEMPLATE.read_text(encoding="utf-8")
     signature = client[client.index("    def __init__(") : client.index(") -> None:", client.index("    def __init__("))]

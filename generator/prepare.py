@@ -61,7 +61,9 @@ def finish(schemas: dict[str, Any], dispatching: set[str]) -> dict[str, Any]:
     """The passes over all models at once (``dispatching``: polymorphic bases and subtypes)."""
     flatten_narrowing_children(schemas, dispatching)
     schemas = {name: _untagged_unions(schema, schemas) for name, schema in schemas.items()}
-    return _inline_aliases(schemas)
+    # An inlined alias may leave ``allOf: [{description}, {type: string}]`` to merge, and brings
+    # its constraints into list items, map values and union options.
+    return {name: _inner_constraints_dropped(_merge_single_all_of(schema)) for name, schema in _inline_aliases(schemas).items()}
 
 
 def schema_kind(schema: dict[str, Any]) -> str | None:
@@ -831,7 +833,9 @@ def _inline_aliases(schemas: dict[str, Any]) -> dict[str, Any]:
             name = _schema_ref_name(node)
             if name is None or name not in aliases or name == owner:
                 return node
-            return {**copy.deepcopy(aliases[name]), **{k: v for k, v in node.items() if k != "$ref"}}
+            # without the alias's title: datamodel-code-generator names a class after a title
+            aliased = {k: v for k, v in copy.deepcopy(aliases[name]).items() if k != "title"}
+            return {**aliased, **{k: v for k, v in node.items() if k != "$ref"}}
 
         return fix
 

@@ -29,6 +29,16 @@ CASES = {
         "    def method(argument_one: int | None = None, argument_two: str | None = None, argument_three: bytes | None = None) -> None:\n"
         "        return None\n"
     ),
+    # A docstring may hold characters str.splitlines() breaks at but Python does not (U+2028,
+    # form feed): the line numbers ast reports must still match.
+    "line-separators-in-strings": (
+        "class Doc:\n"
+        '    """One\u2028two\x0cthree\x85four."""\n\n'
+        "    def __init__(self, client: int) -> None:\n"
+        "        self._client = client\n\n"
+        "    def method(self, argument_one: int | None = None, argument_two: str | None = None, argument_three: bytes | None = None) -> None:\n"
+        "        return None\n"
+    ),
     "continued-statements": (
         "try:\n    import json\nexcept ImportError:  # pragma: no cover\n    json = None\nelse:\n"
         "    loads = json.loads if json is not None and hasattr(json, 'loads') and callable(json.loads) else None\n"

@@ -8,10 +8,8 @@ memory, and an output folder left exactly as it was.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,25 +110,24 @@ def _duplicate_ids_spec() -> str:
     return VALID.replace("paths:\n", "paths:\n  /dogs:\n    get: {operationId: listPets, responses: {'200': {description: ok}}}\n")
 
 
-def _run_measured(command: list[str], scratch: Path) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Run `command` and return its result with its own peak RSS in KiB.
+#: Runs the command given as arguments and writes its peak RSS (KiB) to the file named by the
+#: first: a process's peak RSS survives fork and exec on Linux, so a child of the (large) test
+#: process would report the test process's size; a grandchild forked from this small runner
+#: reports its own.
+_MEASURE = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
-    `getrusage(RUSAGE_CHILDREN)` would report the largest child the whole test
-    session ever waited for (a mypy run elsewhere in the suite, say); `wait4`
-    reports this child alone.
-    """
-    out, err = scratch / "stdout.txt", scratch / "stderr.txt"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr)
-        killer = threading.Timer(60, process.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            killer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    result = subprocess.CompletedProcess(command, process.returncode, out.read_text(), err.read_text())
-    return result, usage.ru_maxrss
+
+def _run_measured(command: list[str], scratch: Path) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run ``command`` and return its result with its own peak RSS in KiB."""
+    peak = scratch / "peak-rss.txt"
+    result = subprocess.run([sys.executable, "-c", _MEASURE, str(peak), *command], capture_output=True, text=True, timeout=60, check=False)
+    return result, int(peak.read_text())
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)

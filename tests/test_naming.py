@@ -8,6 +8,7 @@ expectation here *and* the naming rules documented in README.md).
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
 import inspect
@@ -48,10 +49,21 @@ def _generated_client() -> Any:
 # the credentials (the Airbyte client has none) ...
 CLIENT_INIT_ARGUMENTS = set(inspect.signature(_generated_client().__init__).parameters) | {"self"}
 
-# Names the generated modules import or define at module level: the runtime's exports (read from
-# the generated package) and what models.py and resources/*.py import.
-RUNTIME_CLASSES = set(importlib.import_module(_generated_client().__module__.rsplit(".", 1)[0] + "._runtime").__all__) | {
+# Names the modules that use models import beside them: what every generated resource module
+# and models.py import (read from the generated seed packages), and the names models.py and
+# the resources get from typing and pydantic.
+def _imported_next_to_models() -> set[str]:
+    names: set[str] = set()
+    for module in (ROOT / "generated").glob("*/*/resources/*.py"):
+        tree = ast.parse(module.read_text("utf-8"))
+        imports = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.level and node.module == "_runtime"]
+        names.update(alias.asname or alias.name for node in imports for alias in node.names)
+    return names
+
+
+RUNTIME_CLASSES = _imported_next_to_models() | {
     "Any", "BaseModel", "Client", "AsyncClient", "Field", "List", "Dict", "Optional", "Union", "Literal", "RootModel", "ConfigDict",
+    "OpenEnum", "OpenStrEnum", "OpenIntEnum", "FileInput",
 }  # fmt: skip
 
 # ... and the attributes of a Client a resource-group property must not shadow: its methods and

@@ -50,8 +50,9 @@ def make_setup(tmp_path: Path, fail_on: str = "no such argument") -> tuple[subpr
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     calls = tmp_path / "calls.txt"
     calls.touch()
-    env = {**os.environ, "FAKE_CALLS": str(calls), "FAKE_FAIL_ON": fail_on}
-    env.pop("MAKEFLAGS", None)
+    # Run as a top-level make even under `make test` (a sub-make prints "make[1]: ..." and reads MAKEFLAGS).
+    inherited = {key: value for key, value in os.environ.items() if key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
+    env = {**inherited, "FAKE_CALLS": str(calls), "FAKE_FAIL_ON": fail_on}
     result = subprocess.run(
         ["make", "--no-print-directory", "setup", f"PYTHON={fake}", f"VENV={tmp_path / 'venv'}"],
         cwd=ROOT,
