@@ -371,7 +371,6 @@ def _sentence(text: str) -> str:
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
     typing_names = {"TYPE_CHECKING", *group.typing_imports}
     operations = [_operation_view(op) for op in group.operations]
-    typing_names.add("cast")  # raw-response methods always cast
     return {
         "name": group.name,
         "class_name": group.class_name,

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.0ad7bd48"
+__version__ = "1.0.0+clientsmith.3484f834"
 
 __all__ = [
     "DEFAULT_BASE_URL",

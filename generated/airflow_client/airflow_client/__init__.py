@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.46168057"
+__version__ = "2+clientsmith.785842eb"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.d603eeed"
+__version__ = "1+clientsmith.69b52e72"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from .._runtime import NOT_GIVEN, ApiResponse, NotGiven, Operation, RetryConfig
 from ..models import (
@@ -33,7 +33,7 @@ __all__ = [
     "AsyncConnectionResourceWithRawResponse",
 ]
 
-_CREATE_CONNECTION = Operation(
+_CREATE_CONNECTION: Operation[ConnectionRead] = Operation(
     method="POST",
     path="/v1/connections/create",
     success={"200": ConnectionRead},
@@ -44,7 +44,7 @@ _CREATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_UPDATE_CONNECTION = Operation(
+_UPDATE_CONNECTION: Operation[ConnectionRead] = Operation(
     method="POST",
     path="/v1/connections/update",
     success={"200": ConnectionRead},
@@ -55,7 +55,7 @@ _UPDATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_LIST_CONNECTIONS_FOR_WORKSPACE = Operation(
+_LIST_CONNECTIONS_FOR_WORKSPACE: Operation[ConnectionReadList] = Operation(
     method="POST",
     path="/v1/connections/list",
     success={"200": ConnectionReadList},
@@ -66,7 +66,7 @@ _LIST_CONNECTIONS_FOR_WORKSPACE = Operation(
     content_type="application/json",
 )
 
-_LIST_ALL_CONNECTIONS_FOR_WORKSPACE = Operation(
+_LIST_ALL_CONNECTIONS_FOR_WORKSPACE: Operation[ConnectionReadList] = Operation(
     method="POST",
     path="/v1/connections/list_all",
     success={"200": ConnectionReadList},
@@ -77,7 +77,7 @@ _LIST_ALL_CONNECTIONS_FOR_WORKSPACE = Operation(
     content_type="application/json",
 )
 
-_GET_CONNECTION = Operation(
+_GET_CONNECTION: Operation[ConnectionRead] = Operation(
     method="POST",
     path="/v1/connections/get",
     success={"200": ConnectionRead},
@@ -88,7 +88,7 @@ _GET_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_SEARCH_CONNECTIONS = Operation(
+_SEARCH_CONNECTIONS: Operation[ConnectionReadList] = Operation(
     method="POST",
     path="/v1/connections/search",
     success={"200": ConnectionReadList},
@@ -99,7 +99,7 @@ _SEARCH_CONNECTIONS = Operation(
     content_type="application/json",
 )
 
-_DELETE_CONNECTION = Operation(
+_DELETE_CONNECTION: Operation[None] = Operation(
     method="POST",
     path="/v1/connections/delete",
     success={"204": None},
@@ -110,7 +110,7 @@ _DELETE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_SYNC_CONNECTION = Operation(
+_SYNC_CONNECTION: Operation[JobInfoRead] = Operation(
     method="POST",
     path="/v1/connections/sync",
     success={"200": JobInfoRead},
@@ -121,7 +121,7 @@ _SYNC_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_RESET_CONNECTION = Operation(
+_RESET_CONNECTION: Operation[JobInfoRead] = Operation(
     method="POST",
     path="/v1/connections/reset",
     success={"200": JobInfoRead},
@@ -174,15 +174,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _CREATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def update_connection(
@@ -212,15 +209,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _UPDATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def list_connections_for_workspace(
@@ -251,15 +245,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def list_all_connections_for_workspace(
@@ -290,15 +281,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def get_connection(
@@ -329,15 +317,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def search_connections(
@@ -367,15 +352,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _SEARCH_CONNECTIONS,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete_connection(
@@ -403,7 +385,7 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE_CONNECTION,
             body=body,
             timeout=timeout,
@@ -439,15 +421,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _SYNC_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def reset_connection(
@@ -478,15 +457,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _RESET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -508,16 +484,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionRead]:
         """Create a connection between a source and a destination (returns the :class:`ApiResponse`; see ``ConnectionResource.create_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _CREATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def update_connection(
@@ -529,16 +502,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionRead]:
         """Update a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.update_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _UPDATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def list_connections_for_workspace(
@@ -550,16 +520,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionReadList]:
         """Returns all connections for a workspace. (returns the :class:`ApiResponse`; see ``ConnectionResource.list_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _LIST_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def list_all_connections_for_workspace(
@@ -571,16 +538,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionReadList]:
         """Returns all connections for a workspace, including deleted connections. (returns the :class:`ApiResponse`; see ``ConnectionResource.list_all_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def get_connection(
@@ -592,16 +556,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionRead]:
         """Get a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _GET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def search_connections(
@@ -613,16 +574,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionReadList]:
         """Search connections (returns the :class:`ApiResponse`; see ``ConnectionResource.search_connections``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _SEARCH_CONNECTIONS,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def delete_connection(
@@ -634,16 +592,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _DELETE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def sync_connection(
@@ -655,16 +610,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[JobInfoRead]:
         """Trigger a manual sync of the connection (returns the :class:`ApiResponse`; see ``ConnectionResource.sync_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _SYNC_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def reset_connection(
@@ -676,16 +628,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[JobInfoRead]:
         """Reset the data of a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.reset_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _RESET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
 
@@ -730,15 +679,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _CREATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def update_connection(
@@ -768,15 +714,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _UPDATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def list_connections_for_workspace(
@@ -807,15 +750,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            await self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def list_all_connections_for_workspace(
@@ -846,15 +786,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            await self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def get_connection(
@@ -885,15 +822,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            await self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def search_connections(
@@ -923,15 +857,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            await self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _SEARCH_CONNECTIONS,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete_connection(
@@ -959,7 +890,7 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE_CONNECTION,
             body=body,
             timeout=timeout,
@@ -995,15 +926,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            await self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _SYNC_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def reset_connection(
@@ -1034,15 +962,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            await self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _RESET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -1064,16 +989,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionRead]:
         """Create a connection between a source and a destination (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.create_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _CREATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def update_connection(
@@ -1085,16 +1007,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionRead]:
         """Update a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.update_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _UPDATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def list_connections_for_workspace(
@@ -1106,16 +1025,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionReadList]:
         """Returns all connections for a workspace. (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.list_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            await self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _LIST_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def list_all_connections_for_workspace(
@@ -1127,16 +1043,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionReadList]:
         """Returns all connections for a workspace, including deleted connections. (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.list_all_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            await self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def get_connection(
@@ -1148,16 +1061,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionRead]:
         """Get a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            await self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _GET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def search_connections(
@@ -1169,16 +1079,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionReadList]:
         """Search connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.search_connections``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            await self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _SEARCH_CONNECTIONS,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def delete_connection(
@@ -1190,16 +1097,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _DELETE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def sync_connection(
@@ -1211,16 +1115,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[JobInfoRead]:
         """Trigger a manual sync of the connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.sync_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            await self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _SYNC_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def reset_connection(
@@ -1232,14 +1133,11 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[JobInfoRead]:
         """Reset the data of a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.reset_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            await self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _RESET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )

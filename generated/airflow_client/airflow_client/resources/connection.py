@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from .._runtime import (
     NOT_GIVEN,
@@ -40,7 +40,7 @@ __all__ = [
     "AsyncConnectionResourceWithRawResponse",
 ]
 
-_GET_CONNECTIONS = Operation(
+_GET_CONNECTIONS: Operation[ConnectionCollectionResponse] = Operation(
     method="GET",
     path="/api/v2/connections",
     success={"200": ConnectionCollectionResponse},
@@ -58,7 +58,7 @@ _GET_CONNECTIONS_PAGES = Pagination(
     "offset", items="connections", total="total_entries"
 )
 
-_POST_CONNECTION = Operation(
+_POST_CONNECTION: Operation[ConnectionResponse] = Operation(
     method="POST",
     path="/api/v2/connections",
     success={"201": ConnectionResponse},
@@ -74,7 +74,7 @@ _POST_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_BULK_CONNECTIONS = Operation(
+_BULK_CONNECTIONS: Operation[BulkResponse] = Operation(
     method="PATCH",
     path="/api/v2/connections",
     success={"200": BulkResponse},
@@ -89,7 +89,7 @@ _BULK_CONNECTIONS = Operation(
     content_type="application/json",
 )
 
-_CREATE_DEFAULT_CONNECTIONS = Operation(
+_CREATE_DEFAULT_CONNECTIONS: Operation[None] = Operation(
     method="POST",
     path="/api/v2/connections/defaults",
     success={"204": None},
@@ -98,7 +98,7 @@ _CREATE_DEFAULT_CONNECTIONS = Operation(
     idempotent=False,
 )
 
-_TEST_CONNECTION = Operation(
+_TEST_CONNECTION: Operation[ConnectionTestResponse] = Operation(
     method="POST",
     path="/api/v2/connections/test",
     success={"200": ConnectionTestResponse},
@@ -113,7 +113,7 @@ _TEST_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_GET_CONNECTION = Operation(
+_GET_CONNECTION: Operation[ConnectionResponse] = Operation(
     method="GET",
     path="/api/v2/connections/{connection_id}",
     success={"200": ConnectionResponse},
@@ -127,7 +127,7 @@ _GET_CONNECTION = Operation(
     idempotent=True,
 )
 
-_DELETE_CONNECTION = Operation(
+_DELETE_CONNECTION: Operation[None] = Operation(
     method="DELETE",
     path="/api/v2/connections/{connection_id}",
     success={"204": None},
@@ -141,7 +141,7 @@ _DELETE_CONNECTION = Operation(
     idempotent=True,
 )
 
-_PATCH_CONNECTION = Operation(
+_PATCH_CONNECTION: Operation[ConnectionResponse] = Operation(
     method="PATCH",
     path="/api/v2/connections/{connection_id}",
     success={"200": ConnectionResponse},
@@ -209,20 +209,17 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionCollectionResponse,
-            self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET_CONNECTIONS,
+            query={
+                "limit": limit,
+                "offset": offset,
+                "order_by": order_by,
+                "connection_id_pattern": connection_id_pattern,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_get_connections(
@@ -283,15 +280,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _POST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def bulk_connections(
@@ -323,15 +317,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            BulkResponse,
-            self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _BULK_CONNECTIONS,
+            body=bulk_body_connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def create_default_connections(
@@ -357,7 +348,7 @@ class ConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _CREATE_DEFAULT_CONNECTIONS,
             timeout=timeout,
             retries=retries,
@@ -393,15 +384,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionTestResponse,
-            self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _TEST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def get_connection(
@@ -434,15 +422,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete_connection(
@@ -472,7 +457,7 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE_CONNECTION,
             path={"connection_id": connection_id},
             timeout=timeout,
@@ -515,17 +500,14 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _PATCH_CONNECTION,
+            path={"connection_id": connection_id},
+            query={"update_mask": update_mask},
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -550,21 +532,18 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionCollectionResponse]:
         """Get Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connections``)."""
-        return cast(
-            ApiResponse[ConnectionCollectionResponse],
-            self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _GET_CONNECTIONS,
+            query={
+                "limit": limit,
+                "offset": offset,
+                "order_by": order_by,
+                "connection_id_pattern": connection_id_pattern,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def post_connection(
@@ -576,16 +555,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionResponse]:
         """Post Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.post_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _POST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def bulk_connections(
@@ -597,16 +573,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[BulkResponse]:
         """Bulk Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.bulk_connections``)."""
-        return cast(
-            ApiResponse[BulkResponse],
-            self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _BULK_CONNECTIONS,
+            body=bulk_body_connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def create_default_connections(
@@ -617,15 +590,12 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Create Default Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.create_default_connections``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _CREATE_DEFAULT_CONNECTIONS,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _CREATE_DEFAULT_CONNECTIONS,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def test_connection(
@@ -637,16 +607,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionTestResponse]:
         """Test Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.test_connection``)."""
-        return cast(
-            ApiResponse[ConnectionTestResponse],
-            self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _TEST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def get_connection(
@@ -658,16 +625,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionResponse]:
         """Get Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _GET_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def delete_connection(
@@ -679,16 +643,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _DELETE_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def patch_connection(
@@ -702,18 +663,15 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionResponse]:
         """Patch Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.patch_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _PATCH_CONNECTION,
+            path={"connection_id": connection_id},
+            query={"update_mask": update_mask},
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
 
@@ -767,20 +725,17 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionCollectionResponse,
-            await self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET_CONNECTIONS,
+            query={
+                "limit": limit,
+                "offset": offset,
+                "order_by": order_by,
+                "connection_id_pattern": connection_id_pattern,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_get_connections(
@@ -841,15 +796,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            await self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _POST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def bulk_connections(
@@ -881,15 +833,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            BulkResponse,
-            await self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _BULK_CONNECTIONS,
+            body=bulk_body_connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def create_default_connections(
@@ -915,7 +864,7 @@ class AsyncConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _CREATE_DEFAULT_CONNECTIONS,
             timeout=timeout,
             retries=retries,
@@ -951,15 +900,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionTestResponse,
-            await self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _TEST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def get_connection(
@@ -992,15 +938,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            await self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete_connection(
@@ -1030,7 +973,7 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE_CONNECTION,
             path={"connection_id": connection_id},
             timeout=timeout,
@@ -1073,17 +1016,14 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            await self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _PATCH_CONNECTION,
+            path={"connection_id": connection_id},
+            query={"update_mask": update_mask},
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -1108,21 +1048,18 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionCollectionResponse]:
         """Get Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connections``)."""
-        return cast(
-            ApiResponse[ConnectionCollectionResponse],
-            await self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _GET_CONNECTIONS,
+            query={
+                "limit": limit,
+                "offset": offset,
+                "order_by": order_by,
+                "connection_id_pattern": connection_id_pattern,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def post_connection(
@@ -1134,16 +1071,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionResponse]:
         """Post Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.post_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            await self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _POST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def bulk_connections(
@@ -1155,16 +1089,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[BulkResponse]:
         """Bulk Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.bulk_connections``)."""
-        return cast(
-            ApiResponse[BulkResponse],
-            await self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _BULK_CONNECTIONS,
+            body=bulk_body_connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def create_default_connections(
@@ -1175,15 +1106,12 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Create Default Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.create_default_connections``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _CREATE_DEFAULT_CONNECTIONS,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _CREATE_DEFAULT_CONNECTIONS,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def test_connection(
@@ -1195,16 +1123,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionTestResponse]:
         """Test Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.test_connection``)."""
-        return cast(
-            ApiResponse[ConnectionTestResponse],
-            await self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _TEST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def get_connection(
@@ -1216,16 +1141,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionResponse]:
         """Get Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            await self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _GET_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def delete_connection(
@@ -1237,16 +1159,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _DELETE_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def patch_connection(
@@ -1260,16 +1179,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ConnectionResponse]:
         """Patch Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.patch_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            await self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _PATCH_CONNECTION,
+            path={"connection_id": connection_id},
+            query={"update_mask": update_mask},
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )

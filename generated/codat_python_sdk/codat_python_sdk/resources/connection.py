@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from .._runtime import (
     NOT_GIVEN,
@@ -35,7 +35,9 @@ __all__ = [
     "AsyncConnectionResourceWithRawResponse",
 ]
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_GET = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_GET: Operation[
+    CodatPublicApiModelsCompanyDataConnectionPagedResponseModel
+] = Operation(
     method="GET",
     path="/companies/{companyId}/connections",
     success={"200": CodatPublicApiModelsCompanyDataConnectionPagedResponseModel},
@@ -48,7 +50,9 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_GET_PAGES = Pagination(
     "page", items="results", total="totalResults"
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_POST = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_POST: Operation[
+    CodatPublicApiModelsCompanyDataConnection
+] = Operation(
     method="POST",
     path="/companies/{companyId}/connections",
     success={"200": CodatPublicApiModelsCompanyDataConnection},
@@ -59,7 +63,9 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_POST = Operation(
     content_type="application/json",
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET: Operation[
+    CodatPublicApiModelsCompanyDataConnection
+] = Operation(
     method="GET",
     path="/companies/{companyId}/connections/{connectionId}",
     success={"200": CodatPublicApiModelsCompanyDataConnection},
@@ -68,7 +74,7 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET = Operation(
     idempotent=True,
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE: Operation[bool] = Operation(
     method="DELETE",
     path="/companies/{companyId}/connections/{connectionId}",
     success={"200": bool},
@@ -77,7 +83,9 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE = Operation(
     idempotent=True,
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH: Operation[
+    CodatPublicApiModelsCompanyDataConnection
+] = Operation(
     method="PATCH",
     path="/companies/{companyId}/connections/{connectionId}",
     success={"200": CodatPublicApiModelsCompanyDataConnection},
@@ -137,21 +145,18 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
+            path={"companyId": company_id},
+            query={
+                "page": page,
+                "pageSize": page_size,
+                "query": query,
+                "orderBy": order_by,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_companies_company_id_connections_get(
@@ -216,16 +221,13 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
+            path={"companyId": company_id},
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def companies_company_id_connections_connection_id_get(
@@ -256,15 +258,12 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def companies_company_id_connections_connection_id_delete(
@@ -295,15 +294,12 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            bool,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def companies_company_id_connections_connection_id_patch(
@@ -338,16 +334,13 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
+            path={"companyId": company_id, "connectionId": connection_id},
+            body=codat_public_api_models_company_patch_data_connection_model,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -373,22 +366,19 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
         """List a company's data connections (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
+            path={"companyId": company_id},
+            query={
+                "page": page,
+                "pageSize": page_size,
+                "query": query,
+                "orderBy": order_by,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def companies_company_id_connections_post(
@@ -401,17 +391,14 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
         """Link a data source to a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_post``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
+            path={"companyId": company_id},
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def companies_company_id_connections_connection_id_get(
@@ -424,16 +411,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
         """Get one data connection of a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def companies_company_id_connections_connection_id_delete(
@@ -446,16 +430,13 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[bool]:
         """Remove a data connection from a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_delete``)."""
-        return cast(
-            ApiResponse[bool],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def companies_company_id_connections_connection_id_patch(
@@ -471,17 +452,14 @@ class ConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
         """Unlink a data source from a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_patch``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
+            path={"companyId": company_id, "connectionId": connection_id},
+            body=codat_public_api_models_company_patch_data_connection_model,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
 
@@ -533,21 +511,18 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
+            path={"companyId": company_id},
+            query={
+                "page": page,
+                "pageSize": page_size,
+                "query": query,
+                "orderBy": order_by,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_companies_company_id_connections_get(
@@ -612,16 +587,13 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
+            path={"companyId": company_id},
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def companies_company_id_connections_connection_id_get(
@@ -652,15 +624,12 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def companies_company_id_connections_connection_id_delete(
@@ -691,15 +660,12 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            bool,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def companies_company_id_connections_connection_id_patch(
@@ -734,16 +700,13 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
+            path={"companyId": company_id, "connectionId": connection_id},
+            body=codat_public_api_models_company_patch_data_connection_model,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -769,22 +732,19 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
         """List a company's data connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
+            path={"companyId": company_id},
+            query={
+                "page": page,
+                "pageSize": page_size,
+                "query": query,
+                "orderBy": order_by,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def companies_company_id_connections_post(
@@ -797,17 +757,14 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
         """Link a data source to a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_post``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
+            path={"companyId": company_id},
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def companies_company_id_connections_connection_id_get(
@@ -820,16 +777,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
         """Get one data connection of a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def companies_company_id_connections_connection_id_delete(
@@ -842,16 +796,13 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[bool]:
         """Remove a data connection from a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_delete``)."""
-        return cast(
-            ApiResponse[bool],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def companies_company_id_connections_connection_id_patch(
@@ -867,15 +818,12 @@ class AsyncConnectionResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
         """Unlink a data source from a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_patch``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
+            path={"companyId": company_id, "connectionId": connection_id},
+            body=codat_public_api_models_company_patch_data_connection_model,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .._runtime import NOT_GIVEN, ApiResponse, NotGiven, Operation, RetryConfig
 from ..models import (
@@ -39,7 +39,7 @@ __all__ = [
     "AsyncConnectionsResourceWithRawResponse",
 ]
 
-_GET = Operation(
+_GET: Operation[Any] = Operation(
     method="GET",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
     success={"200": Any},
@@ -54,7 +54,7 @@ _GET = Operation(
     accept="application/json, */*",
 )
 
-_DELETE = Operation(
+_DELETE: Operation[None] = Operation(
     method="DELETE",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
     success={"204": None},
@@ -69,7 +69,7 @@ _DELETE = Operation(
     accept="application/json, */*",
 )
 
-_UPDATE = Operation(
+_UPDATE: Operation[Any] = Operation(
     method="PATCH",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
     success={"200": Any},
@@ -86,7 +86,7 @@ _UPDATE = Operation(
     accept="application/json, */*",
 )
 
-_LIST = Operation(
+_LIST: Operation[ListConnectionsSchema] = Operation(
     method="GET",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections",
     success={"200": ListConnectionsSchema},
@@ -96,7 +96,7 @@ _LIST = Operation(
     accept="application/json, */*",
 )
 
-_CREATE = Operation(
+_CREATE: Operation[Any] = Operation(
     method="POST",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections",
     success={"201": Any},
@@ -170,21 +170,18 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"concern": concern, "profile": profile, "is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete(
@@ -222,7 +219,7 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE,
             path={
                 "workspace_id": workspace_id,
@@ -276,22 +273,19 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _UPDATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            body={"patch": patch},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def list(
@@ -330,20 +324,17 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnectionsSchema,
-            self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def create(
@@ -384,21 +375,18 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _CREATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            body=request_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -426,22 +414,19 @@ class ConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Any]:
         """Get Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.get``)."""
-        return cast(
-            ApiResponse[Any],
-            self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _GET,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"concern": concern, "profile": profile, "is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def delete(
@@ -457,22 +442,19 @@ class ConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.delete``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _DELETE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def update(
@@ -489,23 +471,20 @@ class ConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Any]:
         """Update Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.update``)."""
-        return cast(
-            ApiResponse[Any],
-            self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _UPDATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            body={"patch": patch},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def list(
@@ -520,21 +499,18 @@ class ConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ListConnectionsSchema]:
         """List Connections (returns the :class:`ApiResponse`; see ``ConnectionsResource.list``)."""
-        return cast(
-            ApiResponse[ListConnectionsSchema],
-            self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _LIST,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def create(
@@ -550,22 +526,19 @@ class ConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Any]:
         """Create Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.create``)."""
-        return cast(
-            ApiResponse[Any],
-            self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _CREATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            body=request_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
 
@@ -625,21 +598,18 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            await self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"concern": concern, "profile": profile, "is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete(
@@ -677,7 +647,7 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE,
             path={
                 "workspace_id": workspace_id,
@@ -731,22 +701,19 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            await self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _UPDATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            body={"patch": patch},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def list(
@@ -785,20 +752,17 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnectionsSchema,
-            await self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def create(
@@ -839,21 +803,18 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            await self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _CREATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            body=request_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
@@ -881,22 +842,19 @@ class AsyncConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Any]:
         """Get Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.get``)."""
-        return cast(
-            ApiResponse[Any],
-            await self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _GET,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"concern": concern, "profile": profile, "is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def delete(
@@ -912,22 +870,19 @@ class AsyncConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.delete``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _DELETE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def update(
@@ -944,23 +899,20 @@ class AsyncConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Any]:
         """Update Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.update``)."""
-        return cast(
-            ApiResponse[Any],
-            await self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _UPDATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            body={"patch": patch},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def list(
@@ -975,21 +927,18 @@ class AsyncConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ListConnectionsSchema]:
         """List Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.list``)."""
-        return cast(
-            ApiResponse[ListConnectionsSchema],
-            await self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _LIST,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def create(
@@ -1005,20 +954,17 @@ class AsyncConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Any]:
         """Create Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.create``)."""
-        return cast(
-            ApiResponse[Any],
-            await self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _CREATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            body=request_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )

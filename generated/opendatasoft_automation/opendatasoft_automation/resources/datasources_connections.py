@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from .._runtime import (
     NOT_GIVEN,
@@ -44,7 +44,7 @@ __all__ = [
     "AsyncDatasourcesConnectionsResourceWithRawResponse",
 ]
 
-_LIST_CONNECTIONS = Operation(
+_LIST_CONNECTIONS: Operation[ListConnections200Response] = Operation(
     method="GET",
     path="/datasource_connections/",
     success={"200": ListConnections200Response},
@@ -55,7 +55,7 @@ _LIST_CONNECTIONS = Operation(
 
 _LIST_CONNECTIONS_PAGES = Pagination("offset", items="results", total="total_count")
 
-_CREATE_CONNECTION = Operation(
+_CREATE_CONNECTION: Operation[Connection] = Operation(
     method="POST",
     path="/datasource_connections/",
     success={"201": Connection},
@@ -69,7 +69,7 @@ _CREATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_RETRIEVE_CONNECTION = Operation(
+_RETRIEVE_CONNECTION: Operation[Connection] = Operation(
     method="GET",
     path="/datasource_connections/{connection_uid}/",
     success={"200": Connection},
@@ -81,7 +81,7 @@ _RETRIEVE_CONNECTION = Operation(
     idempotent=True,
 )
 
-_UPDATE_CONNECTION = Operation(
+_UPDATE_CONNECTION: Operation[Connection] = Operation(
     method="PUT",
     path="/datasource_connections/{connection_uid}/",
     success={"200": Connection},
@@ -96,7 +96,7 @@ _UPDATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_DELETE_CONNECTION = Operation(
+_DELETE_CONNECTION: Operation[None] = Operation(
     method="DELETE",
     path="/datasource_connections/{connection_uid}/",
     success={"204": None},
@@ -156,15 +156,12 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnections200Response,
-            self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST_CONNECTIONS,
+            query={"limit": limit, "offset": offset, "sort": sort},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_list_connections(
@@ -223,15 +220,12 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _CREATE_CONNECTION,
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def retrieve_connection(
@@ -262,15 +256,12 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _RETRIEVE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def update_connection(
@@ -304,16 +295,13 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _UPDATE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete_connection(
@@ -341,7 +329,7 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE_CONNECTION,
             path={"connection_uid": connection_uid},
             timeout=timeout,
@@ -372,16 +360,13 @@ class DatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ListConnections200Response]:
         """List connections (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.list_connections``)."""
-        return cast(
-            ApiResponse[ListConnections200Response],
-            self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _LIST_CONNECTIONS,
+            query={"limit": limit, "offset": offset, "sort": sort},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def create_connection(
@@ -393,16 +378,13 @@ class DatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Connection]:
         """Create connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.create_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _CREATE_CONNECTION,
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def retrieve_connection(
@@ -414,16 +396,13 @@ class DatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Connection]:
         """Retrieve Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.retrieve_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _RETRIEVE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def update_connection(
@@ -436,17 +415,14 @@ class DatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Connection]:
         """Update Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.update_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _UPDATE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     def delete_connection(
@@ -458,16 +434,13 @@ class DatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return self._client.request(
+            _DELETE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
 
@@ -518,15 +491,12 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnections200Response,
-            await self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST_CONNECTIONS,
+            query={"limit": limit, "offset": offset, "sort": sort},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_list_connections(
@@ -585,15 +555,12 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _CREATE_CONNECTION,
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def retrieve_connection(
@@ -624,15 +591,12 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            await self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _RETRIEVE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def update_connection(
@@ -666,16 +630,13 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _UPDATE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete_connection(
@@ -703,7 +664,7 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE_CONNECTION,
             path={"connection_uid": connection_uid},
             timeout=timeout,
@@ -734,16 +695,13 @@ class AsyncDatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[ListConnections200Response]:
         """List connections (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.list_connections``)."""
-        return cast(
-            ApiResponse[ListConnections200Response],
-            await self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _LIST_CONNECTIONS,
+            query={"limit": limit, "offset": offset, "sort": sort},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def create_connection(
@@ -755,16 +713,13 @@ class AsyncDatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Connection]:
         """Create connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.create_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _CREATE_CONNECTION,
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def retrieve_connection(
@@ -776,16 +731,13 @@ class AsyncDatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Connection]:
         """Retrieve Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.retrieve_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            await self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _RETRIEVE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def update_connection(
@@ -798,17 +750,14 @@ class AsyncDatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[Connection]:
         """Update Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.update_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _UPDATE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
 
     async def delete_connection(
@@ -820,14 +769,11 @@ class AsyncDatasourcesConnectionsResourceWithRawResponse:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ApiResponse[None]:
         """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
+        return await self._client.request(
+            _DELETE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
+            raw=True,
         )
