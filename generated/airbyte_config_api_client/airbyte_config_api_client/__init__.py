@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.3484f834"
+__version__ = "1.0.0+clientsmith.af387b53"
 
 __all__ = [
     "DEFAULT_BASE_URL",

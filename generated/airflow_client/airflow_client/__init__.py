@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.785842eb"
+__version__ = "2+clientsmith.f40ec0c1"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -32,7 +32,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "http://localhost"
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "airflow-client/2+clientsmith.785842eb (clientsmith)"
+USER_AGENT: Final = "airflow-client/2+clientsmith.f40ec0c1 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "OAuth2PasswordBearer": SecurityScheme("bearer", "header", "Authorization"),

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.69b52e72"
+__version__ = "1+clientsmith.208ec7e5"
 
 __all__ = [
     "DEFAULT_BASE_URL",

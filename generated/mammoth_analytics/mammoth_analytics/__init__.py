@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.d59b8720"
+__version__ = "0.1.0+clientsmith.90706057"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.14792153"
+__version__ = "1.0+clientsmith.247452da"
 
 __all__ = [
     "DEFAULT_BASE_URL",

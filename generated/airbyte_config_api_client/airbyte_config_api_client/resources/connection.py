@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .._runtime import NOT_GIVEN, ApiResponse, NotGiven, Operation, RetryConfig
+from .._runtime import (
+    NOT_GIVEN,
+    NotGiven,
+    Operation,
+    RetryConfig,
+    WithRawResponse,
+    async_raw_response,
+    raw_response,
+)
 from ..models import (
     ConnectionCreate,
     ConnectionIdRequestBody,
@@ -466,176 +474,26 @@ class ConnectionResource:
         )
 
 
-class ConnectionResourceWithRawResponse:
+class ConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connection.with_raw_response``.
+    Reached through ``Client.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def create_connection(
-        self,
-        body: ConnectionCreate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Create a connection between a source and a destination (returns the :class:`ApiResponse`; see ``ConnectionResource.create_connection``)."""
-        return self._client.request(
-            _CREATE_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def update_connection(
-        self,
-        body: ConnectionUpdate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Update a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.update_connection``)."""
-        return self._client.request(
-            _UPDATE_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def list_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace. (returns the :class:`ApiResponse`; see ``ConnectionResource.list_connections_for_workspace``)."""
-        return self._client.request(
-            _LIST_CONNECTIONS_FOR_WORKSPACE,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def list_all_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace, including deleted connections. (returns the :class:`ApiResponse`; see ``ConnectionResource.list_all_connections_for_workspace``)."""
-        return self._client.request(
-            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def get_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Get a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connection``)."""
-        return self._client.request(
-            _GET_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def search_connections(
-        self,
-        body: ConnectionSearch,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Search connections (returns the :class:`ApiResponse`; see ``ConnectionResource.search_connections``)."""
-        return self._client.request(
-            _SEARCH_CONNECTIONS,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def delete_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.delete_connection``)."""
-        return self._client.request(
-            _DELETE_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def sync_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Trigger a manual sync of the connection (returns the :class:`ApiResponse`; see ``ConnectionResource.sync_connection``)."""
-        return self._client.request(
-            _SYNC_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def reset_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Reset the data of a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.reset_connection``)."""
-        return self._client.request(
-            _RESET_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    create_connection = raw_response(ConnectionResource.create_connection)
+    update_connection = raw_response(ConnectionResource.update_connection)
+    list_connections_for_workspace = raw_response(
+        ConnectionResource.list_connections_for_workspace
+    )
+    list_all_connections_for_workspace = raw_response(
+        ConnectionResource.list_all_connections_for_workspace
+    )
+    get_connection = raw_response(ConnectionResource.get_connection)
+    search_connections = raw_response(ConnectionResource.search_connections)
+    delete_connection = raw_response(ConnectionResource.delete_connection)
+    sync_connection = raw_response(ConnectionResource.sync_connection)
+    reset_connection = raw_response(ConnectionResource.reset_connection)
 
 
 class AsyncConnectionResource:
@@ -971,173 +829,23 @@ class AsyncConnectionResource:
         )
 
 
-class AsyncConnectionResourceWithRawResponse:
+class AsyncConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connection.with_raw_response``.
+    Reached through ``AsyncClient.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def create_connection(
-        self,
-        body: ConnectionCreate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Create a connection between a source and a destination (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.create_connection``)."""
-        return await self._client.request(
-            _CREATE_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def update_connection(
-        self,
-        body: ConnectionUpdate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Update a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.update_connection``)."""
-        return await self._client.request(
-            _UPDATE_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def list_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace. (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.list_connections_for_workspace``)."""
-        return await self._client.request(
-            _LIST_CONNECTIONS_FOR_WORKSPACE,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def list_all_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace, including deleted connections. (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.list_all_connections_for_workspace``)."""
-        return await self._client.request(
-            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def get_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Get a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connection``)."""
-        return await self._client.request(
-            _GET_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def search_connections(
-        self,
-        body: ConnectionSearch,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Search connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.search_connections``)."""
-        return await self._client.request(
-            _SEARCH_CONNECTIONS,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def delete_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.delete_connection``)."""
-        return await self._client.request(
-            _DELETE_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def sync_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Trigger a manual sync of the connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.sync_connection``)."""
-        return await self._client.request(
-            _SYNC_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def reset_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Reset the data of a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.reset_connection``)."""
-        return await self._client.request(
-            _RESET_CONNECTION,
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    create_connection = async_raw_response(AsyncConnectionResource.create_connection)
+    update_connection = async_raw_response(AsyncConnectionResource.update_connection)
+    list_connections_for_workspace = async_raw_response(
+        AsyncConnectionResource.list_connections_for_workspace
+    )
+    list_all_connections_for_workspace = async_raw_response(
+        AsyncConnectionResource.list_all_connections_for_workspace
+    )
+    get_connection = async_raw_response(AsyncConnectionResource.get_connection)
+    search_connections = async_raw_response(AsyncConnectionResource.search_connections)
+    delete_connection = async_raw_response(AsyncConnectionResource.delete_connection)
+    sync_connection = async_raw_response(AsyncConnectionResource.sync_connection)
+    reset_connection = async_raw_response(AsyncConnectionResource.reset_connection)

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 
 from .._runtime import (
     NOT_GIVEN,
-    ApiResponse,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    WithRawResponse,
     aiterate_pages,
+    async_raw_response,
     iterate_pages,
+    raw_response,
 )
 from ..models import (
     BulkBodyConnectionBody,
@@ -511,168 +513,23 @@ class ConnectionResource:
         )
 
 
-class ConnectionResourceWithRawResponse:
+class ConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connection.with_raw_response``.
+    Reached through ``Client.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def get_connections(
-        self,
-        *,
-        limit: int = 50,
-        offset: int = 0,
-        order_by: str = "id",
-        connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionCollectionResponse]:
-        """Get Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connections``)."""
-        return self._client.request(
-            _GET_CONNECTIONS,
-            query={
-                "limit": limit,
-                "offset": offset,
-                "order_by": order_by,
-                "connection_id_pattern": connection_id_pattern,
-            },
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def post_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Post Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.post_connection``)."""
-        return self._client.request(
-            _POST_CONNECTION,
-            body=connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def bulk_connections(
-        self,
-        bulk_body_connection_body: BulkBodyConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[BulkResponse]:
-        """Bulk Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.bulk_connections``)."""
-        return self._client.request(
-            _BULK_CONNECTIONS,
-            body=bulk_body_connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def create_default_connections(
-        self,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Create Default Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.create_default_connections``)."""
-        return self._client.request(
-            _CREATE_DEFAULT_CONNECTIONS,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def test_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionTestResponse]:
-        """Test Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.test_connection``)."""
-        return self._client.request(
-            _TEST_CONNECTION,
-            body=connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def get_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connection``)."""
-        return self._client.request(
-            _GET_CONNECTION,
-            path={"connection_id": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def delete_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.delete_connection``)."""
-        return self._client.request(
-            _DELETE_CONNECTION,
-            path={"connection_id": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def patch_connection(
-        self,
-        connection_id: str,
-        connection_body: ConnectionBody,
-        *,
-        update_mask: list[str] | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Patch Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.patch_connection``)."""
-        return self._client.request(
-            _PATCH_CONNECTION,
-            path={"connection_id": connection_id},
-            query={"update_mask": update_mask},
-            body=connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    get_connections = raw_response(ConnectionResource.get_connections)
+    post_connection = raw_response(ConnectionResource.post_connection)
+    bulk_connections = raw_response(ConnectionResource.bulk_connections)
+    create_default_connections = raw_response(
+        ConnectionResource.create_default_connections
+    )
+    test_connection = raw_response(ConnectionResource.test_connection)
+    get_connection = raw_response(ConnectionResource.get_connection)
+    delete_connection = raw_response(ConnectionResource.delete_connection)
+    patch_connection = raw_response(ConnectionResource.patch_connection)
 
 
 class AsyncConnectionResource:
@@ -1027,165 +884,20 @@ class AsyncConnectionResource:
         )
 
 
-class AsyncConnectionResourceWithRawResponse:
+class AsyncConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connection.with_raw_response``.
+    Reached through ``AsyncClient.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def get_connections(
-        self,
-        *,
-        limit: int = 50,
-        offset: int = 0,
-        order_by: str = "id",
-        connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionCollectionResponse]:
-        """Get Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connections``)."""
-        return await self._client.request(
-            _GET_CONNECTIONS,
-            query={
-                "limit": limit,
-                "offset": offset,
-                "order_by": order_by,
-                "connection_id_pattern": connection_id_pattern,
-            },
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def post_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Post Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.post_connection``)."""
-        return await self._client.request(
-            _POST_CONNECTION,
-            body=connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def bulk_connections(
-        self,
-        bulk_body_connection_body: BulkBodyConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[BulkResponse]:
-        """Bulk Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.bulk_connections``)."""
-        return await self._client.request(
-            _BULK_CONNECTIONS,
-            body=bulk_body_connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def create_default_connections(
-        self,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Create Default Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.create_default_connections``)."""
-        return await self._client.request(
-            _CREATE_DEFAULT_CONNECTIONS,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def test_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionTestResponse]:
-        """Test Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.test_connection``)."""
-        return await self._client.request(
-            _TEST_CONNECTION,
-            body=connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def get_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connection``)."""
-        return await self._client.request(
-            _GET_CONNECTION,
-            path={"connection_id": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def delete_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.delete_connection``)."""
-        return await self._client.request(
-            _DELETE_CONNECTION,
-            path={"connection_id": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def patch_connection(
-        self,
-        connection_id: str,
-        connection_body: ConnectionBody,
-        *,
-        update_mask: list[str] | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Patch Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.patch_connection``)."""
-        return await self._client.request(
-            _PATCH_CONNECTION,
-            path={"connection_id": connection_id},
-            query={"update_mask": update_mask},
-            body=connection_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    get_connections = async_raw_response(AsyncConnectionResource.get_connections)
+    post_connection = async_raw_response(AsyncConnectionResource.post_connection)
+    bulk_connections = async_raw_response(AsyncConnectionResource.bulk_connections)
+    create_default_connections = async_raw_response(
+        AsyncConnectionResource.create_default_connections
+    )
+    test_connection = async_raw_response(AsyncConnectionResource.test_connection)
+    get_connection = async_raw_response(AsyncConnectionResource.get_connection)
+    delete_connection = async_raw_response(AsyncConnectionResource.delete_connection)
+    patch_connection = async_raw_response(AsyncConnectionResource.patch_connection)

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 
 from .._runtime import (
     NOT_GIVEN,
-    ApiResponse,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    WithRawResponse,
     aiterate_pages,
+    async_raw_response,
     iterate_pages,
+    raw_response,
 )
 from ..models import (
     CodatPublicApiModelsCompanyDataConnection,
@@ -344,123 +346,28 @@ class ConnectionResource:
         )
 
 
-class ConnectionResourceWithRawResponse:
+class ConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connection.with_raw_response``.
+    Reached through ``Client.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def companies_company_id_connections_get(
-        self,
-        company_id: str,
-        page: int,
-        *,
-        page_size: int = 100,
-        query: str | NotGiven = NOT_GIVEN,
-        order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
-        """List a company's data connections (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_get``)."""
-        return self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-            path={"companyId": company_id},
-            query={
-                "page": page,
-                "pageSize": page_size,
-                "query": query,
-                "orderBy": order_by,
-            },
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def companies_company_id_connections_post(
-        self,
-        company_id: str,
-        *,
-        body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Link a data source to a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_post``)."""
-        return self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-            path={"companyId": company_id},
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def companies_company_id_connections_connection_id_get(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Get one data connection of a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_get``)."""
-        return self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-            path={"companyId": company_id, "connectionId": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def companies_company_id_connections_connection_id_delete(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[bool]:
-        """Remove a data connection from a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_delete``)."""
-        return self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-            path={"companyId": company_id, "connectionId": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def companies_company_id_connections_connection_id_patch(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        codat_public_api_models_company_patch_data_connection_model: (
-            CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
-        ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Unlink a data source from a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_patch``)."""
-        return self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-            path={"companyId": company_id, "connectionId": connection_id},
-            body=codat_public_api_models_company_patch_data_connection_model,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    companies_company_id_connections_get = raw_response(
+        ConnectionResource.companies_company_id_connections_get
+    )
+    companies_company_id_connections_post = raw_response(
+        ConnectionResource.companies_company_id_connections_post
+    )
+    companies_company_id_connections_connection_id_get = raw_response(
+        ConnectionResource.companies_company_id_connections_connection_id_get
+    )
+    companies_company_id_connections_connection_id_delete = raw_response(
+        ConnectionResource.companies_company_id_connections_connection_id_delete
+    )
+    companies_company_id_connections_connection_id_patch = raw_response(
+        ConnectionResource.companies_company_id_connections_connection_id_patch
+    )
 
 
 class AsyncConnectionResource:
@@ -710,120 +617,25 @@ class AsyncConnectionResource:
         )
 
 
-class AsyncConnectionResourceWithRawResponse:
+class AsyncConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connection.with_raw_response``.
+    Reached through ``AsyncClient.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def companies_company_id_connections_get(
-        self,
-        company_id: str,
-        page: int,
-        *,
-        page_size: int = 100,
-        query: str | NotGiven = NOT_GIVEN,
-        order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
-        """List a company's data connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_get``)."""
-        return await self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-            path={"companyId": company_id},
-            query={
-                "page": page,
-                "pageSize": page_size,
-                "query": query,
-                "orderBy": order_by,
-            },
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def companies_company_id_connections_post(
-        self,
-        company_id: str,
-        *,
-        body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Link a data source to a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_post``)."""
-        return await self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-            path={"companyId": company_id},
-            body=body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def companies_company_id_connections_connection_id_get(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Get one data connection of a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_get``)."""
-        return await self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-            path={"companyId": company_id, "connectionId": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def companies_company_id_connections_connection_id_delete(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[bool]:
-        """Remove a data connection from a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_delete``)."""
-        return await self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-            path={"companyId": company_id, "connectionId": connection_id},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def companies_company_id_connections_connection_id_patch(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        codat_public_api_models_company_patch_data_connection_model: (
-            CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
-        ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Unlink a data source from a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_patch``)."""
-        return await self._client.request(
-            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-            path={"companyId": company_id, "connectionId": connection_id},
-            body=codat_public_api_models_company_patch_data_connection_model,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    companies_company_id_connections_get = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_get
+    )
+    companies_company_id_connections_post = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_post
+    )
+    companies_company_id_connections_connection_id_get = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_connection_id_get
+    )
+    companies_company_id_connections_connection_id_delete = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_connection_id_delete
+    )
+    companies_company_id_connections_connection_id_patch = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_connection_id_patch
+    )

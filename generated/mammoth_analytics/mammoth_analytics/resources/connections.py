@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .._runtime import NOT_GIVEN, ApiResponse, NotGiven, Operation, RetryConfig
+from .._runtime import (
+    NOT_GIVEN,
+    NotGiven,
+    Operation,
+    RetryConfig,
+    WithRawResponse,
+    async_raw_response,
+    raw_response,
+)
 from ..models import (
     ConcernType,
     ConnectionPatchOp,
@@ -390,156 +398,18 @@ class ConnectionsResource:
         )
 
 
-class ConnectionsResourceWithRawResponse:
+class ConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connections.with_raw_response``.
+    Reached through ``Client.connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def get(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        concern: ConcernType | None = ConcernType("profiles"),
-        profile: str | None | NotGiven = NOT_GIVEN,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.get``)."""
-        return self._client.request(
-            _GET,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-                "connection_key": connection_key,
-            },
-            query={"concern": concern, "profile": profile, "is_export": is_export},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def delete(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.delete``)."""
-        return self._client.request(
-            _DELETE,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-                "connection_key": connection_key,
-            },
-            query={"is_export": is_export},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def update(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        patch: list[ConnectionPatchOp],
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.update``)."""
-        return self._client.request(
-            _UPDATE,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-                "connection_key": connection_key,
-            },
-            query={"is_export": is_export},
-            body={"patch": patch},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def list(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnectionsSchema]:
-        """List Connections (returns the :class:`ApiResponse`; see ``ConnectionsResource.list``)."""
-        return self._client.request(
-            _LIST,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-            },
-            query={"is_export": is_export},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def create(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        request_body: SaveConnectionRequestBody,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Create Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.create``)."""
-        return self._client.request(
-            _CREATE,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-            },
-            query={"is_export": is_export},
-            body=request_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    get = raw_response(ConnectionsResource.get)
+    delete = raw_response(ConnectionsResource.delete)
+    update = raw_response(ConnectionsResource.update)
+    list = raw_response(ConnectionsResource.list)
+    create = raw_response(ConnectionsResource.create)
 
 
 class AsyncConnectionsResource:
@@ -818,153 +688,15 @@ class AsyncConnectionsResource:
         )
 
 
-class AsyncConnectionsResourceWithRawResponse:
+class AsyncConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connections.with_raw_response``.
+    Reached through ``AsyncClient.connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def get(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        concern: ConcernType | None = ConcernType("profiles"),
-        profile: str | None | NotGiven = NOT_GIVEN,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.get``)."""
-        return await self._client.request(
-            _GET,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-                "connection_key": connection_key,
-            },
-            query={"concern": concern, "profile": profile, "is_export": is_export},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def delete(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.delete``)."""
-        return await self._client.request(
-            _DELETE,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-                "connection_key": connection_key,
-            },
-            query={"is_export": is_export},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def update(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        patch: list[ConnectionPatchOp],
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.update``)."""
-        return await self._client.request(
-            _UPDATE,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-                "connection_key": connection_key,
-            },
-            query={"is_export": is_export},
-            body={"patch": patch},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def list(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnectionsSchema]:
-        """List Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.list``)."""
-        return await self._client.request(
-            _LIST,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-            },
-            query={"is_export": is_export},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def create(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        request_body: SaveConnectionRequestBody,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Create Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.create``)."""
-        return await self._client.request(
-            _CREATE,
-            path={
-                "workspace_id": workspace_id,
-                "project_id": project_id,
-                "connector_key": connector_key,
-            },
-            query={"is_export": is_export},
-            body=request_body,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    get = async_raw_response(AsyncConnectionsResource.get)
+    delete = async_raw_response(AsyncConnectionsResource.delete)
+    update = async_raw_response(AsyncConnectionsResource.update)
+    list = async_raw_response(AsyncConnectionsResource.list)
+    create = async_raw_response(AsyncConnectionsResource.create)

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING, Literal
 
 from .._runtime import (
     NOT_GIVEN,
-    ApiResponse,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    WithRawResponse,
     aiterate_pages,
+    async_raw_response,
     iterate_pages,
+    raw_response,
 )
 from ..models import (
     Connection,
@@ -338,110 +340,20 @@ class DatasourcesConnectionsResource:
         )
 
 
-class DatasourcesConnectionsResourceWithRawResponse:
+class DatasourcesConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.datasources_connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.datasources_connections.with_raw_response``.
+    Reached through ``Client.datasources_connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def list_connections(
-        self,
-        *,
-        limit: float = 20,
-        offset: float | NotGiven = NOT_GIVEN,
-        sort: Literal[
-            "created_at", "updated_at", "type", "dataset_count"
-        ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnections200Response]:
-        """List connections (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.list_connections``)."""
-        return self._client.request(
-            _LIST_CONNECTIONS,
-            query={"limit": limit, "offset": offset, "sort": sort},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def create_connection(
-        self,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Create connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.create_connection``)."""
-        return self._client.request(
-            _CREATE_CONNECTION,
-            body=connection,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def retrieve_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Retrieve Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.retrieve_connection``)."""
-        return self._client.request(
-            _RETRIEVE_CONNECTION,
-            path={"connection_uid": connection_uid},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def update_connection(
-        self,
-        connection_uid: str,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.update_connection``)."""
-        return self._client.request(
-            _UPDATE_CONNECTION,
-            path={"connection_uid": connection_uid},
-            body=connection,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    def delete_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.delete_connection``)."""
-        return self._client.request(
-            _DELETE_CONNECTION,
-            path={"connection_uid": connection_uid},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    list_connections = raw_response(DatasourcesConnectionsResource.list_connections)
+    create_connection = raw_response(DatasourcesConnectionsResource.create_connection)
+    retrieve_connection = raw_response(
+        DatasourcesConnectionsResource.retrieve_connection
+    )
+    update_connection = raw_response(DatasourcesConnectionsResource.update_connection)
+    delete_connection = raw_response(DatasourcesConnectionsResource.delete_connection)
 
 
 class AsyncDatasourcesConnectionsResource:
@@ -673,107 +585,25 @@ class AsyncDatasourcesConnectionsResource:
         )
 
 
-class AsyncDatasourcesConnectionsResourceWithRawResponse:
+class AsyncDatasourcesConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.datasources_connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.datasources_connections.with_raw_response``.
+    Reached through ``AsyncClient.datasources_connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def list_connections(
-        self,
-        *,
-        limit: float = 20,
-        offset: float | NotGiven = NOT_GIVEN,
-        sort: Literal[
-            "created_at", "updated_at", "type", "dataset_count"
-        ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnections200Response]:
-        """List connections (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.list_connections``)."""
-        return await self._client.request(
-            _LIST_CONNECTIONS,
-            query={"limit": limit, "offset": offset, "sort": sort},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def create_connection(
-        self,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Create connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.create_connection``)."""
-        return await self._client.request(
-            _CREATE_CONNECTION,
-            body=connection,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def retrieve_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Retrieve Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.retrieve_connection``)."""
-        return await self._client.request(
-            _RETRIEVE_CONNECTION,
-            path={"connection_uid": connection_uid},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def update_connection(
-        self,
-        connection_uid: str,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.update_connection``)."""
-        return await self._client.request(
-            _UPDATE_CONNECTION,
-            path={"connection_uid": connection_uid},
-            body=connection,
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
-
-    async def delete_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.delete_connection``)."""
-        return await self._client.request(
-            _DELETE_CONNECTION,
-            path={"connection_uid": connection_uid},
-            timeout=timeout,
-            retries=retries,
-            extra_headers=extra_headers,
-            raw=True,
-        )
+    list_connections = async_raw_response(
+        AsyncDatasourcesConnectionsResource.list_connections
+    )
+    create_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.create_connection
+    )
+    retrieve_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.retrieve_connection
+    )
+    update_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.update_connection
+    )
+    delete_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.delete_connection
+    )
