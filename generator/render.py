@@ -144,6 +144,24 @@ class Flavour:
     protocol: str
     transport: str
 
+    @property
+    def iterator(self) -> str:
+        return "AsyncIterator" if self.async_kw else "Iterator"
+
+    @property
+    def paginate(self) -> str:
+        return "aiterate_pages" if self.async_kw else "iterate_pages"
+
+    @property
+    def raw_response(self) -> str:
+        """The runtime function giving a method its ``with_raw_response`` form."""
+        return "async_raw_response" if self.async_kw else "raw_response"
+
+    @property
+    def streamed_response(self) -> str:
+        """The runtime function giving a method its ``stream_<name>`` form."""
+        return "async_streamed_response" if self.async_kw else "streamed_response"
+
 
 FLAVOURS = [
     Flavour("Client", "SyncApiClient", "", "Synchronous", "", "", "__enter__", "__exit__", "httpx.Client", "SyncTransport", "HttpxTransport"),
@@ -152,36 +170,6 @@ FLAVOURS = [
         "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport",
     ),
 ]
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One generated resource class: sync or async, parsed results or raw responses."""
-
-    flavour: Flavour
-    raw: bool
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.flavour, name)
-
-    @property
-    def suffix(self) -> str:
-        return "WithRawResponse" if self.raw else ""
-
-    @property
-    def iterator(self) -> str:
-        return "AsyncIterator" if self.flavour.async_kw else "Iterator"
-
-    @property
-    def paginate(self) -> str:
-        return "aiterate_pages" if self.flavour.async_kw else "iterate_pages"
-
-    @property
-    def binary_response(self) -> str:
-        return "AsyncBinaryResponse" if self.flavour.async_kw else "BinaryResponse"
-
-
-VARIANTS = [Variant(flavour, raw) for flavour in FLAVOURS for raw in (False, True)]
 
 
 def _argument(annotation: str, name: str, required: bool, default: str | None) -> str:
@@ -267,7 +255,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "doc": operation_doc(op),
         "summary_line": _one_line(op.summary) or _one_line(op.description),
         "pager": _pager_view(op),
-        "stream": {"name": op.stream_name, "doc": operation_doc(op, streamed=True)} if op.stream_name else None,
+        "stream": {"name": op.stream_name} if op.stream_name else None,
         "parameter_rows": [
             {
                 "name": p.py_name,
@@ -302,17 +290,11 @@ def _part_view(part: ir.PartEncoding) -> dict[str, Any]:
     return {"name": part.name, "arguments": ", ".join(arguments)}
 
 
-def operation_doc(op: ir.Operation, *, streamed: bool = False) -> str:
-    """The docstring of a generated method (Google style); ``streamed``: of its ``stream_<name>`` helper."""
+def operation_doc(op: ir.Operation) -> str:
+    """The docstring of a generated method (Google style); its ``stream_<name>`` form adds a note to it at run time."""
     parts = [op.summary.strip() or f"{op.http_method} {op.path}"]
     if op.description.strip() and op.description.strip() != op.summary.strip():
         parts.append(op.description.strip())
-    if streamed:
-        parts.append(
-            f"Like :meth:`{op.py_name}`, but returns as soon as the response headers arrived, with the body "
-            "unread: iterate it in chunks with ``iter_bytes()``, or save it with ``write_to(path)``. Use the "
-            "result as a context manager so the connection is released."
-        )
     if op.deprecated:
         parts.append("Deprecated: the API marks this operation as deprecated.")
     parts.append(f"``{op.http_method} {op.path}``")
@@ -329,10 +311,7 @@ def operation_doc(op: ir.Operation, *, streamed: bool = False) -> str:
     args.append("    extra_headers: Headers added to this request.")
     parts.append("Args:\n" + "\n".join(args))
     returned = [r for r in op.success if r.annotation]
-    if streamed:
-        statuses = ", ".join(r.status for r in op.success)
-        parts.append(f"Returns:\n    The successful response (HTTP {statuses}), its body not yet read.")
-    elif returned:
+    if returned:
         parts.append("Returns:\n" + "\n".join(f"    {_sentence(r.description) or r.annotation} (HTTP {r.status})." for r in returned))
     raises = [f"    {_error_name(r.status)}: {_sentence(r.description) or 'error response'} (HTTP {r.status})." for r in op.errors]
     raises.append("    ApiConnectionError: The server could not be reached.")
@@ -363,7 +342,6 @@ def _sentence(text: str) -> str:
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
     typing_names = {"TYPE_CHECKING", *group.typing_imports}
     operations = [_operation_view(op) for op in group.operations]
-    typing_names.add("cast")  # raw-response methods always cast
     return {
         "name": group.name,
         "class_name": group.class_name,
@@ -372,10 +350,21 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
         "model_imports": group.model_imports,
         "module_imports": group.module_imports,
         "has_pagination": any(op["pager"] for op in operations),
-        "has_streaming": any(op["stream"] for op in operations),
-        "has_parts": any(op["parts"] for op in operations),
         "typing_line": ", ".join(sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n))),
+        "runtime_imports": _runtime_imports(operations),
     }
+
+
+def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
+    """What a resource module imports from ``_runtime``, in isort's order (constants, classes, functions)."""
+    names = {"NOT_GIVEN", "NotGiven", "Operation", "RetryConfig", "WithRawResponse", "async_raw_response", "raw_response"}
+    if any(op["stream"] for op in operations):
+        names |= {"async_streamed_response", "streamed_response"}
+    if any(op["pager"] for op in operations):
+        names |= {"Pagination", "aiterate_pages", "iterate_pages"}
+    if any(op["parts"] for op in operations):
+        names.add("Part")
+    return sorted(names, key=lambda name: (not name.isupper(), not name[0].isupper(), name))
 
 
 def _scheme_view(api: ir.Api, scheme: ir.SecurityScheme) -> dict[str, Any]:
@@ -482,7 +471,6 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             "pydantic_requirement": "pydantic>=2.14,<3" if api.polymorphic else "pydantic>=2.7,<3",
         },
         "flavours": FLAVOURS,
-        "variants": VARIANTS,
         "status_errors": [{"status": code, "name": name} for code, name in status_errors()],
         "package_version": package_version,
         "generator_version": generator_version,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -291,3 +292,50 @@ def test_responses_client_passes_mypy_strict(client_module: Any) -> None:
         cwd=folder, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+# -- 5. raw and streamed forms, as mypy sees them --------------------------------------
+
+_FORMS = """
+from responses_client import AsyncClient, Client
+
+client = Client(key="k")
+aclient = AsyncClient(key="k")
+reveal_type(client.pets.list_pets)
+reveal_type(client.pets.with_raw_response.list_pets)
+reveal_type(aclient.pets.list_pets)
+reveal_type(aclient.pets.with_raw_response.list_pets)
+reveal_type(client.files.download_text)
+reveal_type(client.files.with_raw_response.download_text)
+reveal_type(client.files.stream_download_text)
+reveal_type(aclient.files.stream_download_text)
+client.pets.with_raw_response.get_pet(1)
+client.files.stream_download_text("f1", limit=3)
+"""
+
+
+def test_raw_and_streamed_forms_have_the_methods_parameters_for_mypy(client_module: Any, tmp_path: Path) -> None:
+    """``with_raw_response.<m>`` and ``stream_<m>`` take exactly the parameters of ``<m>``."""
+    (tmp_path / "usage.py").write_text(_FORMS, "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", "usage.py"],
+        cwd=tmp_path, env={**os.environ, "MYPYPATH": str(Path(client_module.__file__).parents[1])},
+        capture_output=True, text=True, check=False,
+    )
+    revealed = [line.split('Revealed type is "', 1)[1].rstrip('"') for line in result.stdout.splitlines() if "Revealed type" in line]
+    errors = [line.split(": error: ", 1)[1] for line in result.stdout.splitlines() if ": error: " in line]
+    assert len(revealed) == 8, result.stdout
+    signature = [text.rsplit(" -> ", 1) for text in revealed]
+    rt = "responses_client._runtime."
+    pets, pets_raw, apets, apets_raw, text, text_raw, text_stream, atext_stream = signature
+    assert pets[1] == "responses_client.models.ListPets200Response"
+    assert pets_raw == [pets[0], f"{rt}ApiResponse[{pets[1]}]"]
+    assert apets == [pets[0], f"typing.Coroutine[Any, Any, {pets[1]}]"]
+    assert apets_raw == [pets[0], f"typing.Coroutine[Any, Any, {rt}ApiResponse[{pets[1]}]]"]
+    assert text_raw == [text[0], f"{rt}ApiResponse[bytes]"]
+    assert text_stream == [text[0], f"{rt}BinaryResponse"]
+    assert atext_stream == [text[0], f"typing.Coroutine[Any, Any, {rt}AsyncBinaryResponse]"]
+    assert errors == [
+        'Argument 1 has incompatible type "int"; expected "str"  [arg-type]',
+        'Unexpected keyword argument "limit"  [call-arg]',
+    ], result.stdout

@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime
 import email.utils
 import importlib.util
+import inspect
 import json
 import sys
+import warnings
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Annotated, Any
@@ -244,3 +246,72 @@ def test_date_times_are_read_as_servers_send_them(rt: ModuleType, text: str, off
     value = pydantic.TypeAdapter(rt.DateTime).validate_python(text)
     assert value.replace(tzinfo=None) == datetime.datetime(2024, 5, 6, 7, 8, 9)
     assert (value.utcoffset().total_seconds() if value.tzinfo else None) == offset
+
+
+# -- raw and streamed forms of a method --------------------------------------------------
+
+
+def _resources(rt: ModuleType) -> tuple[type, type]:
+    """A resource with one (deprecated) binary operation, as the resource template writes it."""
+    download = rt.Operation("GET", "/files/{id}", success={"200": bytes}, accept="application/octet-stream")
+
+    class Files:
+        def __init__(self, client: Any) -> None:
+            self._client = client
+
+        def download(self, file_id: str, *, extra_headers: Any = None) -> bytes:
+            """Download a file.
+
+            Returns:
+                The file.
+            """
+            warnings.warn("download is deprecated by the API.", DeprecationWarning, stacklevel=2)
+            return self._client.request(download, path={"id": file_id}, extra_headers=extra_headers)  # type: ignore[no-any-return]
+
+        stream_download = rt.streamed_response(download)
+
+    class FilesWithRawResponse(rt.WithRawResponse):
+        download = rt.raw_response(Files.download)
+
+    return Files, FilesWithRawResponse
+
+
+def _file_client(rt: ModuleType) -> tuple[Any, Capture]:
+    client, transport = _client(rt, drop_read_only=False)
+    transport.response = rt.RawResponse(200, {"content-type": "application/octet-stream", "x-request-id": "r1"}, b"\x00\x01")
+    return client, transport
+
+
+def test_raw_response_form_is_the_method_itself_returning_the_api_response(rt: ModuleType) -> None:
+    files_class, raw_class = _resources(rt)
+    client, transport = _file_client(rt)
+    assert raw_class.download is files_class.download, "the raw form adds no wrapper: same function, docstring and signature"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parsed = files_class(client).download("f/1")
+        raw = raw_class(client).download("f/1", extra_headers={"x-trace": "t"})
+    assert parsed == b"\x00\x01"
+    assert isinstance(raw, rt.ApiResponse) and (raw.status_code, raw.parsed, raw.request_id) == (200, b"\x00\x01", "r1")
+    assert raw.url == "https://api.example.test/v1/files/f%2F1" and ("x-trace", "t") in transport.sent[1].headers
+    assert [(w.category, w.filename) for w in caught] == [(DeprecationWarning, __file__)] * 2, "warnings point at the caller, not the runtime"
+
+
+def test_streamed_form_returns_the_body_unread_under_its_own_name(rt: ModuleType) -> None:
+    files_class, _ = _resources(rt)
+    client, _ = _file_client(rt)
+    files = files_class(client)
+    method = files.stream_download
+    assert (method.__name__, method.__qualname__.rsplit(".", 2)[-2:]) == ("stream_download", ["Files", "stream_download"])
+    assert method.__doc__.startswith("Like :meth:`download`, but returns as soon as the response headers arrived")
+    assert method.__doc__.endswith("Download a file.\n\nReturns:\n    The file."), "the method's own docstring follows the note"
+    assert inspect.signature(method).return_annotation is rt.BinaryResponse
+    assert list(inspect.signature(method).parameters) == ["file_id", "extra_headers"]
+    with pytest.warns(DeprecationWarning) as caught:
+        streamed = method("f1")
+    assert [warning.filename for warning in caught] == [__file__], "warnings point at the caller, not the runtime"
+    with pytest.warns(DeprecationWarning):
+        through_the_class = files_class.stream_download(files, "f1")
+    for response in (streamed, through_the_class):
+        assert isinstance(response, rt.BinaryResponse)
+        with response:
+            assert response.read() == b"\x00\x01"

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.e8bcaf2e"
+__version__ = "1.0.0+clientsmith.7f00ec5a"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.d05d9141"
+__version__ = "2+clientsmith.8a310d0d"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -16,6 +16,7 @@ import codecs
 import datetime
 import email.utils
 import enum
+import functools
 import inspect
 import json
 import logging
@@ -24,17 +25,35 @@ import os
 import random
 import re
 import time
+import types
 import uuid
 from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Iterator,
     Mapping,
     Sequence,
 )
 from dataclasses import dataclass, field
-from typing import IO, Annotated, Any, Final, Generic, Protocol, Self, TypeVar
+from typing import (
+    IO,
+    Annotated,
+    Any,
+    Concatenate,
+    Final,
+    Generic,
+    Literal,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    cast,
+    overload,
+)
 from urllib.parse import quote, unquote
 
 import httpx
@@ -86,6 +105,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _log = logging.getLogger(__package__ or __name__)
 
@@ -790,8 +810,8 @@ class Part:
 
 
 @dataclass(frozen=True)
-class Operation:
-    """What the runtime needs to know about one API operation."""
+class Operation(Generic[T]):
+    """What the runtime needs to know about one API operation; ``T``: what a call returns."""
 
     method: str
     path: str
@@ -1687,7 +1707,7 @@ class BaseClient:
 
     def _build(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         *,
         path: Mapping[str, Any],
         query: Mapping[str, Any],
@@ -1766,7 +1786,7 @@ class BaseClient:
         return RawRequest(operation.method, url, request_headers, content)
 
     def _encode(
-        self, operation: Operation, body: Any, headers: list[tuple[str, str]]
+        self, operation: Operation[Any], body: Any, headers: list[tuple[str, str]]
     ) -> bytes:
         encoding = operation.body_encoding
         if encoding == "bytes":
@@ -1799,7 +1819,7 @@ class BaseClient:
 
     def _authenticate(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         headers: list[tuple[str, str]],
         query: list[tuple[str, str]],
         cookies: list[tuple[str, str]],
@@ -1844,7 +1864,7 @@ class BaseClient:
         return _redact_query(url, self._secret_query_names)
 
     def _handle(
-        self, operation: Operation, request: RawRequest, response: RawResponse
+        self, operation: Operation[Any], request: RawRequest, response: RawResponse
     ) -> Any:
         status = response.status_code
         if 200 <= status < 300:
@@ -1961,8 +1981,26 @@ def _error_message(status: int, body: Any) -> str:
     return detail or f"HTTP {status}"
 
 
+class RequestArguments(TypedDict, total=False):
+    """What :meth:`SyncApiClient.request` and ``stream`` take besides the operation.
+
+    ``path``, ``query``, ``headers``, ``cookies``: parameter values by wire name (``NOT_GIVEN``
+    leaves one out); ``body``: the request body; the rest are the per-call options of every
+    generated method.
+    """
+
+    path: Mapping[str, Any] | None
+    query: Mapping[str, Any] | None
+    headers: Mapping[str, Any] | None
+    cookies: Mapping[str, Any] | None
+    body: Any
+    timeout: float | None | NotGiven
+    retries: RetryConfig | NotGiven
+    extra_headers: Mapping[str, str] | None
+
+
 def _should_retry(
-    config: RetryConfig, operation: Operation, attempt: int, status: int | None
+    config: RetryConfig, operation: Operation[Any], attempt: int, status: int | None
 ) -> bool:
     if attempt > config.max_retries:
         return False
@@ -1982,9 +2020,27 @@ class SyncApiClient(BaseClient):
         super().__init__(**options)
         self._transport = transport
 
+    @overload
     def request(
         self,
-        operation: Operation,
+        operation: Operation[T],
+        *,
+        raw: Literal[False] = False,
+        **arguments: Unpack[RequestArguments],
+    ) -> T: ...
+
+    @overload
+    def request(
+        self,
+        operation: Operation[T],
+        *,
+        raw: Literal[True],
+        **arguments: Unpack[RequestArguments],
+    ) -> ApiResponse[T]: ...
+
+    def request(
+        self,
+        operation: Operation[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -2016,7 +2072,7 @@ class SyncApiClient(BaseClient):
 
     def stream(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -2068,7 +2124,7 @@ class SyncApiClient(BaseClient):
 
     def _send(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         request: RawRequest,
         retries: RetryConfig | NotGiven,
         timeout: float | None | NotGiven,
@@ -2119,9 +2175,27 @@ class AsyncApiClient(BaseClient):
         super().__init__(**options)
         self._transport = transport
 
+    @overload
     async def request(
         self,
-        operation: Operation,
+        operation: Operation[T],
+        *,
+        raw: Literal[False] = False,
+        **arguments: Unpack[RequestArguments],
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        operation: Operation[T],
+        *,
+        raw: Literal[True],
+        **arguments: Unpack[RequestArguments],
+    ) -> ApiResponse[T]: ...
+
+    async def request(
+        self,
+        operation: Operation[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -2153,7 +2227,7 @@ class AsyncApiClient(BaseClient):
 
     async def stream(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -2205,7 +2279,7 @@ class AsyncApiClient(BaseClient):
 
     async def _send(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         request: RawRequest,
         retries: RetryConfig | NotGiven,
         timeout: float | None | NotGiven,
@@ -2342,3 +2416,123 @@ async def aiterate_pages(
             yield item
         if not walk.advance(page, len(items)):
             return
+
+
+# -- raw and streamed forms of the generated methods ------------------------------------
+#
+# A generated method sends its operation with ``self._client.request(...)`` and returns
+# what that returns. Its ``with_raw_response`` and ``stream_<method>`` forms are that same
+# function, called with a ``self`` whose ``_client.request`` gives the ApiResponse or the
+# unread body instead of the parsed one: each operation is written once, and the forms
+# keep its signature, docstring, argument handling and warnings without a second frame.
+
+
+class _Via:
+    """Stands in for a resource: its ``_client.request`` is ``request``."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: Callable[..., Any]) -> None:
+        self.request = request
+
+    @property
+    def _client(self) -> Self:
+        return self
+
+
+class WithRawResponse:
+    """Base of the generated ``<Group>ResourceWithRawResponse`` classes (``<resource>.with_raw_response``).
+
+    Their methods are the resource's own (see :func:`raw_response`); here ``_client.request``
+    returns the :class:`ApiResponse`.
+    """
+
+    def __init__(self, client: SyncApiClient | AsyncApiClient) -> None:
+        request: Callable[..., Any] = client.request
+        self._client = _Via(functools.partial(request, raw=True))
+
+
+def raw_response(
+    method: Callable[Concatenate[Any, P], T],
+) -> Callable[Concatenate[Any, P], ApiResponse[T]]:
+    """A generated method as its ``with_raw_response`` form, typed as returning the :class:`ApiResponse`.
+
+    For a class derived from :class:`WithRawResponse`. It is the method itself, so the
+    signature type checkers see is the method's, and a call costs nothing more.
+    """
+    return cast("Callable[Concatenate[Any, P], ApiResponse[T]]", method)
+
+
+def async_raw_response(
+    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, ApiResponse[T]]]:
+    """The async form of :func:`raw_response`."""
+    return cast(
+        "Callable[Concatenate[Any, P], Coroutine[Any, Any, ApiResponse[T]]]", method
+    )
+
+
+def streamed_response(
+    method: Callable[Concatenate[Any, P], object],
+) -> Callable[Concatenate[Any, P], BinaryResponse]:
+    """A generated method returning binary content as its ``stream_<method>`` form.
+
+    Assigned in the resource class; the call returns a :class:`BinaryResponse` as soon as
+    the response headers arrived, the body unread.
+    """
+    return cast(
+        "Callable[Concatenate[Any, P], BinaryResponse]",
+        _Streamed(method, BinaryResponse),
+    )
+
+
+def async_streamed_response(
+    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, object]],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, AsyncBinaryResponse]]:
+    """The async form of :func:`streamed_response`, returning an :class:`AsyncBinaryResponse`."""
+    return cast(
+        "Callable[Concatenate[Any, P], Coroutine[Any, Any, AsyncBinaryResponse]]",
+        _Streamed(method, AsyncBinaryResponse),
+    )
+
+
+class _Streamed:
+    """``stream_<method>``: a method, bound to a ``self`` whose ``_client.request`` is ``stream``."""
+
+    def __init__(self, method: Callable[..., Any], returns: type) -> None:
+        self._function = method
+        self._returns = returns
+        functools.update_wrapper(self, method)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        """Name the form after its attribute, with a docstring of its own."""
+        method = self._function
+        if not isinstance(method, types.FunctionType):
+            return
+        function = types.FunctionType(
+            method.__code__,
+            method.__globals__,
+            name,
+            method.__defaults__,
+            method.__closure__,
+        )
+        function.__kwdefaults__ = method.__kwdefaults__
+        function.__module__ = method.__module__
+        function.__qualname__ = f"{owner.__qualname__}.{name}"
+        function.__annotations__ = {**method.__annotations__, "return": self._returns}
+        function.__doc__ = (
+            f"Like :meth:`{method.__name__}`, but returns as soon as the response headers "
+            "arrived, with the body unread: iterate it in chunks with ``iter_bytes()``, or "
+            "save it with ``write_to(path)``. Use the result as a context manager so the "
+            f"connection is released.\n\n{inspect.cleandoc(method.__doc__ or '')}"
+        )
+        self._function = function
+        functools.update_wrapper(self, function)
+
+    def __get__(self, resource: Any, owner: type | None = None) -> Any:
+        if resource is None:
+            return self
+        return types.MethodType(self._function, _Via(resource._client.stream))
+
+    def __call__(self, resource: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.__get__(resource)(*args, **kwargs)

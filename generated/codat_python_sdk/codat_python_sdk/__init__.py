@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.13b6c446"
+__version__ = "1+clientsmith.7400d693"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.542dc62b"
+__version__ = "0.1.0+clientsmith.af67321d"
 
 __all__ = [
     "DEFAULT_BASE_URL",

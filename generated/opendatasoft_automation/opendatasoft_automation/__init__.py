@@ -47,7 +47,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.b4dbf932"
+__version__ = "1.0+clientsmith.d529b7dd"
 
 __all__ = [
     "DEFAULT_BASE_URL",

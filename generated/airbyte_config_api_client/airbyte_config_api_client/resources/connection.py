@@ -7,9 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from .._runtime import NOT_GIVEN, ApiResponse, NotGiven, Operation, RetryConfig
+from .._runtime import (
+    NOT_GIVEN,
+    NotGiven,
+    Operation,
+    RetryConfig,
+    WithRawResponse,
+    async_raw_response,
+    raw_response,
+)
 from ..models import (
     ConnectionCreate,
     ConnectionIdRequestBody,
@@ -33,7 +41,7 @@ __all__ = [
     "AsyncConnectionResourceWithRawResponse",
 ]
 
-_CREATE_CONNECTION = Operation(
+_CREATE_CONNECTION: Operation[ConnectionRead] = Operation(
     method="POST",
     path="/v1/connections/create",
     success={"200": ConnectionRead},
@@ -44,7 +52,7 @@ _CREATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_UPDATE_CONNECTION = Operation(
+_UPDATE_CONNECTION: Operation[ConnectionRead] = Operation(
     method="POST",
     path="/v1/connections/update",
     success={"200": ConnectionRead},
@@ -55,7 +63,7 @@ _UPDATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_LIST_CONNECTIONS_FOR_WORKSPACE = Operation(
+_LIST_CONNECTIONS_FOR_WORKSPACE: Operation[ConnectionReadList] = Operation(
     method="POST",
     path="/v1/connections/list",
     success={"200": ConnectionReadList},
@@ -66,7 +74,7 @@ _LIST_CONNECTIONS_FOR_WORKSPACE = Operation(
     content_type="application/json",
 )
 
-_LIST_ALL_CONNECTIONS_FOR_WORKSPACE = Operation(
+_LIST_ALL_CONNECTIONS_FOR_WORKSPACE: Operation[ConnectionReadList] = Operation(
     method="POST",
     path="/v1/connections/list_all",
     success={"200": ConnectionReadList},
@@ -77,7 +85,7 @@ _LIST_ALL_CONNECTIONS_FOR_WORKSPACE = Operation(
     content_type="application/json",
 )
 
-_GET_CONNECTION = Operation(
+_GET_CONNECTION: Operation[ConnectionRead] = Operation(
     method="POST",
     path="/v1/connections/get",
     success={"200": ConnectionRead},
@@ -88,7 +96,7 @@ _GET_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_SEARCH_CONNECTIONS = Operation(
+_SEARCH_CONNECTIONS: Operation[ConnectionReadList] = Operation(
     method="POST",
     path="/v1/connections/search",
     success={"200": ConnectionReadList},
@@ -99,7 +107,7 @@ _SEARCH_CONNECTIONS = Operation(
     content_type="application/json",
 )
 
-_DELETE_CONNECTION = Operation(
+_DELETE_CONNECTION: Operation[None] = Operation(
     method="POST",
     path="/v1/connections/delete",
     success={"204": None},
@@ -110,7 +118,7 @@ _DELETE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_SYNC_CONNECTION = Operation(
+_SYNC_CONNECTION: Operation[JobInfoRead] = Operation(
     method="POST",
     path="/v1/connections/sync",
     success={"200": JobInfoRead},
@@ -121,7 +129,7 @@ _SYNC_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_RESET_CONNECTION = Operation(
+_RESET_CONNECTION: Operation[JobInfoRead] = Operation(
     method="POST",
     path="/v1/connections/reset",
     success={"200": JobInfoRead},
@@ -174,15 +182,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _CREATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def update_connection(
@@ -212,15 +217,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _UPDATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def list_connections_for_workspace(
@@ -251,15 +253,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def list_all_connections_for_workspace(
@@ -290,15 +289,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def get_connection(
@@ -329,15 +325,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def search_connections(
@@ -367,15 +360,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _SEARCH_CONNECTIONS,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete_connection(
@@ -403,7 +393,7 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE_CONNECTION,
             body=body,
             timeout=timeout,
@@ -439,15 +429,12 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _SYNC_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def reset_connection(
@@ -478,215 +465,35 @@ class ConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _RESET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class ConnectionResourceWithRawResponse:
+class ConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connection.with_raw_response``.
+    Reached through ``Client.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def create_connection(
-        self,
-        body: ConnectionCreate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Create a connection between a source and a destination (returns the :class:`ApiResponse`; see ``ConnectionResource.create_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def update_connection(
-        self,
-        body: ConnectionUpdate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Update a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.update_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def list_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace. (returns the :class:`ApiResponse`; see ``ConnectionResource.list_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def list_all_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace, including deleted connections. (returns the :class:`ApiResponse`; see ``ConnectionResource.list_all_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def get_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Get a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def search_connections(
-        self,
-        body: ConnectionSearch,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Search connections (returns the :class:`ApiResponse`; see ``ConnectionResource.search_connections``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def delete_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def sync_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Trigger a manual sync of the connection (returns the :class:`ApiResponse`; see ``ConnectionResource.sync_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def reset_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Reset the data of a connection (returns the :class:`ApiResponse`; see ``ConnectionResource.reset_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    create_connection = raw_response(ConnectionResource.create_connection)
+    update_connection = raw_response(ConnectionResource.update_connection)
+    list_connections_for_workspace = raw_response(
+        ConnectionResource.list_connections_for_workspace
+    )
+    list_all_connections_for_workspace = raw_response(
+        ConnectionResource.list_all_connections_for_workspace
+    )
+    get_connection = raw_response(ConnectionResource.get_connection)
+    search_connections = raw_response(ConnectionResource.search_connections)
+    delete_connection = raw_response(ConnectionResource.delete_connection)
+    sync_connection = raw_response(ConnectionResource.sync_connection)
+    reset_connection = raw_response(ConnectionResource.reset_connection)
 
 
 class AsyncConnectionResource:
@@ -730,15 +537,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _CREATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def update_connection(
@@ -768,15 +572,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _UPDATE_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def list_connections_for_workspace(
@@ -807,15 +608,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            await self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def list_all_connections_for_workspace(
@@ -846,15 +644,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            await self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def get_connection(
@@ -885,15 +680,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionRead,
-            await self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def search_connections(
@@ -923,15 +715,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionReadList,
-            await self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _SEARCH_CONNECTIONS,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete_connection(
@@ -959,7 +748,7 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE_CONNECTION,
             body=body,
             timeout=timeout,
@@ -995,15 +784,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            await self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _SYNC_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def reset_connection(
@@ -1034,212 +820,32 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Input failed validation (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            JobInfoRead,
-            await self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _RESET_CONNECTION,
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class AsyncConnectionResourceWithRawResponse:
+class AsyncConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connection.with_raw_response``.
+    Reached through ``AsyncClient.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def create_connection(
-        self,
-        body: ConnectionCreate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Create a connection between a source and a destination (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.create_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def update_connection(
-        self,
-        body: ConnectionUpdate,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Update a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.update_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def list_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace. (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.list_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            await self._client.request(
-                _LIST_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def list_all_connections_for_workspace(
-        self,
-        body: WorkspaceIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Returns all connections for a workspace, including deleted connections. (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.list_all_connections_for_workspace``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            await self._client.request(
-                _LIST_ALL_CONNECTIONS_FOR_WORKSPACE,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def get_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionRead]:
-        """Get a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionRead],
-            await self._client.request(
-                _GET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def search_connections(
-        self,
-        body: ConnectionSearch,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionReadList]:
-        """Search connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.search_connections``)."""
-        return cast(
-            ApiResponse[ConnectionReadList],
-            await self._client.request(
-                _SEARCH_CONNECTIONS,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def delete_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def sync_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Trigger a manual sync of the connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.sync_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            await self._client.request(
-                _SYNC_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def reset_connection(
-        self,
-        body: ConnectionIdRequestBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[JobInfoRead]:
-        """Reset the data of a connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.reset_connection``)."""
-        return cast(
-            ApiResponse[JobInfoRead],
-            await self._client.request(
-                _RESET_CONNECTION,
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    create_connection = async_raw_response(AsyncConnectionResource.create_connection)
+    update_connection = async_raw_response(AsyncConnectionResource.update_connection)
+    list_connections_for_workspace = async_raw_response(
+        AsyncConnectionResource.list_connections_for_workspace
+    )
+    list_all_connections_for_workspace = async_raw_response(
+        AsyncConnectionResource.list_all_connections_for_workspace
+    )
+    get_connection = async_raw_response(AsyncConnectionResource.get_connection)
+    search_connections = async_raw_response(AsyncConnectionResource.search_connections)
+    delete_connection = async_raw_response(AsyncConnectionResource.delete_connection)
+    sync_connection = async_raw_response(AsyncConnectionResource.sync_connection)
+    reset_connection = async_raw_response(AsyncConnectionResource.reset_connection)

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from .._runtime import (
     NOT_GIVEN,
-    ApiResponse,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    WithRawResponse,
     aiterate_pages,
+    async_raw_response,
     iterate_pages,
+    raw_response,
 )
 from ..models import (
     BulkBodyConnectionBody,
@@ -40,7 +42,7 @@ __all__ = [
     "AsyncConnectionResourceWithRawResponse",
 ]
 
-_GET_CONNECTIONS = Operation(
+_GET_CONNECTIONS: Operation[ConnectionCollectionResponse] = Operation(
     method="GET",
     path="/api/v2/connections",
     success={"200": ConnectionCollectionResponse},
@@ -58,7 +60,7 @@ _GET_CONNECTIONS_PAGES = Pagination(
     "offset", items="connections", total="total_entries"
 )
 
-_POST_CONNECTION = Operation(
+_POST_CONNECTION: Operation[ConnectionResponse] = Operation(
     method="POST",
     path="/api/v2/connections",
     success={"201": ConnectionResponse},
@@ -74,7 +76,7 @@ _POST_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_BULK_CONNECTIONS = Operation(
+_BULK_CONNECTIONS: Operation[BulkResponse] = Operation(
     method="PATCH",
     path="/api/v2/connections",
     success={"200": BulkResponse},
@@ -89,7 +91,7 @@ _BULK_CONNECTIONS = Operation(
     content_type="application/json",
 )
 
-_CREATE_DEFAULT_CONNECTIONS = Operation(
+_CREATE_DEFAULT_CONNECTIONS: Operation[None] = Operation(
     method="POST",
     path="/api/v2/connections/defaults",
     success={"204": None},
@@ -98,7 +100,7 @@ _CREATE_DEFAULT_CONNECTIONS = Operation(
     idempotent=False,
 )
 
-_TEST_CONNECTION = Operation(
+_TEST_CONNECTION: Operation[ConnectionTestResponse] = Operation(
     method="POST",
     path="/api/v2/connections/test",
     success={"200": ConnectionTestResponse},
@@ -113,7 +115,7 @@ _TEST_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_GET_CONNECTION = Operation(
+_GET_CONNECTION: Operation[ConnectionResponse] = Operation(
     method="GET",
     path="/api/v2/connections/{connection_id}",
     success={"200": ConnectionResponse},
@@ -127,7 +129,7 @@ _GET_CONNECTION = Operation(
     idempotent=True,
 )
 
-_DELETE_CONNECTION = Operation(
+_DELETE_CONNECTION: Operation[None] = Operation(
     method="DELETE",
     path="/api/v2/connections/{connection_id}",
     success={"204": None},
@@ -141,7 +143,7 @@ _DELETE_CONNECTION = Operation(
     idempotent=True,
 )
 
-_PATCH_CONNECTION = Operation(
+_PATCH_CONNECTION: Operation[ConnectionResponse] = Operation(
     method="PATCH",
     path="/api/v2/connections/{connection_id}",
     success={"200": ConnectionResponse},
@@ -209,20 +211,17 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionCollectionResponse,
-            self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET_CONNECTIONS,
+            query={
+                "limit": limit,
+                "offset": offset,
+                "order_by": order_by,
+                "connection_id_pattern": connection_id_pattern,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_get_connections(
@@ -283,15 +282,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _POST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def bulk_connections(
@@ -323,15 +319,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            BulkResponse,
-            self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _BULK_CONNECTIONS,
+            body=bulk_body_connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def create_default_connections(
@@ -357,7 +350,7 @@ class ConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _CREATE_DEFAULT_CONNECTIONS,
             timeout=timeout,
             retries=retries,
@@ -393,15 +386,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionTestResponse,
-            self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _TEST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def get_connection(
@@ -434,15 +424,12 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete_connection(
@@ -472,7 +459,7 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE_CONNECTION,
             path={"connection_id": connection_id},
             timeout=timeout,
@@ -515,206 +502,34 @@ class ConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _PATCH_CONNECTION,
+            path={"connection_id": connection_id},
+            query={"update_mask": update_mask},
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class ConnectionResourceWithRawResponse:
+class ConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connection.with_raw_response``.
+    Reached through ``Client.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def get_connections(
-        self,
-        *,
-        limit: int = 50,
-        offset: int = 0,
-        order_by: str = "id",
-        connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionCollectionResponse]:
-        """Get Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connections``)."""
-        return cast(
-            ApiResponse[ConnectionCollectionResponse],
-            self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def post_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Post Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.post_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def bulk_connections(
-        self,
-        bulk_body_connection_body: BulkBodyConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[BulkResponse]:
-        """Bulk Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.bulk_connections``)."""
-        return cast(
-            ApiResponse[BulkResponse],
-            self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def create_default_connections(
-        self,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Create Default Connections (returns the :class:`ApiResponse`; see ``ConnectionResource.create_default_connections``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _CREATE_DEFAULT_CONNECTIONS,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def test_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionTestResponse]:
-        """Test Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.test_connection``)."""
-        return cast(
-            ApiResponse[ConnectionTestResponse],
-            self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def get_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def delete_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def patch_connection(
-        self,
-        connection_id: str,
-        connection_body: ConnectionBody,
-        *,
-        update_mask: list[str] | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Patch Connection (returns the :class:`ApiResponse`; see ``ConnectionResource.patch_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    get_connections = raw_response(ConnectionResource.get_connections)
+    post_connection = raw_response(ConnectionResource.post_connection)
+    bulk_connections = raw_response(ConnectionResource.bulk_connections)
+    create_default_connections = raw_response(
+        ConnectionResource.create_default_connections
+    )
+    test_connection = raw_response(ConnectionResource.test_connection)
+    get_connection = raw_response(ConnectionResource.get_connection)
+    delete_connection = raw_response(ConnectionResource.delete_connection)
+    patch_connection = raw_response(ConnectionResource.patch_connection)
 
 
 class AsyncConnectionResource:
@@ -767,20 +582,17 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionCollectionResponse,
-            await self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET_CONNECTIONS,
+            query={
+                "limit": limit,
+                "offset": offset,
+                "order_by": order_by,
+                "connection_id_pattern": connection_id_pattern,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_get_connections(
@@ -841,15 +653,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            await self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _POST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def bulk_connections(
@@ -881,15 +690,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            BulkResponse,
-            await self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _BULK_CONNECTIONS,
+            body=bulk_body_connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def create_default_connections(
@@ -915,7 +721,7 @@ class AsyncConnectionResource:
             ForbiddenError: Forbidden (HTTP 403).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _CREATE_DEFAULT_CONNECTIONS,
             timeout=timeout,
             retries=retries,
@@ -951,15 +757,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionTestResponse,
-            await self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _TEST_CONNECTION,
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def get_connection(
@@ -992,15 +795,12 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            await self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET_CONNECTION,
+            path={"connection_id": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete_connection(
@@ -1030,7 +830,7 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE_CONNECTION,
             path={"connection_id": connection_id},
             timeout=timeout,
@@ -1073,203 +873,31 @@ class AsyncConnectionResource:
             UnprocessableEntityError: Validation Error (HTTP 422).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ConnectionResponse,
-            await self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _PATCH_CONNECTION,
+            path={"connection_id": connection_id},
+            query={"update_mask": update_mask},
+            body=connection_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class AsyncConnectionResourceWithRawResponse:
+class AsyncConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connection.with_raw_response``.
+    Reached through ``AsyncClient.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def get_connections(
-        self,
-        *,
-        limit: int = 50,
-        offset: int = 0,
-        order_by: str = "id",
-        connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionCollectionResponse]:
-        """Get Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connections``)."""
-        return cast(
-            ApiResponse[ConnectionCollectionResponse],
-            await self._client.request(
-                _GET_CONNECTIONS,
-                query={
-                    "limit": limit,
-                    "offset": offset,
-                    "order_by": order_by,
-                    "connection_id_pattern": connection_id_pattern,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def post_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Post Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.post_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            await self._client.request(
-                _POST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def bulk_connections(
-        self,
-        bulk_body_connection_body: BulkBodyConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[BulkResponse]:
-        """Bulk Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.bulk_connections``)."""
-        return cast(
-            ApiResponse[BulkResponse],
-            await self._client.request(
-                _BULK_CONNECTIONS,
-                body=bulk_body_connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def create_default_connections(
-        self,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Create Default Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.create_default_connections``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _CREATE_DEFAULT_CONNECTIONS,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def test_connection(
-        self,
-        connection_body: ConnectionBody,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionTestResponse]:
-        """Test Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.test_connection``)."""
-        return cast(
-            ApiResponse[ConnectionTestResponse],
-            await self._client.request(
-                _TEST_CONNECTION,
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def get_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.get_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            await self._client.request(
-                _GET_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def delete_connection(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_id": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def patch_connection(
-        self,
-        connection_id: str,
-        connection_body: ConnectionBody,
-        *,
-        update_mask: list[str] | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ConnectionResponse]:
-        """Patch Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.patch_connection``)."""
-        return cast(
-            ApiResponse[ConnectionResponse],
-            await self._client.request(
-                _PATCH_CONNECTION,
-                path={"connection_id": connection_id},
-                query={"update_mask": update_mask},
-                body=connection_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    get_connections = async_raw_response(AsyncConnectionResource.get_connections)
+    post_connection = async_raw_response(AsyncConnectionResource.post_connection)
+    bulk_connections = async_raw_response(AsyncConnectionResource.bulk_connections)
+    create_default_connections = async_raw_response(
+        AsyncConnectionResource.create_default_connections
+    )
+    test_connection = async_raw_response(AsyncConnectionResource.test_connection)
+    get_connection = async_raw_response(AsyncConnectionResource.get_connection)
+    delete_connection = async_raw_response(AsyncConnectionResource.delete_connection)
+    patch_connection = async_raw_response(AsyncConnectionResource.patch_connection)

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from .._runtime import (
     NOT_GIVEN,
-    ApiResponse,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    WithRawResponse,
     aiterate_pages,
+    async_raw_response,
     iterate_pages,
+    raw_response,
 )
 from ..models import (
     CodatPublicApiModelsCompanyDataConnection,
@@ -35,7 +37,9 @@ __all__ = [
     "AsyncConnectionResourceWithRawResponse",
 ]
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_GET = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_GET: Operation[
+    CodatPublicApiModelsCompanyDataConnectionPagedResponseModel
+] = Operation(
     method="GET",
     path="/companies/{companyId}/connections",
     success={"200": CodatPublicApiModelsCompanyDataConnectionPagedResponseModel},
@@ -48,7 +52,9 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_GET_PAGES = Pagination(
     "page", items="results", total="totalResults"
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_POST = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_POST: Operation[
+    CodatPublicApiModelsCompanyDataConnection
+] = Operation(
     method="POST",
     path="/companies/{companyId}/connections",
     success={"200": CodatPublicApiModelsCompanyDataConnection},
@@ -59,7 +65,9 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_POST = Operation(
     content_type="application/json",
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET: Operation[
+    CodatPublicApiModelsCompanyDataConnection
+] = Operation(
     method="GET",
     path="/companies/{companyId}/connections/{connectionId}",
     success={"200": CodatPublicApiModelsCompanyDataConnection},
@@ -68,7 +76,7 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET = Operation(
     idempotent=True,
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE: Operation[bool] = Operation(
     method="DELETE",
     path="/companies/{companyId}/connections/{connectionId}",
     success={"200": bool},
@@ -77,7 +85,9 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE = Operation(
     idempotent=True,
 )
 
-_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH = Operation(
+_COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH: Operation[
+    CodatPublicApiModelsCompanyDataConnection
+] = Operation(
     method="PATCH",
     path="/companies/{companyId}/connections/{connectionId}",
     success={"200": CodatPublicApiModelsCompanyDataConnection},
@@ -137,21 +147,18 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
+            path={"companyId": company_id},
+            query={
+                "page": page,
+                "pageSize": page_size,
+                "query": query,
+                "orderBy": order_by,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_companies_company_id_connections_get(
@@ -216,16 +223,13 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
+            path={"companyId": company_id},
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def companies_company_id_connections_connection_id_get(
@@ -256,15 +260,12 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def companies_company_id_connections_connection_id_delete(
@@ -295,15 +296,12 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            bool,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def companies_company_id_connections_connection_id_patch(
@@ -338,151 +336,38 @@ class ConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
+            path={"companyId": company_id, "connectionId": connection_id},
+            body=codat_public_api_models_company_patch_data_connection_model,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class ConnectionResourceWithRawResponse:
+class ConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connection.with_raw_response``.
+    Reached through ``Client.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def companies_company_id_connections_get(
-        self,
-        company_id: str,
-        page: int,
-        *,
-        page_size: int = 100,
-        query: str | NotGiven = NOT_GIVEN,
-        order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
-        """List a company's data connections (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def companies_company_id_connections_post(
-        self,
-        company_id: str,
-        *,
-        body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Link a data source to a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_post``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def companies_company_id_connections_connection_id_get(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Get one data connection of a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def companies_company_id_connections_connection_id_delete(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[bool]:
-        """Remove a data connection from a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_delete``)."""
-        return cast(
-            ApiResponse[bool],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def companies_company_id_connections_connection_id_patch(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        codat_public_api_models_company_patch_data_connection_model: (
-            CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
-        ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Unlink a data source from a company (returns the :class:`ApiResponse`; see ``ConnectionResource.companies_company_id_connections_connection_id_patch``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    companies_company_id_connections_get = raw_response(
+        ConnectionResource.companies_company_id_connections_get
+    )
+    companies_company_id_connections_post = raw_response(
+        ConnectionResource.companies_company_id_connections_post
+    )
+    companies_company_id_connections_connection_id_get = raw_response(
+        ConnectionResource.companies_company_id_connections_connection_id_get
+    )
+    companies_company_id_connections_connection_id_delete = raw_response(
+        ConnectionResource.companies_company_id_connections_connection_id_delete
+    )
+    companies_company_id_connections_connection_id_patch = raw_response(
+        ConnectionResource.companies_company_id_connections_connection_id_patch
+    )
 
 
 class AsyncConnectionResource:
@@ -533,21 +418,18 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
+            path={"companyId": company_id},
+            query={
+                "page": page,
+                "pageSize": page_size,
+                "query": query,
+                "orderBy": order_by,
+            },
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_companies_company_id_connections_get(
@@ -612,16 +494,13 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
+            path={"companyId": company_id},
+            body=body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def companies_company_id_connections_connection_id_get(
@@ -652,15 +531,12 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def companies_company_id_connections_connection_id_delete(
@@ -691,15 +567,12 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            bool,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
+            path={"companyId": company_id, "connectionId": connection_id},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def companies_company_id_connections_connection_id_patch(
@@ -734,148 +607,35 @@ class AsyncConnectionResource:
         Raises:
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            CodatPublicApiModelsCompanyDataConnection,
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
+            path={"companyId": company_id, "connectionId": connection_id},
+            body=codat_public_api_models_company_patch_data_connection_model,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class AsyncConnectionResourceWithRawResponse:
+class AsyncConnectionResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connection`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connection.with_raw_response``.
+    Reached through ``AsyncClient.connection.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def companies_company_id_connections_get(
-        self,
-        company_id: str,
-        page: int,
-        *,
-        page_size: int = 100,
-        query: str | NotGiven = NOT_GIVEN,
-        order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
-        """List a company's data connections (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_GET,
-                path={"companyId": company_id},
-                query={
-                    "page": page,
-                    "pageSize": page_size,
-                    "query": query,
-                    "orderBy": order_by,
-                },
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def companies_company_id_connections_post(
-        self,
-        company_id: str,
-        *,
-        body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Link a data source to a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_post``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_POST,
-                path={"companyId": company_id},
-                body=body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def companies_company_id_connections_connection_id_get(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Get one data connection of a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_get``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_GET,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def companies_company_id_connections_connection_id_delete(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[bool]:
-        """Remove a data connection from a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_delete``)."""
-        return cast(
-            ApiResponse[bool],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_DELETE,
-                path={"companyId": company_id, "connectionId": connection_id},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def companies_company_id_connections_connection_id_patch(
-        self,
-        company_id: str,
-        connection_id: str,
-        *,
-        codat_public_api_models_company_patch_data_connection_model: (
-            CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
-        ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnection]:
-        """Unlink a data source from a company (returns the :class:`ApiResponse`; see ``AsyncConnectionResource.companies_company_id_connections_connection_id_patch``)."""
-        return cast(
-            ApiResponse[CodatPublicApiModelsCompanyDataConnection],
-            await self._client.request(
-                _COMPANIES_COMPANY_ID_CONNECTIONS_CONNECTION_ID_PATCH,
-                path={"companyId": company_id, "connectionId": connection_id},
-                body=codat_public_api_models_company_patch_data_connection_model,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    companies_company_id_connections_get = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_get
+    )
+    companies_company_id_connections_post = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_post
+    )
+    companies_company_id_connections_connection_id_get = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_connection_id_get
+    )
+    companies_company_id_connections_connection_id_delete = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_connection_id_delete
+    )
+    companies_company_id_connections_connection_id_patch = async_raw_response(
+        AsyncConnectionResource.companies_company_id_connections_connection_id_patch
+    )

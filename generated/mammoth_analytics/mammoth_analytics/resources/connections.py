@@ -7,9 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._runtime import NOT_GIVEN, ApiResponse, NotGiven, Operation, RetryConfig
+from .._runtime import (
+    NOT_GIVEN,
+    NotGiven,
+    Operation,
+    RetryConfig,
+    WithRawResponse,
+    async_raw_response,
+    raw_response,
+)
 from ..models import (
     ConcernType,
     ConnectionPatchOp,
@@ -39,7 +47,7 @@ __all__ = [
     "AsyncConnectionsResourceWithRawResponse",
 ]
 
-_GET = Operation(
+_GET: Operation[Any] = Operation(
     method="GET",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
     success={"200": Any},
@@ -54,7 +62,7 @@ _GET = Operation(
     accept="application/json, */*",
 )
 
-_DELETE = Operation(
+_DELETE: Operation[None] = Operation(
     method="DELETE",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
     success={"204": None},
@@ -69,7 +77,7 @@ _DELETE = Operation(
     accept="application/json, */*",
 )
 
-_UPDATE = Operation(
+_UPDATE: Operation[Any] = Operation(
     method="PATCH",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections/{connection_key}",
     success={"200": Any},
@@ -86,7 +94,7 @@ _UPDATE = Operation(
     accept="application/json, */*",
 )
 
-_LIST = Operation(
+_LIST: Operation[ListConnectionsSchema] = Operation(
     method="GET",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections",
     success={"200": ListConnectionsSchema},
@@ -96,7 +104,7 @@ _LIST = Operation(
     accept="application/json, */*",
 )
 
-_CREATE = Operation(
+_CREATE: Operation[Any] = Operation(
     method="POST",
     path="/workspaces/{workspace_id}/projects/{project_id}/connectors/{connector_key}/connections",
     success={"201": Any},
@@ -170,21 +178,18 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _GET,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"concern": concern, "profile": profile, "is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete(
@@ -222,7 +227,7 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE,
             path={
                 "workspace_id": workspace_id,
@@ -276,22 +281,19 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _UPDATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            body={"patch": patch},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def list(
@@ -330,20 +332,17 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnectionsSchema,
-            self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def create(
@@ -384,189 +383,33 @@ class ConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _CREATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            body=request_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class ConnectionsResourceWithRawResponse:
+class ConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.connections.with_raw_response``.
+    Reached through ``Client.connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def get(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        concern: ConcernType | None = ConcernType("profiles"),
-        profile: str | None | NotGiven = NOT_GIVEN,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.get``)."""
-        return cast(
-            ApiResponse[Any],
-            self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def delete(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.delete``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def update(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        patch: list[ConnectionPatchOp],
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.update``)."""
-        return cast(
-            ApiResponse[Any],
-            self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def list(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnectionsSchema]:
-        """List Connections (returns the :class:`ApiResponse`; see ``ConnectionsResource.list``)."""
-        return cast(
-            ApiResponse[ListConnectionsSchema],
-            self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def create(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        request_body: SaveConnectionRequestBody,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Create Connection (returns the :class:`ApiResponse`; see ``ConnectionsResource.create``)."""
-        return cast(
-            ApiResponse[Any],
-            self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    get = raw_response(ConnectionsResource.get)
+    delete = raw_response(ConnectionsResource.delete)
+    update = raw_response(ConnectionsResource.update)
+    list = raw_response(ConnectionsResource.list)
+    create = raw_response(ConnectionsResource.create)
 
 
 class AsyncConnectionsResource:
@@ -625,21 +468,18 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            await self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _GET,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"concern": concern, "profile": profile, "is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete(
@@ -677,7 +517,7 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE,
             path={
                 "workspace_id": workspace_id,
@@ -731,22 +571,19 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            await self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _UPDATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+                "connection_key": connection_key,
+            },
+            query={"is_export": is_export},
+            body={"patch": patch},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def list(
@@ -785,20 +622,17 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnectionsSchema,
-            await self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def create(
@@ -839,186 +673,30 @@ class AsyncConnectionsResource:
             ServerError: Server error (HTTP 5XX).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Any,
-            await self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _CREATE,
+            path={
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "connector_key": connector_key,
+            },
+            query={"is_export": is_export},
+            body=request_body,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
 
-class AsyncConnectionsResourceWithRawResponse:
+class AsyncConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.connections.with_raw_response``.
+    Reached through ``AsyncClient.connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def get(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        concern: ConcernType | None = ConcernType("profiles"),
-        profile: str | None | NotGiven = NOT_GIVEN,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Get Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.get``)."""
-        return cast(
-            ApiResponse[Any],
-            await self._client.request(
-                _GET,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"concern": concern, "profile": profile, "is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def delete(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.delete``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def update(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        connection_key: str,
-        patch: list[ConnectionPatchOp],
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.update``)."""
-        return cast(
-            ApiResponse[Any],
-            await self._client.request(
-                _UPDATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                    "connection_key": connection_key,
-                },
-                query={"is_export": is_export},
-                body={"patch": patch},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def list(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnectionsSchema]:
-        """List Connections (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.list``)."""
-        return cast(
-            ApiResponse[ListConnectionsSchema],
-            await self._client.request(
-                _LIST,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def create(
-        self,
-        workspace_id: int,
-        project_id: int,
-        connector_key: str,
-        request_body: SaveConnectionRequestBody,
-        *,
-        is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Any]:
-        """Create Connection (returns the :class:`ApiResponse`; see ``AsyncConnectionsResource.create``)."""
-        return cast(
-            ApiResponse[Any],
-            await self._client.request(
-                _CREATE,
-                path={
-                    "workspace_id": workspace_id,
-                    "project_id": project_id,
-                    "connector_key": connector_key,
-                },
-                query={"is_export": is_export},
-                body=request_body,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    get = async_raw_response(AsyncConnectionsResource.get)
+    delete = async_raw_response(AsyncConnectionsResource.delete)
+    update = async_raw_response(AsyncConnectionsResource.update)
+    list = async_raw_response(AsyncConnectionsResource.list)
+    create = async_raw_response(AsyncConnectionsResource.create)

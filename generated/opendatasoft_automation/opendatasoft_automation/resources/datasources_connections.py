@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from .._runtime import (
     NOT_GIVEN,
-    ApiResponse,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    WithRawResponse,
     aiterate_pages,
+    async_raw_response,
     iterate_pages,
+    raw_response,
 )
 from ..models import (
     Connection,
@@ -44,7 +46,7 @@ __all__ = [
     "AsyncDatasourcesConnectionsResourceWithRawResponse",
 ]
 
-_LIST_CONNECTIONS = Operation(
+_LIST_CONNECTIONS: Operation[ListConnections200Response] = Operation(
     method="GET",
     path="/datasource_connections/",
     success={"200": ListConnections200Response},
@@ -55,7 +57,7 @@ _LIST_CONNECTIONS = Operation(
 
 _LIST_CONNECTIONS_PAGES = Pagination("offset", items="results", total="total_count")
 
-_CREATE_CONNECTION = Operation(
+_CREATE_CONNECTION: Operation[Connection] = Operation(
     method="POST",
     path="/datasource_connections/",
     success={"201": Connection},
@@ -69,7 +71,7 @@ _CREATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_RETRIEVE_CONNECTION = Operation(
+_RETRIEVE_CONNECTION: Operation[Connection] = Operation(
     method="GET",
     path="/datasource_connections/{connection_uid}/",
     success={"200": Connection},
@@ -81,7 +83,7 @@ _RETRIEVE_CONNECTION = Operation(
     idempotent=True,
 )
 
-_UPDATE_CONNECTION = Operation(
+_UPDATE_CONNECTION: Operation[Connection] = Operation(
     method="PUT",
     path="/datasource_connections/{connection_uid}/",
     success={"200": Connection},
@@ -96,7 +98,7 @@ _UPDATE_CONNECTION = Operation(
     content_type="application/json",
 )
 
-_DELETE_CONNECTION = Operation(
+_DELETE_CONNECTION: Operation[None] = Operation(
     method="DELETE",
     path="/datasource_connections/{connection_uid}/",
     success={"204": None},
@@ -156,15 +158,12 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnections200Response,
-            self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _LIST_CONNECTIONS,
+            query={"limit": limit, "offset": offset, "sort": sort},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_list_connections(
@@ -223,15 +222,12 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _CREATE_CONNECTION,
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def retrieve_connection(
@@ -262,15 +258,12 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _RETRIEVE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def update_connection(
@@ -304,16 +297,13 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return self._client.request(
+            _UPDATE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def delete_connection(
@@ -341,7 +331,7 @@ class DatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        self._client.request(
+        return self._client.request(
             _DELETE_CONNECTION,
             path={"connection_uid": connection_uid},
             timeout=timeout,
@@ -350,125 +340,20 @@ class DatasourcesConnectionsResource:
         )
 
 
-class DatasourcesConnectionsResourceWithRawResponse:
+class DatasourcesConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``Client.datasources_connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``Client.datasources_connections.with_raw_response``.
+    Reached through ``Client.datasources_connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def list_connections(
-        self,
-        *,
-        limit: float = 20,
-        offset: float | NotGiven = NOT_GIVEN,
-        sort: Literal[
-            "created_at", "updated_at", "type", "dataset_count"
-        ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnections200Response]:
-        """List connections (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.list_connections``)."""
-        return cast(
-            ApiResponse[ListConnections200Response],
-            self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def create_connection(
-        self,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Create connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.create_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def retrieve_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Retrieve Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.retrieve_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def update_connection(
-        self,
-        connection_uid: str,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.update_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    def delete_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``DatasourcesConnectionsResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    list_connections = raw_response(DatasourcesConnectionsResource.list_connections)
+    create_connection = raw_response(DatasourcesConnectionsResource.create_connection)
+    retrieve_connection = raw_response(
+        DatasourcesConnectionsResource.retrieve_connection
+    )
+    update_connection = raw_response(DatasourcesConnectionsResource.update_connection)
+    delete_connection = raw_response(DatasourcesConnectionsResource.delete_connection)
 
 
 class AsyncDatasourcesConnectionsResource:
@@ -518,15 +403,12 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            ListConnections200Response,
-            await self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _LIST_CONNECTIONS,
+            query={"limit": limit, "offset": offset, "sort": sort},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     def iter_list_connections(
@@ -585,15 +467,12 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _CREATE_CONNECTION,
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def retrieve_connection(
@@ -624,15 +503,12 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            await self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _RETRIEVE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def update_connection(
@@ -666,16 +542,13 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        return cast(
-            Connection,
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-            ),
+        return await self._client.request(
+            _UPDATE_CONNECTION,
+            path={"connection_uid": connection_uid},
+            body=connection,
+            timeout=timeout,
+            retries=retries,
+            extra_headers=extra_headers,
         )
 
     async def delete_connection(
@@ -703,7 +576,7 @@ class AsyncDatasourcesConnectionsResource:
             ApiError: An error occurred (HTTP default).
             ApiConnectionError: The server could not be reached.
         """
-        await self._client.request(
+        return await self._client.request(
             _DELETE_CONNECTION,
             path={"connection_uid": connection_uid},
             timeout=timeout,
@@ -712,122 +585,25 @@ class AsyncDatasourcesConnectionsResource:
         )
 
 
-class AsyncDatasourcesConnectionsResourceWithRawResponse:
+class AsyncDatasourcesConnectionsResourceWithRawResponse(WithRawResponse):
     """Operations of ``AsyncClient.datasources_connections`` returning :class:`ApiResponse` (status, headers, parsed body).
 
-    Reached through ``AsyncClient.datasources_connections.with_raw_response``.
+    Reached through ``AsyncClient.datasources_connections.with_raw_response``; each method is
+    the resource's own, with its arguments and docstring.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def list_connections(
-        self,
-        *,
-        limit: float = 20,
-        offset: float | NotGiven = NOT_GIVEN,
-        sort: Literal[
-            "created_at", "updated_at", "type", "dataset_count"
-        ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[ListConnections200Response]:
-        """List connections (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.list_connections``)."""
-        return cast(
-            ApiResponse[ListConnections200Response],
-            await self._client.request(
-                _LIST_CONNECTIONS,
-                query={"limit": limit, "offset": offset, "sort": sort},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def create_connection(
-        self,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Create connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.create_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            await self._client.request(
-                _CREATE_CONNECTION,
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def retrieve_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Retrieve Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.retrieve_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            await self._client.request(
-                _RETRIEVE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def update_connection(
-        self,
-        connection_uid: str,
-        *,
-        connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[Connection]:
-        """Update Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.update_connection``)."""
-        return cast(
-            ApiResponse[Connection],
-            await self._client.request(
-                _UPDATE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                body=connection,
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
-
-    async def delete_connection(
-        self,
-        connection_uid: str,
-        *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
-        retries: RetryConfig | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiResponse[None]:
-        """Delete Connection (returns the :class:`ApiResponse`; see ``AsyncDatasourcesConnectionsResource.delete_connection``)."""
-        return cast(
-            ApiResponse[None],
-            await self._client.request(
-                _DELETE_CONNECTION,
-                path={"connection_uid": connection_uid},
-                timeout=timeout,
-                retries=retries,
-                extra_headers=extra_headers,
-                raw=True,
-            ),
-        )
+    list_connections = async_raw_response(
+        AsyncDatasourcesConnectionsResource.list_connections
+    )
+    create_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.create_connection
+    )
+    retrieve_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.retrieve_connection
+    )
+    update_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.update_connection
+    )
+    delete_connection = async_raw_response(
+        AsyncDatasourcesConnectionsResource.delete_connection
+    )
