@@ -138,9 +138,13 @@ def _is_docstring(node: ast.stmt) -> bool:
 
 
 def _class_members(node: ast.ClassDef, end: int) -> list[tuple[int, int]]:
-    """A top-level class split into its header and one range per method (decorators included)."""
+    """A top-level class split into its header and one range per method (decorators included) or
+    statement after a method."""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     cuts = [_first_line(node)]
-    cuts += [_first_line(item) for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    cuts += [_first_line(item) for item in node.body if isinstance(item, functions)]
+    # a statement after a method is a member of its own (black alone would give it a top-level gap)
+    cuts += [_first_line(item) for before, item in zip(node.body, node.body[1:], strict=False) if isinstance(before, functions)]
     cuts = sorted(set(cuts))
     return [(first, last) for first, last in zip(cuts, [*cuts[1:], end], strict=True)]
 

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Container, Iterable
 from typing import Any
 
-from generator.template_files import CLIENT_TEMPLATE, RUNTIME, TEMPLATES
+from generator.template_files import CLIENT_TEMPLATE, RUNTIME
 
 EXTENSION_PREFIX = "x-clientsmith-"
 
@@ -104,10 +104,20 @@ _IMPORTED_CLASSES = frozenset(
         # reserved by earlier releases (a model of this name became ``ApiErrorModel``): kept so
         # that regenerating does not rename users' classes
         "ApiError",
+        "ApiResponse",
+        "AsyncBinaryResponse",
+        "BinaryResponse",
     }
 )
 _CLIENT_BASES = ("BaseClient", "SyncApiClient", "AsyncApiClient")
-_RUNTIME_IMPORT = re.compile(r"from \.+_runtime import (\([^)]*\)|[^\n]*)")
+#: What a resource module imports from the runtime, by what its operations use (render.py picks;
+#: a model must not take any of these names, since resource modules import models too).
+RESOURCE_RUNTIME_IMPORTS: dict[str, frozenset[str]] = {
+    "always": frozenset({"NOT_GIVEN", "NotGiven", "Operation", "RetryConfig", "WithRawResponse", "async_raw_response", "raw_response"}),
+    "streaming": frozenset({"async_streamed_response", "streamed_response"}),
+    "pagination": frozenset({"Pagination", "aiterate_pages", "iterate_pages"}),
+    "parts": frozenset({"Part"}),
+}
 
 
 @functools.cache
@@ -134,9 +144,7 @@ def _runtime_surface() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
                 elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                     attributes.add(item.target.id)
     # What the resource modules, which import models too, import from the runtime.
-    for template in (TEMPLATES / "module" / "resources").rglob("*.jinja"):
-        for block in _RUNTIME_IMPORT.findall(template.read_text(encoding="utf-8")):
-            exported.update(re.findall(r"\b[A-Za-z_]\w*\b", re.sub(r"\{[%{].*?[%}]\}", " ", block)))
+    exported.update(name for names in RESOURCE_RUNTIME_IMPORTS.values() for name in names)
     # The arguments of Client.__init__ (templates/module/_client.py.jinja), besides the credentials.
     client = CLIENT_TEMPLATE.read_text(encoding="utf-8")
     signature = client[client.index("    def __init__(") : client.index(") -> None:", client.index("    def __init__("))]

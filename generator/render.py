@@ -357,13 +357,13 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
 
 def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
     """What a resource module imports from ``_runtime``, in isort's order (constants, classes, functions)."""
-    names = {"NOT_GIVEN", "NotGiven", "Operation", "RetryConfig", "WithRawResponse", "async_raw_response", "raw_response"}
+    names = set(naming.RESOURCE_RUNTIME_IMPORTS["always"])
     if any(op["stream"] for op in operations):
-        names |= {"async_streamed_response", "streamed_response"}
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["streaming"]
     if any(op["pager"] for op in operations):
-        names |= {"Pagination", "aiterate_pages", "iterate_pages"}
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["pagination"]
     if any(op["parts"] for op in operations):
-        names.add("Part")
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["parts"]
     return sorted(names, key=lambda name: (not name.isupper(), not name[0].isupper(), name))
 
 
