@@ -821,7 +821,8 @@ def _nullable_free_form_items(schema: Any) -> Any:
 
 
 def _inline_aliases(schemas: dict[str, Any]) -> dict[str, Any]:
-    """References to aliases (:func:`pytypes.is_plain_alias`, :func:`pytypes.is_list_alias`)
+    """References to aliases (:func:`pytypes.is_plain_alias`, :func:`pytypes.is_list_alias`,
+    :func:`pytypes.is_union_alias`)
     become the aliased schema, so a model field is ``str`` or ``list[Pet]`` as the argument of
     the same schema is, not a ``RootModel`` wrapper that users must build and unwrap
     (iterating it yields ``('root', [...])``). The alias classes stay in ``models`` under
@@ -847,7 +848,35 @@ def _inline_aliases(schemas: dict[str, Any]) -> dict[str, Any]:
             # ``Tree: {items: {$ref: Tree}}``: datamodel-code-generator writes a bare ``list``
             # (mypy --strict refuses it); the items are typed where the alias is used instead.
             schemas[name] = {**schema, "items": {}}
-    return {name: _map_schemas(schema, inliner(lists, name)) for name, schema in schemas.items()}
+    schemas = {name: _map_schemas(schema, inliner(lists, name)) for name, schema in schemas.items()}
+    unions = {name: schema for name, schema in schemas.items() if isinstance(schema, dict) and pytypes.is_union_alias(schema)}
+    return {name: _expand_unions(schema, unions, frozenset({name})) for name, schema in schemas.items()}
+
+
+def _expand_unions(schema: Any, unions: dict[str, Any], inside: frozenset[str]) -> Any:
+    """``schema`` with each reference to a union alias (:func:`pytypes.is_union_alias`) replaced
+    by the union, so a field is ``Cat | Dog`` as the argument of the same schema is, not a
+    ``RootModel`` to unwrap. Unions inside the union are expanded too, except one that is being
+    expanded already (``inside``: a union that contains itself stays a class there)."""
+    if not isinstance(schema, dict):
+        return schema
+    name = _schema_ref_name(schema)
+    if name is not None and name in unions and name not in inside:
+        # without the alias's title: datamodel-code-generator names a class after a title
+        aliased = {k: v for k, v in unions[name].items() if k not in ("title", "discriminator")}
+        merged = {**aliased, **{k: v for k, v in schema.items() if k != "$ref"}}
+        return _expand_unions(copy.deepcopy(merged), unions, inside | {name})
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            result[key] = {sub_name: _expand_unions(sub, unions, inside) for sub_name, sub in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            result[key] = [_expand_unions(sub, unions, inside) for sub in value]
+        elif key in _SCHEMA_VALUES and isinstance(value, dict):
+            result[key] = _expand_unions(value, unions, inside)
+        else:
+            result[key] = value
+    return result
 
 
 def _text_options_first(schema: Any, schemas: dict[str, Any]) -> Any:

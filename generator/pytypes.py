@@ -337,10 +337,12 @@ class SchemaTypes:
             if target is None:
                 return ANY
             name, resolved = target
-            if is_plain_alias(resolved) or (is_list_alias(resolved) and ref not in self._inlining):
-                self._inlining.add(ref)  # a list alias of itself (``Tree: [Tree]``) stays a class inside
+            if is_plain_alias(resolved) or ((is_list_alias(resolved) or is_union_alias(resolved)) and ref not in self._inlining):
+                # a list or union alias that contains itself (``Tree: [Tree]``) stays a class inside
+                self._inlining.add(ref)
                 try:
-                    return nullable(self.of(resolved, where), null)
+                    # the discriminator of a union alias is dropped where it is used (see is_union_alias)
+                    return nullable(self.of({k: v for k, v in resolved.items() if k != "discriminator"}, where), null)
                 finally:
                     self._inlining.discard(ref)
             return nullable(Model(name), null)
@@ -437,6 +439,22 @@ def is_list_alias(schema: dict[str, Any]) -> bool:
         and (set(items) == {"$ref"} or is_plain_alias(items))
         and not any(key in schema for key in ("oneOf", "anyOf", "allOf", "enum", "prefixItems"))
     )
+
+
+def is_union_alias(schema: dict[str, Any]) -> bool:
+    """A named schema that is only a ``oneOf``/``anyOf`` of references and scalar or array
+    schemas (``Id: {oneOf: [{type: string}, {type: integer}]}``): used as the union ``str |
+    int``, not as a wrapper class. Where such a union is used its discriminator is dropped: the
+    options' ``Literal`` tags (:func:`generator.prepare.finish` drops discriminators without
+    them) tell them apart as well, and a discriminator inside a list would make
+    datamodel-code-generator name a class of its own."""
+    if any(key in schema for key in ("properties", "allOf", "enum", "items")):
+        return False
+    unions = [schema[key] for key in ("oneOf", "anyOf") if key in schema]
+    if len(unions) != 1 or not isinstance(unions[0], list):
+        return False
+    options = [option for option in unions[0] if not is_null_schema(option)]
+    return bool(options) and all(is_simple(option) for option in options)
 
 
 def needs_class(schema: Any) -> bool:

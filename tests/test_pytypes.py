@@ -196,3 +196,75 @@ def test_alias_schemas_are_plain_types_in_model_fields_and_arguments(tmp_path: P
     assert list(pet.tags or []) == ["a", "b"], "iterating a list field yields its items"
     assert pet.model_dump(mode="json", exclude_unset=True) == {"id": "p", "tags": ["a", "b"], "ids": ["x"], "tree": [[]], "friends": [{"id": "q"}]}
     assert models.Tags(["a"]).root == ["a"], "the alias classes stay importable under their names"
+
+
+UNIONS = """
+openapi: 3.0.3
+info: {title: Unions, version: '1'}
+paths:
+  /owners:
+    post:
+      operationId: postOwner
+      parameters: [{name: key, in: query, required: true, schema: {$ref: '#/components/schemas/Key'}}]
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Animal'}}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Owner'}}}}
+components:
+  schemas:
+    Key: {oneOf: [{type: string}, {type: integer}]}
+    Cat: {type: object, required: [meows], properties: {meows: {type: boolean}}}
+    Dog: {type: object, required: [barks], properties: {barks: {type: boolean}}}
+    Animal: {anyOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]}
+    Pack: {anyOf: [{$ref: '#/components/schemas/Animal'}, {type: array, items: {$ref: '#/components/schemas/Pack'}}]}
+    Bird: {type: object, required: [kind], properties: {kind: {type: string, enum: [bird]}}}
+    Fish: {type: object, required: [kind], properties: {kind: {type: string, enum: [fish]}}}
+    Tagged:
+      oneOf: [{$ref: '#/components/schemas/Bird'}, {$ref: '#/components/schemas/Fish'}]
+      discriminator: {propertyName: kind}
+    Owner:
+      type: object
+      required: [key, pet]
+      properties:
+        key: {$ref: '#/components/schemas/Key'}
+        pet: {$ref: '#/components/schemas/Animal'}
+        maybe: {nullable: true, allOf: [{$ref: '#/components/schemas/Animal'}]}
+        pets: {type: array, items: {$ref: '#/components/schemas/Animal'}}
+        pack: {$ref: '#/components/schemas/Pack'}
+        tagged: {type: array, items: {$ref: '#/components/schemas/Tagged'}}
+"""
+
+
+def test_union_schemas_are_plain_unions_in_model_fields_and_arguments(tmp_path: Path) -> None:
+    """A named ``oneOf``/``anyOf`` of references and scalars is ``Cat | Dog`` in fields and
+    arguments alike, not a RootModel users must wrap and unwrap (``.root``); a union that
+    contains itself stays a class inside itself. A discriminated union is the plain union where
+    it is used (the options' Literal tags tell them apart); in a list it must not become a class
+    that datamodel-code-generator names after the field."""
+    spec = tmp_path / "unions.yaml"
+    spec.write_text(UNIONS)
+    pipeline.generate(spec, "unions_client", tmp_path / "out")
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        models = importlib.import_module("unions_client.models")
+        resource = importlib.import_module("unions_client.resources.default")
+    finally:
+        sys.path.remove(str(tmp_path / "out"))
+    fields = typing.get_type_hints(models.Owner)
+    assert set(typing.get_args(fields["key"])) == {str, int}, fields["key"]
+    assert set(typing.get_args(fields["pet"])) == {models.Cat, models.Dog}, fields["pet"]
+    assert set(typing.get_args(fields["maybe"])) == {models.Cat, models.Dog, type(None)}, fields["maybe"]
+    assert fields["pets"] == list[models.Cat | models.Dog] | None, fields["pets"]
+    assert set(typing.get_args(fields["pack"])) == {models.Cat, models.Dog, list[models.Pack], type(None)}, fields["pack"]
+    assert fields["tagged"] == list[models.Bird | models.Fish] | None, fields["tagged"]
+    assert sorted(name for name in vars(models) if name.isidentifier() and isinstance(getattr(models, name), type) and name[0].isupper() and getattr(models, name).__module__ == models.__name__) == [
+        "Animal", "Bird", "Cat", "Dog", "Fish", "Key", "Owner", "Pack", "Tagged",
+    ], "no class named after a field"
+    arguments = typing.get_type_hints(resource.DefaultResource.post_owner)
+    assert set(typing.get_args(arguments["key"])) == {str, int}, arguments["key"]
+    assert {option for option in typing.get_args(arguments["animal"]) if option.__name__ != "NotGiven"} == {models.Cat, models.Dog}, arguments["animal"]
+    wire = {"key": 3, "pet": {"barks": True}, "pets": [{"meows": False}], "pack": [{"meows": True}, []], "tagged": [{"kind": "fish"}, {"kind": "bird"}]}
+    owner = models.Owner.model_validate(wire)
+    assert isinstance(owner.pet, models.Dog) and owner.key == 3
+    assert [type(item) for item in owner.tagged or []] == [models.Fish, models.Bird]
+    assert owner.model_dump(mode="json", exclude_unset=True) == wire
+    assert models.Animal.model_validate({"meows": True}).root == models.Cat(meows=True), "the union classes stay importable"
