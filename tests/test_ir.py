@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from generator import ir
-from generator.parse import build_ir
-from generator.prepare import example_text
+from generator.pipeline import ir
+from generator.pipeline.parse import build_ir
+from generator.pipeline.prepare import example_text
 
 
 def _spec(paths: dict[str, Any], *, version: str = "3.0.3", **extra: Any) -> dict[str, Any]:

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from generator import ir
 from generator.errors import escape_pointer_token
+from generator.pipeline import ir
 from generator.verify import shapes as shapes_module
 from generator.verify.oracle import BASE_URL, Oracle
 from generator.verify.schemas import Converter, strategy

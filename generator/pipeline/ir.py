@@ -1,7 +1,7 @@
 """The intermediate representation: plain dataclasses the templates read.
 
-Every Python name in here was decided by :mod:`generator.naming` while the IR
-was built, and every type is a structured node from :mod:`generator.pytypes`
+Every Python name in here was decided by :mod:`generator.pipeline.naming` while the IR
+was built, and every type is a structured node from :mod:`generator.pipeline.pytypes`
 (``annotation`` properties render it); templates never compute names or types
 themselves.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.pytypes import BYTES, TypeNode, render
+from generator.pipeline.pytypes import BYTES, TypeNode, render
 
 
 @dataclass(frozen=True)

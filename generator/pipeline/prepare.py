@@ -1,6 +1,6 @@
 """Stage 3b: prepare the model document for datamodel-code-generator.
 
-The IR builder (:mod:`generator.parse`) hands every schema that becomes a model here,
+The IR builder (:mod:`generator.pipeline.parse`) hands every schema that becomes a model here,
 components and schemas hoisted from operations alike, and they all go through the same
 rules, each a function named for what it does: references renamed to class names,
 lone ``allOf`` wrappers and ``anyOf [X, null]`` merged, ``nullable`` kept where
@@ -19,8 +19,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator import naming, pytypes
 from generator.errors import unescape_pointer_token
+from generator.pipeline import naming, pytypes
 
 SCHEMA_REF = "#/components/schemas/"
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import jinja2
 
-from generator import ir, naming, parse
-from generator.template_files import RUNTIME, TEMPLATES
+from generator.pipeline import ir, naming, parse
+from generator.pipeline.template_files import RUNTIME, TEMPLATES
 
 
 @functools.cache
