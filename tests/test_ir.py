@@ -208,7 +208,7 @@ def test_flattened_body_properties_become_arguments() -> None:
         }
     )
     op = _only(build_ir(spec, "t.yaml", "t"))
-    assert [(p.py_name, p.wire_name, p.required, p.annotation) for p in op.body_parameters] == [
+    assert [(p.py_name, p.wire_name, p.required, p.annotation) for p in op.parameters_in("body")] == [
         ("ops", "ops", True, "list[str]"),
         ("dry_run", "dryRun", False, "bool"),
     ]

@@ -83,18 +83,12 @@ class _Builder:
 
     # -- references ------------------------------------------------------------
     def _deref(self, node: Any) -> Any:
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and not node["$ref"].startswith(prepare.SCHEMA_REF):
-            ref = node["$ref"]
-            if ref in seen:
-                break
-            seen.add(ref)
-            found = follow_pointer(self.source, ref.lstrip("#"))
-            node = None if found is MISSING else found
-        return node
+        """``node`` with local ``$ref``s (other than to a model schema) followed, None if one is broken."""
+        return self._deref_at(node, "")[0]
 
     def _deref_at(self, node: Any, where: str) -> tuple[Any, str]:
-        """Like :meth:`_deref`, also giving the JSON pointer of what it lands on."""
+        """Like :meth:`_deref`, also giving the JSON pointer of what it lands on (``where`` if
+        ``node`` is no such reference)."""
         seen: set[str] = set()
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and not node["$ref"].startswith(prepare.SCHEMA_REF):
             ref = node["$ref"]
