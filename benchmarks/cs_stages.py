@@ -23,13 +23,13 @@ _PROCESS_STARTED = time.time()
 
 # (module, function, stage name) in pipeline order.
 STAGES = [
-    ("generator.loader", "load", "load"),
-    ("generator.validate", "validate_or_raise", "validate"),
-    ("generator.parse", "build_ir", "parse"),
-    ("generator.models", "generate_models", "models"),
-    ("generator.render", "render", "render"),
-    ("generator.format", "format_files", "format"),
-    ("generator.write", "write_package", "write"),
+    ("generator.pipeline.loader", "load", "load"),
+    ("generator.pipeline.validate", "validate_or_raise", "validate"),
+    ("generator.pipeline.parse", "build_ir", "parse"),
+    ("generator.pipeline.models", "generate_models", "models"),
+    ("generator.pipeline.render", "render", "render"),
+    ("generator.pipeline.format", "format_files", "format"),
+    ("generator.pipeline.write", "write_package", "write"),
 ]
 
 totals: dict[str, float] = {}

@@ -18,9 +18,11 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from generator import __version__, config, loader, overlay, pipeline, validate, write
+from generator import __version__, config, pipeline
 from generator.errors import ClientsmithError, Problem, SpecError, UsageError
+from generator.pipeline import loader, validate, write
 from generator.progress import ProgressLine, delay_from_environment
+from generator.workflow import overlay
 
 _REMOTE_HELP = "Fetch $refs to http(s) URLs (timeout 10 s, at most 20 MB each) instead of refusing them."
 
@@ -359,7 +361,7 @@ def diff_command(
     ref_root: RefRootOption = None,
 ) -> None:
     """Compare two specs as users of the generated client see them (exit 1 if anything is breaking)."""
-    from generator import diff as spec_diff
+    from generator.workflow import diff as spec_diff
 
     def run() -> int:
         if output_format not in spec_diff.FORMATS:
@@ -378,7 +380,7 @@ def vendor_command(
     into: Annotated[Path, typer.Option("--into", help="Folder to copy the import package into, e.g. src/myapp/_vendor.")],
 ) -> None:
     """Copy a generated client's import package under another package (its imports are relative)."""
-    from generator import vendor
+    from generator.workflow import vendor
 
     def run() -> int:
         result = vendor.vendor(package_dir, into)

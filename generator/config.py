@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from generator import loader, naming
 from generator.errors import UsageError
+from generator.pipeline import loader, naming
 
 _PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
 

@@ -2,7 +2,7 @@
 
 Shared by the MockTransport behaviour tests and the Prism contract tests. All
 expectations are read from the spec files here, independently of the
-generator's IR; names come from generator.naming, which is the naming rule.
+generator's IR; names come from generator.pipeline.naming, which is the naming rule.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from urllib.parse import quote
 import httpx
 import yaml
 
-from generator import config, naming
+from generator import config
+from generator.pipeline import naming
 from tests.samples import ref_name, resolve, sample, without_read_only
 
 ROOT = Path(__file__).resolve().parents[1]

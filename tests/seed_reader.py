@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from generator.naming import snake_case
+from generator.pipeline.naming import snake_case
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_ENV = "CLIENTSMITH_SEEDS_DIR"

@@ -1,4 +1,4 @@
-"""Build-time generation (generator/hatch_hook.py): building a wheel generates the client into it."""
+"""Build-time generation (generator/workflow/hatch_hook.py): building a wheel generates the client into it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import zipfile
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from generator import hatch_hook, pipeline, write
+from generator import pipeline
+from generator.pipeline import write
+from generator.workflow import hatch_hook
 from tests.test_incremental import SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +44,7 @@ output = "generated/pets"
 
 def test_the_hook_is_registered_with_hatchling() -> None:
     hooks = {ep.name: ep.value for ep in entry_points(group="hatch")}
-    assert hooks.get("clientsmith") == "generator.hatch_hook", (
+    assert hooks.get("clientsmith") == "generator.workflow.hatch_hook", (
         "clientsmith's hatch entry point is missing: reinstall clientsmith (`make setup`) after changing pyproject.toml"
     )
 
@@ -117,7 +119,7 @@ def test_an_installed_clientsmith_ships_and_finds_its_templates(tmp_path: Path) 
     shutil.copytree(templates, installed / "generator" / "templates")
     script = (
         "import json, pathlib, sys\n"
-        "from generator import pipeline, render\n"
+        "from generator import pipeline\nfrom generator.pipeline import render\n"
         "spec = pathlib.Path(sys.argv[1])\n"
         "files = pipeline.build(spec, 'pets').files\n"
         "print(json.dumps({'templates': str(render.TEMPLATES), 'files': files}))\n"

@@ -1,6 +1,6 @@
 """Progress on a terminal, silence elsewhere, and ``generate --format json`` for build tools.
 
-The pipeline tells a ``progress`` callback which stage starts (generator/pipeline.py,
+The pipeline tells a ``progress`` callback which stage starts (generator/pipeline/__init__.py,
 ``STAGES``); generator/progress.py draws that as one stderr line on a terminal. Here:
 the line itself (fake clock, no terminal), the stages the pipeline reports, and
 ``clientsmith generate`` run as users run it, with stderr on a pseudo-terminal
@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from generator import pipeline, write
+from generator import pipeline
+from generator.pipeline import write
 from generator.progress import DELAY_VARIABLE, ProgressLine
 from tests.test_cli import INVALID, PETSTORE, REPO_ROOT, clientsmith, explain, snapshot
 

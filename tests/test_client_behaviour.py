@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from generator import naming
+from generator.pipeline import naming
 from tests.cases import (
     BASE_URL,
     CASES,

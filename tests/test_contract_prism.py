@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from generator import config, naming
+from generator import config
+from generator.pipeline import naming
 from tests.cases import (
     CASES,
     Case,

@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from generator import ir, loader, parse, pipeline
+from generator import pipeline
 from generator.errors import Problem
+from generator.pipeline import ir, loader, parse
 from tests.samples import resolve, sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +65,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
 
 def test_strict_mode_refuses_exactly_the_known_invalid_files() -> None:
     from generator.errors import SpecError
-    from generator.validate import validate, validate_or_raise
+    from generator.pipeline.validate import validate, validate_or_raise
 
     for spec in SPECS:
         problems = validate(loader.load(CORPUS / spec.file).document, spec.file)
@@ -154,7 +155,7 @@ def test_corpus_client_is_black_formatted(spec: CorpusSpec, generated: dict[str,
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.file)
 def test_corpus_model_classes_are_all_named_by_clientsmith(spec: CorpusSpec, generated: dict[str, tuple[Path, list[Problem]]]) -> None:
     """datamodel-code-generator names no class itself (``State1``, ``Field3``, ``Message2``...):
-    every class in models.py is one the IR decided through generator/naming.py."""
+    every class in models.py is one the IR decided through generator/pipeline/naming.py."""
     import re
 
     folder, _ = generated[spec.file]

@@ -21,10 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import diff
-from generator.diff import BREAKING as B
-from generator.diff import NON_BREAKING as N
-from generator.pytypes import (
+from generator.pipeline.pytypes import (
     ANY,
     BYTES,
     FLOAT,
@@ -41,6 +38,9 @@ from generator.pytypes import (
     render,
     union,
 )
+from generator.workflow import diff
+from generator.workflow.diff import BREAKING as B
+from generator.workflow.diff import NON_BREAKING as N
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "diff"

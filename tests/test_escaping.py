@@ -2,7 +2,7 @@
 
 Every string a template prints from the spec goes through ``pystr`` (a Python
 string literal) or ``docstring`` (text inside a triple-quoted docstring), see
-generator/render.py. If a test here fails, a spec author can break or inject
+generator/pipeline/render.py. If a test here fails, a spec author can break or inject
 code into generated clients: fix the filter (or the template that bypasses
 it), never this test.
 """
@@ -24,9 +24,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import pipeline, write
+from generator import pipeline
 from generator.errors import ClientsmithError
-from generator.render import docstring, pystr
+from generator.pipeline import write
+from generator.pipeline.render import docstring, pystr
 
 HOSTILE = [
     "",

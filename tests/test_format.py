@@ -5,7 +5,7 @@ from __future__ import annotations
 import black
 import pytest
 
-from generator.format import BLACK_MODE, format_files
+from generator.pipeline.format import BLACK_MODE, format_files
 
 CASES = {
     "long-docstring-end": (

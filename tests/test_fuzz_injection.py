@@ -36,9 +36,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generator import format as fmt
-from generator import models, parse, render, validate, write
 from generator.errors import SpecError
+from generator.pipeline import format as fmt
+from generator.pipeline import models, parse, render, validate, write
 
 EXAMPLES = int(os.environ.get("CLIENTSMITH_FUZZ_EXAMPLES", "1000"))
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / f"clientsmith-injected-{os.getpid()}"

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import config, pipeline, write
+from generator import config, pipeline
 from generator.cli import drift
+from generator.pipeline import write
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = config.load_config(ROOT / "pyproject.toml")
@@ -43,7 +44,7 @@ def test_every_seed_client_is_configured() -> None:
 
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.package)
 def test_generated_matches_golden(client: config.ClientConfig) -> None:
-    # The output folder is the previous state: CHANGELOG.md grows from it (generator/history.py).
+    # The output folder is the previous state: CHANGELOG.md grows from it (generator/workflow/history.py).
     expected = pipeline.build(client.spec, client.package, previous=client.output).files
     actual = write.read_tree(client.output)
     problems = drift(expected, actual, context_lines=40)

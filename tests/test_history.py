@@ -1,4 +1,4 @@
-"""Package versions, the spec snapshot and CHANGELOG.md (generator/history.py)."""
+"""Package versions, the spec snapshot and CHANGELOG.md (generator/workflow/history.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import history, pipeline, write
+from generator import pipeline
+from generator.pipeline import write
+from generator.workflow import history
 from tests.test_incremental import SPEC
 
 CODAT = Path(__file__).resolve().parents[2] / "shared" / "reference" / "codat"

@@ -1,4 +1,4 @@
-"""Incremental regeneration (generator/write.py): only changed files are rewritten,
+"""Incremental regeneration (generator/pipeline/write.py): only changed files are rewritten,
 only files the previous manifest lists are deleted, and nothing is half-written.
 """
 
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, write
+from generator import pipeline
 from generator.errors import OutputError
+from generator.pipeline import write
 
 ROOT = Path(__file__).resolve().parents[1]
 

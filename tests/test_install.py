@@ -172,7 +172,7 @@ def test_the_wheel_installs_outside_the_repository_and_generates_a_working_clien
     install_log = _run([python, "-m", "pip", "install", "--no-deps", "--no-index", wheel], cwd=tmp_path, env=env)
     assert not [line for line in install_log.splitlines() if WARNING.search(line)], f"pip install warned:\n{install_log}"
     _run([python, "-m", "pip", "check"], cwd=tmp_path, env=env)  # the wheel's ranges accept the runtime lock
-    where = json.loads(_run([python, "-c", "import json, generator, generator.render as r; print(json.dumps([generator.__file__, str(r.TEMPLATES)]))"], cwd=tmp_path, env=env))
+    where = json.loads(_run([python, "-c", "import json, generator, generator.pipeline.render as r; print(json.dumps([generator.__file__, str(r.TEMPLATES)]))"], cwd=tmp_path, env=env))
     site = str(venv / "lib")
     assert where[0].startswith(site) and where[1].startswith(site), f"clientsmith was not imported from the installed wheel: {where}"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from generator import ir
-from generator.parse import build_ir
-from generator.prepare import example_text
+from generator.pipeline import ir
+from generator.pipeline.parse import build_ir
+from generator.pipeline.prepare import example_text
 
 
 def _spec(paths: dict[str, Any], *, version: str = "3.0.3", **extra: Any) -> dict[str, Any]:
@@ -208,7 +208,7 @@ def test_flattened_body_properties_become_arguments() -> None:
         }
     )
     op = _only(build_ir(spec, "t.yaml", "t"))
-    assert [(p.py_name, p.wire_name, p.required, p.annotation) for p in op.body_parameters] == [
+    assert [(p.py_name, p.wire_name, p.required, p.annotation) for p in op.parameters_in("body")] == [
         ("ops", "ops", True, "list[str]"),
         ("dry_run", "dryRun", False, "bool"),
     ]

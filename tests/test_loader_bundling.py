@@ -1,4 +1,4 @@
-"""Bundling multi-file specs (generator/loader.py): extensions are opaque, schemas may recurse
+"""Bundling multi-file specs (generator/pipeline/loader.py): extensions are opaque, schemas may recurse
 across files, and the folder file references may reach (the reference root) can be widened.
 
 The corpus spec algolia_search/search/spec.yml (114 files, 615 relative $refs into ../common,
@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from generator import cli, config, loader, validate
+from generator import cli, config
 from generator.errors import Problem, SpecError, UsageError
+from generator.pipeline import loader, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

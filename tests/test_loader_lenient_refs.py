@@ -1,4 +1,4 @@
-"""--lenient degrades a broken schema reference locally (generator/validate.py).
+"""--lenient degrades a broken schema reference locally (generator/pipeline/validate.py).
 
 A local `$ref` where a schema goes that points at nothing (corpus: mistral.yaml's JSON Schema
 `#/$defs/...` refs inside the inline schemas of one operation) becomes an untyped schema with a
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from generator import loader, parse, validate
 from generator.errors import Problem, SpecError
+from generator.pipeline import loader, parse, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 MISTRAL = ROOT.parent / "shared" / "corpus" / "mistral.yaml"

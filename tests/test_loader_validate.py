@@ -1,4 +1,4 @@
-"""Reading specs (generator/loader.py) and validating them (generator/validate.py).
+"""Reading specs (generator/pipeline/loader.py) and validating them (generator/pipeline/validate.py).
 
 The loader turns YAML/JSON into one JSON-like document, bundling file
 ``$ref``s inside the spec's folder; the validator reports every problem as a
@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from generator import loader, validate
 from generator.errors import InputError, Problem, SpecError
+from generator.pipeline import loader, validate
 
 OK_RESPONSES = {"200": {"description": "ok"}}
 

@@ -1,4 +1,4 @@
-"""YAML is read with YAML 1.2 core-schema scalars (generator/loader.py), not PyYAML's YAML 1.1.
+"""YAML is read with YAML 1.2 core-schema scalars (generator/pipeline/loader.py), not PyYAML's YAML 1.1.
 
 Under YAML 1.1, `no`, `on`, `off`, `yes`, `y`, `n` (any case) are booleans, `017` is octal and
 `1:20` is a base-60 number: the country code `NO` in an enum, or a property called `on`, silently
@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import config, loader, validate
+from generator import config
 from generator.errors import InputError, UsageError
+from generator.pipeline import loader, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 

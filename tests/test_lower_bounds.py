@@ -1,7 +1,7 @@
 """Generated clients work with the oldest httpx and pydantic their pyproject.toml accepts.
 
 Each generated package declares ``httpx>=0.27,<1`` and ``pydantic>=2.7,<3`` (``>=2.14``
-when a model dispatches on a discriminator, see generator/render.py). For each of
+when a model dispatches on a discriminator, see generator/pipeline/render.py). For each of
 the two ranges, tests/lower_bounds/<name>.lock pins the minimums (uv
 ``--resolution lowest-direct``); a cached virtualenv (tests/venvs.py) holds
 exactly that, and tests/lower_bounds/exercise.py runs a generated client there,

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator import __version__, pipeline, render, write
+from generator import __version__, pipeline
+from generator.pipeline import render, write
 from tests.test_incremental import SPEC
 
 ROOT = Path(__file__).resolve().parents[1]

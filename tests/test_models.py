@@ -115,7 +115,7 @@ def test_models_build_on_first_use_not_at_import() -> None:
 
 
 def test_defer_builds_keeps_line_breaks_in_docstrings_and_drops_rebuilds() -> None:
-    from generator.models import defer_builds
+    from generator.pipeline.models import defer_builds
 
     source = (
         "from __future__ import annotations\n"
@@ -183,8 +183,8 @@ components:
 def _model_classes(document: dict[str, Any]) -> tuple[Any, set[str]]:
     import re
 
-    from generator import parse
-    from generator.models import generate_models
+    from generator.pipeline import parse
+    from generator.pipeline.models import generate_models
 
     api = parse.build_ir(document, "inline.yaml", "inline_client")
     source = generate_models(api.model_document, [m.class_name for m in api.models], "inline.yaml")
@@ -207,7 +207,7 @@ def test_inline_schemas_of_operations_are_named_by_naming_and_stable() -> None:
 def test_inline_schemas_of_operations_get_the_preparation_components_get() -> None:
     import yaml
 
-    from generator import parse
+    from generator.pipeline import parse
 
     api = parse.build_ir(yaml.safe_load(_INLINE_SPEC), "inline.yaml", "inline_client")
     hoisted = api.model_document["components"]["schemas"]["ListThings200Response"]

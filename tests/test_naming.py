@@ -1,8 +1,8 @@
-"""Naming rules (generator/naming.py): every Python name clientsmith emits.
+"""Naming rules (generator/pipeline/naming.py): every Python name clientsmith emits.
 
 Names are the public API of a generated client: a change here renames methods
 and arguments in every user's code. When an expectation below fails, either
-the change was accidental (fix generator/naming.py) or deliberate (update the
+the change was accidental (fix generator/pipeline/naming.py) or deliberate (update the
 expectation here *and* the naming rules documented in README.md).
 """
 
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import naming
+from generator.pipeline import naming
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ _INSTANCE.close()
 
 
 def assert_valid_identifier(name: str, produced_by: str) -> None:
-    assert name.isidentifier(), f"{produced_by} produced {name!r}, not a Python identifier; fix generator/naming.py"
+    assert name.isidentifier(), f"{produced_by} produced {name!r}, not a Python identifier; fix generator/pipeline/naming.py"
     assert not keyword.iskeyword(name), f"{produced_by} produced the keyword {name!r}; it must get a suffix (safe_identifier)"
     assert name not in SOFT_KEYWORDS, (
         f"{produced_by} produced the soft keyword {name!r}; soft keywords get a suffix so output is the same on every Python"

@@ -1,4 +1,4 @@
-"""OpenAPI Overlays 1.0 as input (generator/overlay.py): config, CLI, manifest and semantics."""
+"""OpenAPI Overlays 1.0 as input (generator/workflow/overlay.py): config, CLI, manifest and semantics."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import config, overlay, pipeline, write
+from generator import config, pipeline
 from generator.errors import Problem, SpecError
+from generator.pipeline import write
+from generator.workflow import overlay
 from tests.test_manifest_check import clientsmith
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""One schema -> type mapping (generator/pytypes.py): signatures, models and diff agree.
+"""One schema -> type mapping (generator/pipeline/pytypes.py): signatures, models and diff agree.
 
 The agreement test generates a real package and compares, for each string format
 and scalar kind, the type of a method argument with the type of a model field
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from generator import diff, pipeline
-from generator.parse import build_ir
-from generator.pytypes import (
+from generator import pipeline
+from generator.pipeline.parse import build_ir
+from generator.pipeline.pytypes import (
     ANY,
     INT,
     NONE,
@@ -35,6 +35,7 @@ from generator.pytypes import (
     union,
     without_none,
 )
+from generator.workflow import diff
 
 SCALARS: dict[str, dict[str, Any]] = {
     "plain": {"type": "string"},
@@ -104,7 +105,7 @@ def test_argument_and_model_field_of_one_schema_have_one_type(package: Any, name
     arguments, fields = _hints(package)
     assert arguments[name] == fields[name], (
         f"schema {SCALARS[name]}: the method argument is {arguments[name]} but the model field is {fields[name]}; "
-        "both must come from generator/pytypes.py (FORMAT_TYPES, keeps_format)"
+        "both must come from generator/pipeline/pytypes.py (FORMAT_TYPES, keeps_format)"
     )
 
 

@@ -27,8 +27,9 @@ from typing import Any
 
 import pytest
 
-from generator import config, loader, pipeline, write
+from generator import config, pipeline
 from generator.errors import Problem, SpecError, UsageError
+from generator.pipeline import loader, write
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

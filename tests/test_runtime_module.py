@@ -26,7 +26,8 @@ import black
 import pydantic
 import pytest
 
-from generator import config, format, render
+from generator import config
+from generator.pipeline import format, render
 
 ROOT = render.TEMPLATES.parent
 CLIENTS = config.load_config(ROOT / "pyproject.toml")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.naming import snake_case
+from generator.pipeline.naming import snake_case
 from tests.seed_reader import (
     NO_DEFAULT,
     SEEDS_ENV,

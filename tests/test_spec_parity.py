@@ -7,7 +7,7 @@ the seed shows, what the spec yields, and what to change in the spec.
 The spec of a seed is found through ``[tool.clientsmith]`` in pyproject.toml:
 the seed's client package (``codat_python_sdk``) -> the client entry with that
 ``package`` -> its ``spec``.  Python names are computed with
-``generator.naming`` exactly as the generator will.
+``generator.pipeline.naming`` exactly as the generator will.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.naming import (
+from generator.pipeline.naming import (
     body_parameter_name,
     class_name,
     group_name,

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from generator import pipeline
-from generator.vendor import MARKER
+from generator.workflow.vendor import MARKER
 from tests.test_golden import _VENDORED_SCRIPT, CLIENTS
 from tests.test_incremental import SPEC
 

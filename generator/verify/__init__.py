@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import config, loader, overlay, parse, pipeline, validate, write
+from generator import config, pipeline
 from generator.errors import Problem, UsageError
+from generator.pipeline import loader, parse, validate, write
 from generator.verify.runner import (
     CHECKS,
     Budget,
@@ -29,6 +30,7 @@ from generator.verify.runner import (
     OperationChecker,
     OperationResult,
 )
+from generator.workflow import overlay
 
 
 @dataclass

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from generator import ir
 from generator.errors import escape_pointer_token
+from generator.pipeline import ir
 from generator.verify import shapes as shapes_module
 from generator.verify.oracle import BASE_URL, Oracle
 from generator.verify.schemas import Converter, strategy
@@ -331,7 +331,7 @@ class OperationChecker:
         except Exception as exc:  # noqa: BLE001 - a schema hypothesis cannot draw from is reported, not hidden
             self._skip(result, pointer, CHECKS, f"cannot draw arguments: {_one_line(exc)}")
             return result
-        unreadable = [p.py_name for p in op.path_parameters if p.style in ("label", "matrix")]
+        unreadable = [p.py_name for p in op.parameters_in("path") if p.style in ("label", "matrix")]
         undefined = [p.py_name for p in params if p.location != "body" and not p.style_json and self._nested(p.schema)]
         multipart_31 = op.body is not None and op.body.encoding == "multipart" and str(self.oracle.document.get("openapi", "")).startswith("3.1")
         if multipart_31:
@@ -426,7 +426,7 @@ class OperationChecker:
             if len(self.capture.requests) != 1:
                 raise CheckFailed(pointer, f"{flavour} client sent {len(self.capture.requests)} requests, expected 1")
             sent = self.capture.requests[0]
-            spaced = frozenset(p.wire_name for p in op.query_parameters if p.style == "spaceDelimited")
+            spaced = frozenset(p.wire_name for p in op.parameters_in("query") if p.style == "spaceDelimited")
             reading = self.oracle.read(op.path, sent.method, sent.url, list(sent.headers), sent.content, spaced)
             if reading.errors:
                 raise CheckFailed(pointer, f"{flavour} request rejected by openapi-core: {'; '.join(reading.errors)} ({sent.method} {sent.url})")

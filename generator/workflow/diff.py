@@ -9,7 +9,7 @@ gets a stable code whose kind (breaking or not) is fixed in :data:`CODES`.
 Operations are matched by HTTP method + path first (path parameter names do
 not matter on the wire), then by ``operationId``. Parameters are matched by
 location and wire name (path parameters by position in the path), then by
-Python name. Type changes compare the IR's type nodes (:mod:`generator.pytypes`,
+Python name. Type changes compare the IR's type nodes (:mod:`generator.pipeline.pytypes`,
 the same mapping the signatures and models use): an input (argument) may
 widen, an output (return value) may narrow; anything else is breaking. Models used only in requests or only in responses get the same
 treatment for their fields; a model used in both (or in neither) does not.
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import ir, loader, naming, pytypes, validate
 from generator.errors import follow_pointer, unescape_pointer_token
-from generator.parse import build_ir
+from generator.pipeline import ir, loader, naming, pytypes, validate
+from generator.pipeline.parse import build_ir
 
 BREAKING = "breaking"
 NON_BREAKING = "non-breaking"

@@ -1,10 +1,10 @@
-"""Stage 3: build the IR (:mod:`generator.ir`) from a validated document.
+"""Stage 3: build the IR (:mod:`generator.pipeline.ir`) from a validated document.
 
 This is the only place that interprets OpenAPI semantics: parameter merging,
 ``$ref`` resolution of parameters/bodies/responses, content-type choice,
 security requirements, and the Python type of every argument and return
 value. Inline schemas that need a class are hoisted into the model document
-under names from :func:`generator.naming.inline_model_name`.
+under names from :func:`generator.pipeline.naming.inline_model_name`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator import heuristics, ir, naming, prepare, pytypes
 from generator.errors import (
     MISSING,
     Problem,
@@ -23,7 +22,8 @@ from generator.errors import (
     pointer,
     unescape_pointer_token,
 )
-from generator.pytypes import TypeNode
+from generator.pipeline import heuristics, ir, naming, prepare, pytypes
+from generator.pipeline.pytypes import TypeNode
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
@@ -83,18 +83,12 @@ class _Builder:
 
     # -- references ------------------------------------------------------------
     def _deref(self, node: Any) -> Any:
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and not node["$ref"].startswith(prepare.SCHEMA_REF):
-            ref = node["$ref"]
-            if ref in seen:
-                break
-            seen.add(ref)
-            found = follow_pointer(self.source, ref.lstrip("#"))
-            node = None if found is MISSING else found
-        return node
+        """``node`` with local ``$ref``s (other than to a model schema) followed, None if one is broken."""
+        return self._deref_at(node, "")[0]
 
     def _deref_at(self, node: Any, where: str) -> tuple[Any, str]:
-        """Like :meth:`_deref`, also giving the JSON pointer of what it lands on."""
+        """Like :meth:`_deref`, also giving the JSON pointer of what it lands on (``where`` if
+        ``node`` is no such reference)."""
         seen: set[str] = set()
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and not node["$ref"].startswith(prepare.SCHEMA_REF):
             ref = node["$ref"]

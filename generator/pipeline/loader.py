@@ -42,7 +42,7 @@ from typing import IO, Any, ClassVar, TypeAlias
 
 import yaml
 
-from generator import __version__, naming
+from generator import __version__
 from generator.errors import (
     MISSING,
     InputError,
@@ -54,6 +54,7 @@ from generator.errors import (
     pointer,
     unescape_pointer_token,
 )
+from generator.pipeline import naming
 
 try:  # libyaml is ~6x faster than the pure-Python loader on large specs.
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Container, Iterable
 from typing import Any
 
-from generator.template_files import CLIENT_TEMPLATE, RUNTIME
+from generator.pipeline.template_files import CLIENT_TEMPLATE, RUNTIME
 
 EXTENSION_PREFIX = "x-clientsmith-"
 

@@ -38,8 +38,8 @@ from typing import Any
 import jsonpath
 from jsonpath.exceptions import JSONPathError
 
-from generator import loader
 from generator.errors import Problem, SpecError, pointer
+from generator.pipeline import loader
 
 _ENVIRONMENT = jsonpath.JSONPathEnvironment(strict=True)
 _TOP_FIELDS = {"overlay", "info", "extends", "actions"}

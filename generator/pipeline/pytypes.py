@@ -1,7 +1,7 @@
 """The Python type of a value a schema describes: a structured node, decided once.
 
 :class:`SchemaTypes` is the one mapping from an OpenAPI schema to a Python type.
-Method signatures and return types (:mod:`generator.parse`), the model stage's
+Method signatures and return types (:mod:`generator.pipeline.parse`), the model stage's
 choice of which string formats stay ``str`` (:data:`FORMAT_TYPES`), the docs
 and ``clientsmith diff`` all read the nodes it builds; :func:`render` turns a
 node into annotation text only at the end, and :func:`compare` decides how two

@@ -19,8 +19,8 @@ from typing import Any
 
 import jinja2
 
-from generator import ir, naming, parse
-from generator.template_files import RUNTIME, TEMPLATES
+from generator.pipeline import ir, naming, parse
+from generator.pipeline.template_files import RUNTIME, TEMPLATES
 
 
 @functools.cache
@@ -143,31 +143,21 @@ class Flavour:
     httpx: str
     protocol: str
     transport: str
-
-    @property
-    def iterator(self) -> str:
-        return "AsyncIterator" if self.async_kw else "Iterator"
-
-    @property
-    def paginate(self) -> str:
-        return "aiterate_pages" if self.async_kw else "iterate_pages"
-
-    @property
-    def raw_response(self) -> str:
-        """The runtime function giving a method its ``with_raw_response`` form."""
-        return "async_raw_response" if self.async_kw else "raw_response"
-
-    @property
-    def streamed_response(self) -> str:
-        """The runtime function giving a method its ``stream_<name>`` form."""
-        return "async_streamed_response" if self.async_kw else "streamed_response"
+    iterator: str
+    paginate: str  # the runtime's page walker
+    raw_response: str  # the runtime function giving a method its ``with_raw_response`` form
+    streamed_response: str  # ... its ``stream_<name>`` form
 
 
 FLAVOURS = [
-    Flavour("Client", "SyncApiClient", "", "Synchronous", "", "", "__enter__", "__exit__", "httpx.Client", "SyncTransport", "HttpxTransport"),
+    Flavour(
+        "Client", "SyncApiClient", "", "Synchronous", "", "", "__enter__", "__exit__", "httpx.Client", "SyncTransport",
+        "HttpxTransport", "Iterator", "iterate_pages", "raw_response", "streamed_response",
+    ),
     Flavour(
         "AsyncClient", "AsyncApiClient", "Async", "Asynchronous", "async ", "await ", "__aenter__", "__aexit__",
-        "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport",
+        "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport", "AsyncIterator", "aiterate_pages",
+        "async_raw_response", "async_streamed_response",
     ),
 ]
 
@@ -242,11 +232,7 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "idempotency_header": op.idempotency_header,
         "body": op.body,
         "styled": [p for p in op.parameters if p.location in _DEFAULT_STYLES and (p.style, p.explode) != _DEFAULT_STYLES[p.location]],
-        "path_parameters": op.path_parameters,
-        "query_parameters": op.query_parameters,
-        "header_parameters": op.header_parameters,
-        "cookie_parameters": op.cookie_parameters,
-        "body_parameters": op.body_parameters,
+        **{f"{location}_parameters": op.parameters_in(location) for location in ir.LOCATIONS},
         "positional": positional,
         "keyword": keyword,
         "return_annotation": op.return_annotation,

@@ -15,7 +15,7 @@ from typing import Any
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from generator.errors import MISSING, Problem, SpecError, follow_pointer, pointer
-from generator.loader import is_schema_position, iter_references
+from generator.pipeline.loader import is_schema_position, iter_references
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

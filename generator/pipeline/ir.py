@@ -1,7 +1,7 @@
 """The intermediate representation: plain dataclasses the templates read.
 
-Every Python name in here was decided by :mod:`generator.naming` while the IR
-was built, and every type is a structured node from :mod:`generator.pytypes`
+Every Python name in here was decided by :mod:`generator.pipeline.naming` while the IR
+was built, and every type is a structured node from :mod:`generator.pipeline.pytypes`
 (``annotation`` properties render it); templates never compute names or types
 themselves.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.pytypes import BYTES, TypeNode, render
+from generator.pipeline.pytypes import BYTES, TypeNode, render
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,15 @@ class SecurityScheme:
     prefix: str = ""  # x-clientsmith-prefix: text sent before an API key (e.g. "apikey ")
 
 
+#: Where a parameter goes: the four of OpenAPI, and ``body`` for a field of a flattened body.
+LOCATIONS = ("path", "query", "header", "cookie", "body")
+
+
 @dataclass(frozen=True)
 class Parameter:
     wire_name: str
     py_name: str
-    location: str  # path | query | header | cookie
+    location: str  # one of LOCATIONS
     type: TypeNode  # Python type of the argument, without "| NotGiven"
     required: bool
     default_repr: str | None  # Python literal of the spec default, or None
@@ -148,26 +152,10 @@ class Operation:
         """Whether a successful response is binary, so the body can be streamed."""
         return any(r.type == BYTES for r in self.success)
 
-    @property
-    def path_parameters(self) -> list[Parameter]:
-        return [p for p in self.parameters if p.location == "path"]
-
-    @property
-    def query_parameters(self) -> list[Parameter]:
-        return [p for p in self.parameters if p.location == "query"]
-
-    @property
-    def header_parameters(self) -> list[Parameter]:
-        return [p for p in self.parameters if p.location == "header"]
-
-    @property
-    def cookie_parameters(self) -> list[Parameter]:
-        return [p for p in self.parameters if p.location == "cookie"]
-
-    @property
-    def body_parameters(self) -> list[Parameter]:
-        """Arguments that are fields of a flattened body (``x-clientsmith-flatten``)."""
-        return [p for p in self.parameters if p.location == "body"]
+    def parameters_in(self, location: str) -> list[Parameter]:
+        """The parameters sent in ``location`` (one of :data:`LOCATIONS`); ``body`` ones are
+        fields of a flattened body (``x-clientsmith-flatten``)."""
+        return [p for p in self.parameters if p.location == location]
 
     @property
     def required_parameters(self) -> list[Parameter]:

@@ -36,7 +36,8 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 from hatchling.plugin import hookimpl
 
-from generator import config, pipeline, write
+from generator import config, pipeline
+from generator.pipeline import write
 
 
 class ClientsmithBuildHook(BuildHookInterface):  # type: ignore[type-arg]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parent
-TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
+_PACKAGE = Path(__file__).resolve().parent.parent  # generator/, this file being in generator/pipeline/
+TEMPLATES = _PACKAGE / "templates" if (_PACKAGE / "templates").is_dir() else _PACKAGE.parent / "templates"
 
 # The runtime: real Python, the same in every package (linted, type-checked and tested on its
 # own), copied byte for byte; what differs per API is passed to it by the generated code.

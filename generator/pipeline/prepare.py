@@ -1,6 +1,6 @@
 """Stage 3b: prepare the model document for datamodel-code-generator.
 
-The IR builder (:mod:`generator.parse`) hands every schema that becomes a model here,
+The IR builder (:mod:`generator.pipeline.parse`) hands every schema that becomes a model here,
 components and schemas hoisted from operations alike, and they all go through the same
 rules, each a function named for what it does: references renamed to class names,
 lone ``allOf`` wrappers and ``anyOf [X, null]`` merged, ``nullable`` kept where
@@ -19,8 +19,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator import naming, pytypes
 from generator.errors import unescape_pointer_token
+from generator.pipeline import naming, pytypes
 
 SCHEMA_REF = "#/components/schemas/"
 
@@ -358,19 +358,9 @@ def materialise_deep_refs(schemas: dict[str, Any], document: dict[str, Any]) -> 
         tokens = [unescape_pointer_token(token) for token in ref[2:].split("/")]
         container: Any = root
         for token in tokens[:-1]:
-            if isinstance(container, dict):
-                container = container.get(token)
-            elif isinstance(container, list) and token.isdigit() and int(token) < len(container):
-                container = container[int(token)]
-            else:
-                container = None
+            container = _child(container, token)
         last = tokens[-1]
-        if isinstance(container, dict):
-            target = container.get(last)
-        elif isinstance(container, list) and last.isdigit() and int(last) < len(container):
-            target = container[int(last)]
-        else:
-            target = None
+        target = _child(container, last)
         if not isinstance(target, dict):
             continue
         if "$ref" in target and len(target) == 1 or not (pytypes.needs_class(target) or any(True for _ in _deep_refs(target))):
@@ -390,6 +380,15 @@ def materialise_deep_refs(schemas: dict[str, Any], document: dict[str, Any]) -> 
             for container_key in ("definitions", "$defs"):
                 schema.pop(container_key, None)
     return moved, copied
+
+
+def _child(node: Any, token: str) -> Any:
+    """``node``'s member at one (unescaped) JSON pointer token, a list's by its index, or None."""
+    if isinstance(node, dict):
+        return node.get(token)
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        return node[int(token)]
+    return None
 
 
 _PRIMITIVES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
@@ -953,33 +952,29 @@ def _loose_formats(schema: Any) -> Any:
     return _map_schemas(schema, fix)
 
 
-def _requires(schema: Any, name: str, schemas: dict[str, Any], depth: int = 0) -> bool:
-    """Whether ``schema`` (its ``$ref`` and ``allOf`` parts followed) lists ``name`` as required."""
+def _composed_of(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Iterator[dict[str, Any]]:
+    """``schema`` and, depth first, the ``allOf`` parts it is made of, each ``$ref`` to a
+    component followed (up to 16 steps deep)."""
     if not isinstance(schema, dict) or depth > 16:
-        return False
+        return
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith(SCHEMA_REF):
-        return _requires(schemas.get(unescape_pointer_token(ref[len(SCHEMA_REF) :])), name, schemas, depth + 1)
-    if name in (schema.get("required") or []):
-        return True
-    return any(_requires(part, name, schemas, depth + 1) for part in schema.get("allOf") or [])
-
-
-def _property(schema: Any, name: str, schemas: dict[str, Any], depth: int = 0) -> Any:
-    """The schema of property ``name`` in ``schema`` (its ``$ref`` and ``allOf`` parts followed), or None."""
-    if not isinstance(schema, dict) or depth > 16:
-        return None
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith(SCHEMA_REF):
-        return _property(schemas.get(unescape_pointer_token(ref[len(SCHEMA_REF) :])), name, schemas, depth + 1)
-    found = (schema.get("properties") or {}).get(name)
-    if found is not None:
-        return found
+        yield from _composed_of(schemas.get(unescape_pointer_token(ref[len(SCHEMA_REF) :])), schemas, depth + 1)
+        return
+    yield schema
     for part in schema.get("allOf") or []:
-        found = _property(part, name, schemas, depth + 1)
-        if found is not None:
-            return found
-    return None
+        yield from _composed_of(part, schemas, depth + 1)
+
+
+def _requires(schema: Any, name: str, schemas: dict[str, Any]) -> bool:
+    """Whether ``schema`` (its ``$ref`` and ``allOf`` parts followed) lists ``name`` as required."""
+    return any(name in (part.get("required") or []) for part in _composed_of(schema, schemas))
+
+
+def _property(schema: Any, name: str, schemas: dict[str, Any]) -> Any:
+    """The schema of property ``name`` in ``schema`` (its ``$ref`` and ``allOf`` parts followed), or None."""
+    found = ((part.get("properties") or {}).get(name) for part in _composed_of(schema, schemas))
+    return next((schema for schema in found if schema is not None), None)
 
 
 def _literal_tag(schema: Any) -> bool:

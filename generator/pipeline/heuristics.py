@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator import ir, pytypes
+from generator.pipeline import ir, pytypes
 
 OFFSET_PARAMETERS = ("offset", "skip", "start")
 PAGE_PARAMETERS = ("page", "pageNumber", "page_number", "pageNo")

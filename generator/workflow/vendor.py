@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import config, write
+from generator import config
 from generator.errors import InputError, OutputError
+from generator.pipeline import write
 
 MARKER = ".clientsmith-vendor.json"
 

@@ -35,7 +35,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from generator import diff, ir, parse
+from generator.pipeline import ir, parse
+from generator.workflow import diff
 
 SNAPSHOT = ".clientsmith/spec.json"
 CHANGELOG = "CHANGELOG.md"

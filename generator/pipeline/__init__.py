@@ -11,7 +11,7 @@ so ``clientsmith check`` can say which one changed when a package drifted:
   output (package name and the overlay list); where the package goes is not included;
 * ``templates_sha256``: every file under ``templates/`` (names and bytes);
 * ``generator_version``: clientsmith's version;
-* ``version``: the package version these make (see :mod:`generator.history`).
+* ``version``: the package version these make (see :mod:`generator.workflow.history`).
 
 Progress: :func:`build` and :func:`generate` take an optional ``progress`` callback, called
 with the name of each stage of :data:`STAGES` as that stage starts (``write`` only from
@@ -28,20 +28,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from generator import (
-    __version__,
+from generator import __version__
+from generator.errors import Problem
+from generator.pipeline import (
     format,
-    history,
     loader,
     models,
-    overlay,
     parse,
     render,
     template_files,
     validate,
     write,
 )
-from generator.errors import Problem
+from generator.workflow import history, overlay
 
 #: The stages of one client, in the order ``progress`` is told about them. ``load`` includes
 #: applying overlays; ``format`` includes the CHANGELOG section and the manifest.
@@ -80,11 +79,11 @@ def build(
     generates anyway; structural problems still stop it. ``previous`` is the
     folder of an earlier generation (usually the output folder): its spec
     snapshot and CHANGELOG.md are the base of the new CHANGELOG.md (see
-    :mod:`generator.history`). The result depends only on the inputs and that
+    :mod:`generator.workflow.history`). The result depends only on the inputs and that
     folder's state, never on the clock or the machine. ``overlays`` (OpenAPI
     Overlay files) are applied in order to the spec before validation.
     ``allow_remote_refs`` lets ``$ref``s to http(s) URLs be fetched, ``ref_root`` is the folder
-    file ``$ref``s may reach (default: the spec's folder; see :mod:`generator.loader`).
+    file ``$ref``s may reach (default: the spec's folder; see :mod:`generator.pipeline.loader`).
     ``progress`` is called with each stage's name as it starts (see :data:`STAGES`).
     """
     progress = progress or _no_progress
@@ -136,7 +135,7 @@ def generate(
     ref_root: Path | None = None,
     progress: Progress | None = None,
 ) -> Generated:
-    """Generate a client and write what changed into ``output`` (see :mod:`generator.write`)."""
+    """Generate a client and write what changed into ``output`` (see :mod:`generator.pipeline.write`)."""
     progress = progress or _no_progress
     generated = build(
         spec_path,
