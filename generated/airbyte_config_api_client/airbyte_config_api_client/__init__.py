@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.0610220e"
+__version__ = "1.0.0+clientsmith.61aa25be"
 
 __all__ = [
     "DEFAULT_BASE_URL",

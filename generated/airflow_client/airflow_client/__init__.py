@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.413c420f"
+__version__ = "2+clientsmith.2b067978"
 
 __all__ = [
     "DEFAULT_BASE_URL",

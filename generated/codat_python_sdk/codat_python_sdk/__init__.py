@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.71526841"
+__version__ = "1+clientsmith.8ee33293"
 
 __all__ = [
     "DEFAULT_BASE_URL",

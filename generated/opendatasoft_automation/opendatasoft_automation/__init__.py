@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.ed94885f"
+__version__ = "1.0+clientsmith.cc54989b"
 
 __all__ = [
     "DEFAULT_BASE_URL",
