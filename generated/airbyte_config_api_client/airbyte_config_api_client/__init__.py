@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.61aa25be"
+__version__ = "1.0.0+clientsmith.5b32a08a"
 
 __all__ = [
     "DEFAULT_BASE_URL",

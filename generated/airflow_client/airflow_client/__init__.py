@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.2b067978"
+__version__ = "2+clientsmith.233a7cb2"
 
 __all__ = [
     "DEFAULT_BASE_URL",

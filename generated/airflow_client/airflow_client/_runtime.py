@@ -2668,9 +2668,7 @@ class _PageBase(Generic[ItemT, T]):
             if size is not None and len(items) < size:
                 return None
             if style == "offset":
-                following, reached = self._position + len(items), self._position + len(
-                    items
-                )
+                following = reached = self._position + len(items)
             else:
                 following, reached = self._position + 1, self._seen
             total = _path(parsed, pagination.total) if pagination.total else None

@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.8ee33293"
+__version__ = "1+clientsmith.1906824a"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.f691da50"
+__version__ = "0.1.0+clientsmith.d920f234"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -50,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.cc54989b"
+__version__ = "1.0+clientsmith.828fd3c4"
 
 __all__ = [
     "DEFAULT_BASE_URL",
