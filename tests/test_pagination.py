@@ -571,3 +571,58 @@ def test_extension_declares_every_style() -> None:
     assert root.items == (), "'' points at the body itself"
     offset = pagination_of(spec({**listing([("skip", "integer"), ("top", "integer")], obj(value=ARRAY)), "x-clientsmith-pagination": {"style": "offset", "offset": "skip", "size": "top", "start": 5}}))
     assert (offset.style, offset.position.wire_name, offset.size.wire_name, offset.start, offset.items) == ("offset", "skip", "top", 5, ("value",))
+
+
+# -- a corpus client: Bandwidth (Link header for calls, pageInfo.nextPageToken for messages) --
+
+BANDWIDTH = ROOT.parent / "shared" / "corpus" / "bandwidth.yaml"
+
+
+@pytest.fixture(scope="module")
+def bandwidth(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    if not BANDWIDTH.exists():
+        pytest.fail(f"{BANDWIDTH} is missing: the corpus (../shared/corpus) must be next to the project")
+    out = tmp_path_factory.mktemp("bandwidth")
+    pipeline.generate(BANDWIDTH, "bandwidth_paged", out / "bandwidth_paged")
+    sys.path.insert(0, str(out / "bandwidth_paged"))
+    return importlib.import_module("bandwidth_paged")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_bandwidth_calls_follow_the_link_header(bandwidth: Any, server: FaultServer, flavour: str) -> None:
+    call_state = {"callId": "c-1", "accountId": "a1"}
+    server.script(
+        Reply(200, [call_state, {**call_state, "callId": "c-2"}], {"link": '</accounts/a1/calls?pageSize=2&pageToken=t2>; rel="next"'}),
+        Reply(200, [{**call_state, "callId": "c-3"}]),
+    )
+
+    async def main() -> list[str]:
+        if flavour == "sync":
+            with bandwidth.Client(base_url=server.url, access_token="tok") as client:
+                return [c.call_id for c in client.calls.iter_list_calls("a1", page_size=2)]
+        async with bandwidth.AsyncClient(base_url=server.url, access_token="tok") as client:
+            return [c.call_id async for c in client.calls.iter_list_calls("a1", page_size=2)]
+
+    assert asyncio.run(main()) == ["c-1", "c-2", "c-3"]
+    assert [(r.path, query(r).get("pageToken")) for r in server.received] == [("/accounts/a1/calls", None), ("/accounts/a1/calls", ["t2"])]
+    assert all(r.headers["authorization"] == "Bearer tok" for r in server.received)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_bandwidth_messages_send_the_next_page_token(bandwidth: Any, server: FaultServer, flavour: str) -> None:
+    server.script(
+        Reply(200, {"totalCount": 3, "pageInfo": {"nextPageToken": "GL83"}, "messages": [{"messageId": "m1"}, {"messageId": "m2"}]}),
+        Reply(200, {"totalCount": 3, "pageInfo": {}, "messages": [{"messageId": "m3"}]}),
+    )
+
+    async def main() -> list[str]:
+        if flavour == "sync":
+            with bandwidth.Client(base_url=server.url, basic_auth=("u", "p")) as client:
+                first = client.messages.list_messages_pages("a1")
+                return [m.message_id for page in first.iter_pages() for m in page.items]
+        async with bandwidth.AsyncClient(base_url=server.url, basic_auth=("u", "p")) as client:
+            first = await client.messages.list_messages_pages("a1")
+            return [m.message_id async for page in first.iter_pages() for m in page.items]
+
+    assert asyncio.run(main()) == ["m1", "m2", "m3"]
+    assert [query(r).get("pageToken") for r in server.received] == [None, ["GL83"]]
