@@ -31,6 +31,20 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRAC
 EXTENSION = "x-clientsmith-pagination"
 
 
+def _model_properties(schema: dict[str, Any], models: dict[str, Any]) -> dict[str, Any]:
+    """The properties of a prepared model schema, with those of the models it extends."""
+    merged: dict[str, Any] = {}
+    for part in schema.get("allOf") or []:
+        if isinstance(part, dict):
+            ref = part.get("$ref")
+            target = models.get(ref[len(prepare.SCHEMA_REF) :]) if isinstance(ref, str) and ref.startswith(prepare.SCHEMA_REF) else part
+            if isinstance(target, dict) and target is not schema:
+                merged.update(_model_properties(target, models))
+    if isinstance(schema.get("properties"), dict):
+        merged.update(schema["properties"])
+    return merged
+
+
 def _field_path(value: Any) -> tuple[str, ...] | None:
     """A response field named in ``x-clientsmith-pagination``: a JSON Pointer (``/pageInfo/next``,
     ``""`` for the body itself) or a bare top-level field name; None if it is neither."""
@@ -70,6 +84,8 @@ class _Builder:
         self.problems: list[Problem] = []
         self.types = pytypes.SchemaTypes(target=self._class_target, inline=self._inline_target, named=self._named)
         self.shapes = heuristics.Shapes(self._resolve_schema, self._properties)
+        self._success_types: dict[str, TypeNode | None] = {}  # of the operation being built
+        self._paged_status = ""
 
     # -- names -----------------------------------------------------------------
     def _decide_class_names(self) -> dict[str, str]:
@@ -400,6 +416,7 @@ class _Builder:
         security_raw = operation.get("security")
         security = self._security(security_raw, scheme_keys) if security_raw is not None else default_security
         sorted_parameters = sorted(parameters, key=lambda p: not p.required)
+        self._success_types = {r.status: r.type for r in success}
         return ir.Operation(
             pagination=self._pagination(operation, sorted_parameters, py_name, at),
             idempotency_header=heuristics.idempotency_header(operation, parameters),
@@ -514,6 +531,7 @@ class _Builder:
             return None
         query = [p for p in parameters if p.location == "query"]
         response, schema, status = self._success_response(operation)
+        self._paged_status = status
         if declared is not None:
             return self._declared_pagination(declared, query, response, schema, status, py_name, f"{at}/{EXTENSION}")
         if schema is None:
@@ -577,8 +595,33 @@ class _Builder:
         total_field = declared.get("total") if isinstance(declared.get("total"), str) else heuristics.total_field(properties)
         start_default = position.default_repr
         start = int(declared.get("start", int(start_default) if start_default and start_default.isdigit() else (0 if style == "offset" else 1)))
-        item_type = self.types.of(items_schema.get("items") or {}, naming.inline_model_name(py_name, "item"))
+        item_type = self._item_type((items_field,), items_schema, py_name)
         return ir.Pagination(style, position, size, start, (items_field,), (total_field,) if total_field else (), item_type)
+
+    def _item_type(self, items: tuple[str, ...], array: dict[str, Any], py_name: str) -> TypeNode:
+        """The type of one item: the class the response's own model gives its items (an inline
+        item object is hoisted once, with the response), else the items schema's type."""
+        node = pytypes.without_none(self._success_types.get(self._paged_status) or pytypes.ANY)
+        for name in items:
+            schema = self.model_schemas.get(node.class_name) if isinstance(node, pytypes.Model) else None
+            prop = _model_properties(schema, self.model_schemas).get(name) if isinstance(schema, dict) else None
+            node = pytypes.without_none(self._model_node(prop)) if isinstance(prop, dict) else pytypes.ANY
+        if isinstance(node, pytypes.ListOf):
+            return node.item
+        return self.types.of(array.get("items") or {}, naming.inline_model_name(py_name, "item"))
+
+    def _model_node(self, prop: dict[str, Any]) -> TypeNode:
+        """The type of a property of a prepared model schema (references name classes)."""
+        ref = prop.get("$ref")
+        if isinstance(ref, str) and ref.startswith(prepare.SCHEMA_REF) and ref[len(prepare.SCHEMA_REF) :] in self.model_schemas:
+            return pytypes.Model(ref[len(prepare.SCHEMA_REF) :])
+        if prepare.schema_kind(prop) == "array" and isinstance(prop.get("items"), dict):
+            return pytypes.ListOf(self._model_node(prop["items"]))
+        for key in ("anyOf", "oneOf"):
+            options = [o for o in prop.get(key) or [] if isinstance(o, dict) and o.get("type") != "null"]
+            if len(options) == 1:
+                return self._model_node(options[0])
+        return pytypes.ANY
 
     def _item_field(self, schema: Any, items: tuple[str, ...], name: str) -> bool:
         array = self.shapes.field(schema, items)
@@ -601,8 +644,7 @@ class _Builder:
         has_more: tuple[str, ...] = (),
         done: tuple[str, ...] = (),
     ) -> ir.Pagination:
-        array = self.shapes.field(schema, items) or {}
-        item_type = self.types.of(array.get("items") or {}, naming.inline_model_name(py_name, "item"))
+        item_type = self._item_type(items, self.shapes.field(schema, items) or {}, py_name)
         return ir.Pagination(style, position, size, start, items, total, item_type, next, item_cursor, has_more, done)
 
     def _success_response(self, operation: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, str]:

@@ -626,3 +626,12 @@ def test_bandwidth_messages_send_the_next_page_token(bandwidth: Any, server: Fau
 
     assert asyncio.run(main()) == ["m1", "m2", "m3"]
     assert [query(r).get("pageToken") for r in server.received] == [None, ["GL83"]]
+
+
+def test_inline_items_keep_the_class_of_the_response_model() -> None:
+    inline_item = {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}
+    builder = parse._Builder(spec(listing([("cursor", "string")], obj(data=inline_item, next_cursor=STRING))), "spec.yaml", "pkg")
+    found = builder.build().groups[0].operations[0].pagination
+    response = builder.model_schemas["ListThings200Response"]["properties"]["data"]["items"]["$ref"]
+    assert response.endswith("/" + found.item_annotation), f"the items are {response}, the page says {found.item_annotation}"
+    assert sorted(builder.model_schemas) == ["ListThings200Response", found.item_annotation], "no second class for the same items"
