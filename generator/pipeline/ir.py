@@ -102,15 +102,24 @@ class Response:
 
 @dataclass(frozen=True)
 class Pagination:
-    """How a list operation pages, for its generated ``iter_<name>`` helper."""
+    """How a list operation pages, for its generated ``<name>_pages`` and ``iter_<name>`` helpers.
 
-    style: str  # "offset" (offset + limit) | "page" (page number + page size)
-    position: Parameter  # the offset or page-number parameter the helper drives
+    Paths are wire names from the response body down to a field.
+    """
+
+    # "offset" (offset + limit) | "page" (page number + page size) | "cursor" (a cursor from the
+    # response sent back) | "link" (the Link header's rel="next") | "url" (a next-page URL in the body)
+    style: str
+    position: Parameter | None  # the offset, page-number or cursor parameter the helpers drive; None for link/url
     size: Parameter | None  # the limit / page-size parameter, if any
-    start: int  # first offset or page number
-    items_field: str  # wire name of the array of items in the response
-    total_field: str  # wire name of the total count in the response, or ""
+    start: int  # first offset or page number (offset and page styles)
+    items: tuple[str, ...]  # the array of items; () when the body is the array
+    total: tuple[str, ...]  # offset/page: the total count, or ()
     item_type: TypeNode
+    next: tuple[str, ...] = ()  # cursor: the next cursor; url: the next page's URL
+    item_cursor: str = ""  # cursor: field of the last item that is the next cursor (Stripe's ``id``)
+    has_more: tuple[str, ...] = ()  # boolean: more pages follow
+    done: tuple[str, ...] = ()  # boolean: this is the last page
 
     @property
     def item_annotation(self) -> str:
@@ -138,6 +147,7 @@ class Operation:
     idempotency_header: str = ""  # header the client fills with a fresh key per call
     pagination: Pagination | None = None
     iterator_name: str = ""  # the all-pages helper (``iter_<name>``) when paginated
+    pages_name: str = ""  # the first-page helper (``<name>_pages``) when paginated
     stream_name: str = ""  # the helper returning the body unread (``stream_<name>``) for binary responses
     # Every response media type the operation declares (success and error, spec order, no
     # duplicates): what the client sends as ``Accept``.

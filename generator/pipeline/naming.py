@@ -115,7 +115,7 @@ _CLIENT_BASES = ("BaseClient", "SyncApiClient", "AsyncApiClient")
 RESOURCE_RUNTIME_IMPORTS: dict[str, frozenset[str]] = {
     "always": frozenset({"NOT_GIVEN", "NotGiven", "Operation", "RetryConfig", "WithRawResponse", "async_raw_response", "raw_response"}),
     "streaming": frozenset({"async_streamed_response", "streamed_response"}),
-    "pagination": frozenset({"Pagination", "aiterate_pages", "iterate_pages"}),
+    "pagination": frozenset({"ApiResponse", "AsyncPage", "Pagination", "SyncPage", "afirst_page", "aiterate_items", "first_page", "iterate_items"}),
     "parts": frozenset({"Part"}),
 }
 
@@ -220,6 +220,11 @@ def group_name(tags: Iterable[str], override: str | None = None) -> str:
 def iterator_name(method: str) -> str:
     """The lazy all-pages helper of a list operation: ``iter_<method>``."""
     return f"iter_{method}"
+
+
+def pages_name(method: str) -> str:
+    """The helper returning a list operation's first page object: ``<method>_pages``."""
+    return f"{method}_pages"
 
 
 def stream_name(method: str) -> str:

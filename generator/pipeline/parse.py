@@ -18,6 +18,7 @@ from generator.errors import (
     MISSING,
     Problem,
     SpecError,
+    escape_pointer_token,
     follow_pointer,
     pointer,
     unescape_pointer_token,
@@ -27,6 +28,35 @@ from generator.pipeline.pytypes import TypeNode
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+EXTENSION = "x-clientsmith-pagination"
+
+
+def _model_properties(schema: dict[str, Any], models: dict[str, Any]) -> dict[str, Any]:
+    """The properties of a prepared model schema, with those of the models it extends."""
+    merged: dict[str, Any] = {}
+    for part in schema.get("allOf") or []:
+        if isinstance(part, dict):
+            ref = part.get("$ref")
+            target = models.get(ref[len(prepare.SCHEMA_REF) :]) if isinstance(ref, str) and ref.startswith(prepare.SCHEMA_REF) else part
+            if isinstance(target, dict) and target is not schema:
+                merged.update(_model_properties(target, models))
+    if isinstance(schema.get("properties"), dict):
+        merged.update(schema["properties"])
+    return merged
+
+
+def _field_path(value: Any) -> tuple[str, ...] | None:
+    """A response field named in ``x-clientsmith-pagination``: a JSON Pointer (``/pageInfo/next``,
+    ``""`` for the body itself) or a bare top-level field name; None if it is neither."""
+    if not isinstance(value, str):
+        return None
+    if value == "":
+        return ()
+    if value.startswith("/"):
+        return tuple(unescape_pointer_token(token) for token in value[1:].split("/"))
+    return (value,)
+
+
 _JSON_TYPES = re.compile(r"^application/([\w.+-]*\+)?json(;.*)?$|^\*/\*$")
 
 
@@ -53,6 +83,9 @@ class _Builder:
         self._add_models({self.class_names[name]: schema for name, schema in self.schemas.items()})
         self.problems: list[Problem] = []
         self.types = pytypes.SchemaTypes(target=self._class_target, inline=self._inline_target, named=self._named)
+        self.shapes = heuristics.Shapes(self._resolve_schema, self._properties)
+        self._success_types: dict[str, TypeNode | None] = {}  # of the operation being built
+        self._paged_status = ""
 
     # -- names -----------------------------------------------------------------
     def _decide_class_names(self) -> dict[str, str]:
@@ -164,6 +197,8 @@ class _Builder:
                 if op.pagination is not None:
                     op.iterator_name = naming.dedupe([*taken, naming.iterator_name(op.py_name)])[-1]
                     taken.append(op.iterator_name)
+                    op.pages_name = naming.dedupe([*taken, naming.pages_name(op.py_name)])[-1]
+                    taken.append(op.pages_name)
                 if op.streams:
                     op.stream_name = naming.dedupe([*taken, naming.stream_name(op.py_name)])[-1]
                     taken.append(op.stream_name)
@@ -375,8 +410,9 @@ class _Builder:
         security_raw = operation.get("security")
         security = self._security(security_raw, scheme_keys) if security_raw is not None else default_security
         sorted_parameters = sorted(parameters, key=lambda p: not p.required)
+        self._success_types = {r.status: r.type for r in success}
         return ir.Operation(
-            pagination=self._pagination(operation, sorted_parameters, py_name),
+            pagination=self._pagination(operation, sorted_parameters, py_name, at),
             idempotency_header=heuristics.idempotency_header(operation, parameters),
             py_name=py_name,
             http_method=method.upper(),
@@ -478,21 +514,72 @@ class _Builder:
         operation: dict[str, Any],
         parameters: list[ir.Parameter],
         py_name: str,
+        at: str,
     ) -> ir.Pagination | None:
-        """``x-clientsmith-pagination`` if given (``false`` turns detection off), else detection:
-        offset/limit or page/pageSize query parameters and a response object with one array."""
-        declared = operation.get("x-clientsmith-pagination")
+        """``x-clientsmith-pagination`` if given (``false`` turns detection off; a malformed one
+        is an error at its pointer), else detection: offset/limit or page/pageSize query
+        parameters, a cursor parameter with a next cursor in the response, a declared ``Link``
+        header, or a next-page URL in the response, beside an array of items."""
+        declared = operation.get(EXTENSION)
         if declared is False:
             return None
-        declared = declared if isinstance(declared, dict) else {}
-        chosen = heuristics.page_parameters(declared, [p for p in parameters if p.location == "query"])
+        query = [p for p in parameters if p.location == "query"]
+        response, schema, status = self._success_response(operation)
+        self._paged_status = status
+        if declared is not None:
+            return self._declared_pagination(declared, query, response, schema, status, py_name, f"{at}/{EXTENSION}")
+        if schema is None:
+            return None
+        numbered = self._numbered_pagination({}, query, schema, py_name)
+        if numbered is not None:
+            return numbered
+        shapes = self.shapes
+        items = shapes.items_path(schema)
+        if items is None:
+            return None
+        near = items[:-1]
+        cursor = heuristics.cursor_parameter(query)
+        is_get = at.endswith("/get")
+        if cursor is not None:
+            if items == () or (is_get and heuristics.declares_link_header(response)):
+                # The body is the array: the next page can only be announced in a header.
+                return self._paged("link", None, items, schema, py_name)
+            found = shapes.find(schema, (cursor.wire_name, *heuristics.NEXT_CURSOR_FIELDS), ("string", "integer"), near)
+            has_more = shapes.find(schema, heuristics.HAS_MORE_FIELDS, ("boolean",), near) or ()
+            done = shapes.find(schema, heuristics.DONE_FIELDS, ("boolean",), near) or ()
+            if found is not None:
+                return self._paged("cursor", cursor, items, schema, py_name, next=found, has_more=has_more, done=done)
+            if has_more and self._item_field(schema, items, "id"):
+                return self._paged("cursor", cursor, items, schema, py_name, item_cursor="id", has_more=has_more, done=done)
+            url = shapes.next_url(schema, near)
+            if url is not None:
+                return self._paged("url", None, items, schema, py_name, next=url, has_more=has_more, done=done)
+            self._report(
+                f"{at}/parameters",
+                f"query parameter {cursor.wire_name!r} looks like a page cursor, but the response has no field the next "
+                f"cursor could be read from: no page helpers (declare {EXTENSION} to add them)",
+            )
+            return None
+        if not is_get:
+            return None
+        if heuristics.declares_link_header(response):
+            return self._paged("link", None, items, schema, py_name)
+        url = shapes.next_url(schema, near)
+        if url is not None:
+            has_more = shapes.find(schema, heuristics.HAS_MORE_FIELDS, ("boolean",), near) or ()
+            return self._paged("url", None, items, schema, py_name, next=url, has_more=has_more)
+        return None
+
+    def _numbered_pagination(
+        self, declared: dict[str, Any], query: list[ir.Parameter], schema: dict[str, Any], py_name: str
+    ) -> ir.Pagination | None:
+        """Offset/limit or page-number paging (detected as before cursors were known, so
+        existing helpers keep their shape)."""
+        chosen = heuristics.page_parameters(declared, query)
         if chosen is None:
             return None
         style, position, size = chosen
-        schema = self._success_schema(operation)
-        if schema is None:
-            return None
-        properties = self._properties(schema)
+        properties = self._properties(self._resolve_schema(schema))
         items_field = declared.get("items") if isinstance(declared.get("items"), str) else heuristics.items_field(properties)
         if not items_field or not isinstance(properties.get(items_field), dict):
             return None
@@ -502,20 +589,208 @@ class _Builder:
         total_field = declared.get("total") if isinstance(declared.get("total"), str) else heuristics.total_field(properties)
         start_default = position.default_repr
         start = int(declared.get("start", int(start_default) if start_default and start_default.isdigit() else (0 if style == "offset" else 1)))
-        item_type = self.types.of(items_schema.get("items") or {}, naming.inline_model_name(py_name, "item"))
-        return ir.Pagination(style, position, size, start, items_field, total_field or "", item_type)
+        item_type = self._item_type((items_field,), items_schema, py_name)
+        return ir.Pagination(style, position, size, start, (items_field,), (total_field,) if total_field else (), item_type)
 
-    def _success_schema(self, operation: dict[str, Any]) -> dict[str, Any] | None:
+    def _item_type(self, items: tuple[str, ...], array: dict[str, Any], py_name: str) -> TypeNode:
+        """The type of one item: the class the response's own model gives its items (an inline
+        item object is hoisted once, with the response), else the items schema's type."""
+        node = pytypes.without_none(self._success_types.get(self._paged_status) or pytypes.ANY)
+        for name in items:
+            schema = self.model_schemas.get(node.class_name) if isinstance(node, pytypes.Model) else None
+            prop = _model_properties(schema, self.model_schemas).get(name) if isinstance(schema, dict) else None
+            node = pytypes.without_none(self._model_node(prop)) if isinstance(prop, dict) else pytypes.ANY
+        if isinstance(node, pytypes.ListOf):
+            return node.item
+        return self.types.of(array.get("items") or {}, naming.inline_model_name(py_name, "item"))
+
+    def _model_node(self, prop: dict[str, Any]) -> TypeNode:
+        """The type of a property of a prepared model schema (references name classes)."""
+        ref = prop.get("$ref")
+        if isinstance(ref, str) and ref.startswith(prepare.SCHEMA_REF) and ref[len(prepare.SCHEMA_REF) :] in self.model_schemas:
+            return pytypes.Model(ref[len(prepare.SCHEMA_REF) :])
+        if prepare.schema_kind(prop) == "array" and isinstance(prop.get("items"), dict):
+            return pytypes.ListOf(self._model_node(prop["items"]))
+        for key in ("anyOf", "oneOf"):
+            options = [o for o in prop.get(key) or [] if isinstance(o, dict) and o.get("type") != "null"]
+            if len(options) == 1:
+                return self._model_node(options[0])
+        return pytypes.ANY
+
+    def _item_field(self, schema: Any, items: tuple[str, ...], name: str) -> bool:
+        array = self.shapes.field(schema, items)
+        item = self.shapes.unwrap((array or {}).get("items") or {})
+        return name in self._properties(item)
+
+    def _paged(
+        self,
+        style: str,
+        position: ir.Parameter | None,
+        items: tuple[str, ...],
+        schema: Any,
+        py_name: str,
+        *,
+        size: ir.Parameter | None = None,
+        start: int = 0,
+        total: tuple[str, ...] = (),
+        next: tuple[str, ...] = (),
+        item_cursor: str = "",
+        has_more: tuple[str, ...] = (),
+        done: tuple[str, ...] = (),
+    ) -> ir.Pagination:
+        item_type = self._item_type(items, self.shapes.field(schema, items) or {}, py_name)
+        return ir.Pagination(style, position, size, start, items, total, item_type, next, item_cursor, has_more, done)
+
+    def _success_response(self, operation: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+        """The first 2xx response with a body (or the first 2xx), its schema and its status."""
         responses = operation.get("responses") or {}
+        first: tuple[dict[str, Any], dict[str, Any] | None, str] = ({}, None, "")
         for status in sorted(str(s) for s in responses):
             if status.startswith("2"):
-                response = self._deref(responses[status])
-                content = (response or {}).get("content") or {}
-                if content:
+                response = self._deref(responses.get(status))
+                response = response if isinstance(response, dict) else {}
+                content = response.get("content") or {}
+                if isinstance(content, dict) and content:
                     media = content[_pick_content_type(list(content))] or {}
                     schema = media.get("schema")
-                    return self._resolve_schema(schema) if isinstance(schema, dict) else None
-        return None
+                    return response, (schema if isinstance(schema, dict) else None), status
+                if not first[2]:
+                    first = (response, None, status)
+        return first
+
+    def _declared_pagination(
+        self,
+        declared: Any,
+        query: list[ir.Parameter],
+        response: dict[str, Any],
+        schema: dict[str, Any] | None,
+        status: str,
+        py_name: str,
+        where: str,
+    ) -> ir.Pagination | None:
+        """``x-clientsmith-pagination`` read and checked; each mistake is an error at its pointer."""
+        problems: list[Problem] = []
+
+        def fail(key: str, message: str) -> None:
+            problems.append(Problem(self.file, f"{where}/{key}" if key else where, f"{EXTENSION}: {message}"))
+
+        if not isinstance(declared, dict):
+            fail("", f"must be false or an object (keys: {', '.join(heuristics.EXTENSION_KEYS)}), not {type(declared).__name__}")
+            self.problems += problems
+            return None
+        for key in declared:
+            if key not in heuristics.EXTENSION_KEYS:
+                fail(escape_pointer_token(str(key)), f"unknown key {key!r}; expected one of {', '.join(heuristics.EXTENSION_KEYS)}")
+        style = declared.get("style")
+        if style is None:
+            style = next((s for s in ("cursor", "offset", "page") if s in declared), None)
+            if style is None:
+                fail("", f"'style' is required: one of {', '.join(heuristics.STYLES)}")
+        elif style not in heuristics.STYLES:
+            fail("style", f"style {style!r} is not one of {', '.join(heuristics.STYLES)}")
+            style = None
+        if schema is None:
+            fail("", "the operation has no 2xx response with a body to read pages from" + (f" (response {status})" if status else ""))
+        names = [p.wire_name for p in query]
+        by_name = {p.wire_name: p for p in query}
+        allowed = {
+            "offset": {"offset", "size", "start", "items", "total", "has_more", "done"},
+            "page": {"page", "size", "start", "items", "total", "has_more", "done"},
+            "cursor": {"cursor", "size", "items", "next", "next_from_item", "has_more", "done"},
+            "link": {"size", "items", "has_more", "done"},
+            "url": {"size", "items", "next", "has_more", "done"},
+        }
+
+        def parameter(key: str, integer: bool = False) -> ir.Parameter | None:
+            value = declared.get(key)
+            if value is None:
+                return None
+            if not isinstance(value, str) or value not in by_name:
+                fail(key, f"{value!r} is not a query parameter of this operation (its query parameters: {', '.join(names) or 'none'})")
+                return None
+            found = by_name[value]
+            if integer and pytypes.without_none(found.type) not in (pytypes.INT, pytypes.FLOAT):
+                fail(key, f"query parameter {value!r} is not an integer, so it cannot be counted up")
+            return found
+
+        def field(key: str, kinds: tuple[str, ...]) -> tuple[str, ...] | None:
+            value = declared.get(key)
+            if value is None or schema is None:
+                return None
+            path = _field_path(value)
+            if path is None:
+                fail(key, f"{value!r} is not a JSON Pointer into the response body ('/a/b') or a top-level field name")
+                return None
+            found = self.shapes.field(schema, path)
+            if found is None:
+                fail(key, f"{value!r}: the {status} response body has no such field")
+                return None
+            kind = self.shapes.kind(found)
+            if kind is not None and kind not in kinds:
+                fail(key, f"{value!r} is a {kind} in the {status} response body; expected {' or '.join(kinds)}")
+                return None
+            return path
+
+        if style is not None:
+            for key in declared:
+                if key in heuristics.EXTENSION_KEYS and key != "style" and key not in allowed[style]:
+                    fail(escape_pointer_token(str(key)), f"{key!r} does not apply to style {style!r} (it takes: {', '.join(sorted(allowed[style]))})")
+        if "start" in declared and (not isinstance(declared["start"], int) or isinstance(declared["start"], bool)):
+            fail("start", f"'start' must be an integer, not {declared['start']!r}")
+        size = parameter("size", integer=True)
+        items = field("items", ("array",))
+        total = field("total", ("integer", "number"))
+        nxt = field("next", ("string", "integer"))
+        has_more = field("has_more", ("boolean",))
+        done = field("done", ("boolean",))
+        item_cursor = declared.get("next_from_item")
+        if item_cursor is not None and not isinstance(item_cursor, str):
+            fail("next_from_item", f"must be the name of a field of the items, not {item_cursor!r}")
+        if problems or style is None or schema is None:
+            self.problems += problems
+            return None
+        if items is None:
+            items = self.shapes.items_path(schema)
+            if items is None:
+                fail("", f"no array of items found in the {status} response body: name it with 'items' (a JSON Pointer, '' for the body itself)")
+        if style in ("offset", "page") and items is not None:
+            for key in ("offset", "page"):
+                parameter(key, integer=True)
+            chosen = None if problems else heuristics.page_parameters({k: v for k, v in declared.items() if k in ("offset", "page", "size")} | {"style": style}, query)
+            if chosen is None:
+                fail("", f"style {style!r} needs an integer {style} query parameter: name it with {style!r}")
+                self.problems += problems
+                return None
+            _, counted, detected_size = chosen
+            default = counted.default_repr
+            start = declared.get("start", int(default) if default and default.isdigit() else (0 if style == "offset" else 1))
+            if total is None and len(items) == 1:
+                found_total = heuristics.total_field(self._properties(self.shapes.unwrap(schema)))
+                total = (found_total,) if found_total else None
+            return self._paged(
+                style, counted, items, schema, py_name, size=size or detected_size, start=start, total=total or (),
+                has_more=has_more or (), done=done or (),
+            )
+        position = None
+        if style == "cursor":
+            position = parameter("cursor") if "cursor" in declared else heuristics.cursor_parameter(query)
+            if position is None and "cursor" not in declared:
+                fail("", f"style 'cursor' needs the query parameter that carries the cursor: name it with 'cursor' (none of {', '.join(heuristics.CURSOR_PARAMETERS)} found)")
+            if nxt is None and item_cursor is None and items is not None:
+                nxt = self.shapes.find(schema, ((position.wire_name,) if position else ()) + heuristics.NEXT_CURSOR_FIELDS, ("string", "integer"), items[:-1])
+                if nxt is None:
+                    fail("", "style 'cursor' needs where the next cursor is: 'next' (a response field) or 'next_from_item' (a field of the last item)")
+        elif style == "url" and nxt is None and items is not None:
+            nxt = self.shapes.next_url(schema, items[:-1])
+            if nxt is None:
+                fail("", "style 'url' needs the response field holding the next page's URL: name it with 'next'")
+        self.problems += problems
+        if problems or items is None:
+            return None
+        return self._paged(
+            style, position, items, schema, py_name, size=size, next=nxt or (), item_cursor=item_cursor or "",
+            has_more=has_more or (), done=done or (),
+        )
 
     def _resolve_schema(self, schema: Any) -> dict[str, Any]:
         seen: set[str] = set()

@@ -144,7 +144,9 @@ class Flavour:
     protocol: str
     transport: str
     iterator: str
-    paginate: str  # the runtime's page walker
+    page: str  # the runtime's page class
+    first_page: str  # the runtime function fetching a first page
+    iterate_items: str  # the runtime function walking the items of every page
     raw_response: str  # the runtime function giving a method its ``with_raw_response`` form
     streamed_response: str  # ... its ``stream_<name>`` form
 
@@ -152,11 +154,11 @@ class Flavour:
 FLAVOURS = [
     Flavour(
         "Client", "SyncApiClient", "", "Synchronous", "", "", "__enter__", "__exit__", "httpx.Client", "SyncTransport",
-        "HttpxTransport", "Iterator", "iterate_pages", "raw_response", "streamed_response",
+        "HttpxTransport", "Iterator", "SyncPage", "first_page", "iterate_items", "raw_response", "streamed_response",
     ),
     Flavour(
         "AsyncClient", "AsyncApiClient", "Async", "Asynchronous", "async ", "await ", "__aenter__", "__aexit__",
-        "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport", "AsyncIterator", "aiterate_pages",
+        "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport", "AsyncIterator", "AsyncPage", "afirst_page", "aiterate_items",
         "async_raw_response", "async_streamed_response",
     ),
 ]
@@ -170,36 +172,89 @@ def _argument(annotation: str, name: str, required: bool, default: str | None) -
     return f"{name}: {annotation} | NotGiven = NOT_GIVEN"
 
 
+_PAGED_BY = {
+    "offset": "offsets",
+    "page": "page numbers",
+    "cursor": "cursors",
+    "link": "the ``Link`` header's ``rel=\"next\"`` URL",
+    "url": "the next-page URL in the response",
+}
+
+
+def _wire_path(path: tuple[str, ...]) -> str:
+    """A response field path as the README and docstrings show it (``pageInfo.nextPageToken``)."""
+    return ".".join(path) if path else "(the body)"
+
+
 def _pager_view(op: ir.Operation) -> dict[str, Any] | None:
     pagination = op.pagination
     if pagination is None:
         return None
     position = pagination.position
+    driven = pagination.style in ("offset", "page")  # the helpers set the position themselves
     others = [p for p in op.parameters if p is not position]
-    positional = [_argument(p.annotation, p.py_name, True, None) for p in others if p.required]
-    keyword = [_argument(p.annotation, p.py_name, False, p.default_repr) for p in others if not p.required]
+    signature = [p for p in op.parameters if p is not position or not driven]
+    positional = [_argument(p.annotation, p.py_name, True, None) for p in signature if p.required]
+    keyword = [_argument(p.annotation, p.py_name, False, p.default_repr) for p in signature if not p.required]
     calls = [f"{p.py_name}={p.py_name}" for p in others]
+    forward = [f"{p.py_name}={p.py_name}" for p in signature]
     if op.body is not None and not op.body.fields:
         (positional if op.body.required else keyword).append(_argument(op.body.annotation, op.body.py_name, op.body.required, None))
         calls.append(f"{op.body.py_name}={op.body.py_name}")
-    walk = "offsets" if pagination.style == "offset" else "page numbers"
+        forward.append(f"{op.body.py_name}={op.body.py_name}")
+    if driven:
+        start = str(pagination.start)
+    elif position is not None:
+        start = position.py_name
+    else:
+        start = "NOT_GIVEN"
+    stops = ["an empty page"]
+    if driven:
+        stops.append("a page shorter than the page size" if pagination.size is not None else "")
+        stops.append(f"once ``{_wire_path(pagination.total)}`` items were seen" if pagination.total else "")
+    elif pagination.style == "cursor":
+        source = f"the last item's ``{pagination.item_cursor}``" if pagination.item_cursor else f"``{_wire_path(pagination.next)}``"
+        stops.append(f"a response without a next cursor (read from {source})")
+    else:
+        stops.append("a response without a next-page URL")
+    if pagination.has_more:
+        stops.append(f"``{_wire_path(pagination.has_more)}`` false")
+    if pagination.done:
+        stops.append(f"``{_wire_path(pagination.done)}`` true")
+    stops = [stop for stop in stops if stop]
+    walk = _PAGED_BY[pagination.style]
+    through = f" through ``{position.py_name}``" if position is not None else ""
+    from_ = f" from {pagination.start}" if driven else ""
+    how = f"Walks {walk}{from_}{through}; stops on " + ", ".join(stops[:-1]) + (" or " if len(stops) > 1 else "") + stops[-1] + "."
+    if pagination.style in ("cursor", "link", "url"):
+        how += " A cursor or URL the server sends a second time raises :class:`PaginationError`."
     return {
         "name": op.iterator_name,
+        "pages_name": op.pages_name,
         "constant": naming.pages_constant(op.constant_name),
         "style": pagination.style,
-        "items_field": pagination.items_field,
-        "total_field": pagination.total_field,
+        "paged_by": walk,
+        "items_path": pagination.items,
+        "items_field": _wire_path(pagination.items),
+        "total_field": _wire_path(pagination.total) if pagination.total else "",
+        "next_field": (f"{_wire_path(pagination.next)}" if pagination.next else (f"last item's {pagination.item_cursor}" if pagination.item_cursor else "")),
+        # The runtime Pagination's path arguments: items always (``()``: the body), the rest when set.
+        "paths": [("items", pagination.items)]
+        + [(key, path) for key, path in (("total", pagination.total), ("next", pagination.next), ("has_more", pagination.has_more), ("done", pagination.done)) if path],
+        "item_cursor": pagination.item_cursor,
         "item_annotation": pagination.item_annotation,
-        "position_name": position.py_name,
-        "start": pagination.start,
-        "size_expr": pagination.size.py_name if pagination.size is not None else "None",
+        "position_name": position.py_name if position is not None else "",
+        "start": start,
+        "size_expr": pagination.size.py_name if pagination.size is not None and driven else "None",
         "positional": positional,
         "keyword": keyword,
         "calls": calls,
-        "doc": (
-            f"Every item of :meth:`{op.py_name}`, fetching pages lazily.\n\n"
-            f"Walks {walk} from {pagination.start} through ``{position.py_name}``; stops on an empty or short page"
-            + (f" or once ``{pagination.total_field}`` items were seen." if pagination.total_field else ".")
+        "forward": forward,
+        "doc": f"Every item of :meth:`{op.py_name}`, fetching pages lazily.\n\n{how}",
+        "pages_doc": (
+            f"The first page of :meth:`{op.py_name}`; ``next_page()`` fetches the next.\n\n"
+            f"``items`` holds the page's items, ``response`` the response it came from; ``has_next_page()`` "
+            f"says whether another page follows and ``iter_pages()`` walks the rest. {how}"
         ),
     }
 
@@ -328,6 +383,8 @@ def _sentence(text: str) -> str:
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
     typing_names = {"TYPE_CHECKING", *group.typing_imports}
     operations = [_operation_view(op) for op in group.operations]
+    if any(op["pager"] for op in operations):
+        typing_names.add("Any")  # the page helpers' fetch(via: Any, position: Any)
     return {
         "name": group.name,
         "class_name": group.class_name,

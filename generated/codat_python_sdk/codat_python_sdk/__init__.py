@@ -18,15 +18,18 @@ from ._runtime import (
     Hooks,
     ApiError,
     ApiTimeoutError,
+    AsyncPage,
     AsyncTransport,
     ClientError,
     NotGiven,
+    PaginationError,
     RawRequest,
     RawResponse,
     ResponseValidationError,
     RetryConfig,
     SdkError,
     ServerError,
+    SyncPage,
     SyncTransport,
     BadRequestError,
     UnauthorizedError,
@@ -47,7 +50,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.7400d693"
+__version__ = "1+clientsmith.1906824a"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -57,6 +60,9 @@ __all__ = [
     "NotGiven",
     "RetryConfig",
     "ApiResponse",
+    "SyncPage",
+    "AsyncPage",
+    "PaginationError",
     "Hooks",
     "SyncTransport",
     "AsyncTransport",

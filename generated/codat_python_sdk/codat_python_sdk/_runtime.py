@@ -36,7 +36,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import (
     IO,
     Annotated,
@@ -54,7 +54,7 @@ from typing import (
     cast,
     overload,
 )
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
 
 import httpx
 import pydantic
@@ -66,6 +66,7 @@ __all__ = [
     "ApiResponse",
     "ApiTimeoutError",
     "AsyncBinaryResponse",
+    "AsyncPage",
     "AsyncRawStream",
     "AsyncTransport",
     "BadGatewayError",
@@ -87,6 +88,7 @@ __all__ = [
     "OpenIntEnum",
     "OpenStrEnum",
     "Pagination",
+    "PaginationError",
     "PayloadTooLargeError",
     "RateLimitError",
     "RawRequest",
@@ -98,6 +100,7 @@ __all__ = [
     "SdkError",
     "ServerError",
     "ServiceUnavailableError",
+    "SyncPage",
     "SyncTransport",
     "UnauthorizedError",
     "UnprocessableEntityError",
@@ -2328,15 +2331,34 @@ class AsyncApiClient(BaseClient):
 
 
 # -- pagination -----------------------------------------------------------------
+#
+# A paged operation's generated ``<method>_pages`` returns its first page as a SyncPage
+# (AsyncPage); ``iter_<method>`` walks every item. Each page reads the response it came
+# from to find the request of the next one: an offset or page number, a cursor, a URL in
+# the ``Link`` header, or a URL in the body.
+
+ItemT = TypeVar("ItemT")
+
+
+class PaginationError(SdkError):
+    """A paged listing cannot go on: there is no next page, or following it would repeat a
+    page already fetched (the server sent the same cursor or URL again) or send the client's
+    credentials to another origin."""
 
 
 @dataclass(frozen=True)
 class Pagination:
-    """Where a list operation's pages keep their items and total."""
+    """How a list operation pages. Paths are wire names from the response body down."""
 
-    style: str  # "offset": advance by the items received; "page": by one page
-    items: str  # wire name of the array of items
-    total: str = ""  # wire name of the total number of items, if the API sends one
+    # "offset": advance by the items received; "page": by one page number; "cursor": send
+    # the next cursor; "link": follow the Link header's rel="next"; "url": follow a URL in the body
+    style: str
+    items: tuple[str, ...] = ()  # the array of items; () when the body is the array
+    total: tuple[str, ...] = ()  # offset/page: the total number of items, if sent
+    next: tuple[str, ...] = ()  # cursor: the next cursor; url: the next page's URL
+    item_cursor: str = ""  # cursor: the field of the last item that is the next cursor
+    has_more: tuple[str, ...] = ()  # a boolean: true while more pages follow
+    done: tuple[str, ...] = ()  # a boolean: true on the last page
 
 
 def _field(page: Any, wire_name: str) -> Any:
@@ -2351,71 +2373,475 @@ def _field(page: Any, wire_name: str) -> Any:
     return None
 
 
-class _PageWalk:
-    """Decides, page after page, where the next one starts and when to stop.
+def _path(value: Any, path: tuple[str, ...]) -> Any:
+    for wire_name in path:
+        value = _field(value, wire_name)
+    return value
 
-    Stops on an empty page, on a page shorter than the requested size, or once
-    the API's total count is reached.
+
+_LINK_PARAMETER_NAME = re.compile(r"[ \t]*([^\s=;,]+)[ \t]*")
+
+
+def _link_parameters(text: str, at: int) -> tuple[dict[str, str], int]:
+    """The ``; name=value`` parameters of one link-value from ``at``, and where they end.
+
+    Names are lower-cased; values may be tokens or quoted strings (backslash escapes); only
+    the first occurrence of a name counts (RFC 8288, section 3).
+    """
+    parameters: dict[str, str] = {}
+    size = len(text)
+    while at < size:
+        while at < size and text[at] in " \t":
+            at += 1
+        if at >= size or text[at] == ",":
+            break
+        if text[at] != ";":  # malformed: skip to the next link-value
+            while at < size and text[at] != ",":
+                at += 1
+            break
+        at += 1
+        match = _LINK_PARAMETER_NAME.match(text, at)
+        if match is None:
+            continue
+        name, at = match.group(1).lower(), match.end()
+        value = ""
+        if at < size and text[at] == "=":
+            at += 1
+            while at < size and text[at] in " \t":
+                at += 1
+            if at < size and text[at] == '"':
+                at += 1
+                chars: list[str] = []
+                while at < size and text[at] != '"':
+                    if text[at] == "\\" and at + 1 < size:
+                        at += 1
+                    chars.append(text[at])
+                    at += 1
+                at += 1
+                value = "".join(chars)
+            else:
+                begin = at
+                while at < size and text[at] not in ";,":
+                    at += 1
+                value = text[begin:at].strip()
+        parameters.setdefault(name, value)
+    return parameters, at
+
+
+def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:
+    """Every link of a ``Link`` header (RFC 8288): (target as written, parameters).
+
+    Several ``Link`` headers arrive joined by commas, which the format allows; a target
+    may itself hold commas and semicolons, since it is delimited by ``<`` and ``>``.
+    """
+    links: list[tuple[str, dict[str, str]]] = []
+    at, size = 0, len(value)
+    while at < size:
+        begin = value.find("<", at)
+        if begin < 0:
+            break
+        end = value.find(">", begin + 1)
+        if end < 0:
+            break
+        parameters, at = _link_parameters(value, end + 1)
+        links.append((value[begin + 1 : end].strip(), parameters))
+        at += 1
+    return links
+
+
+def _next_link(headers: Mapping[str, str]) -> str | None:
+    """The target of the first link whose relation types include ``next``."""
+    value = headers.get("link")
+    if not value:
+        return None
+    for target, parameters in parse_link_header(value):
+        if "next" in parameters.get("rel", "").lower().split():
+            return target
+    return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return scheme, "", None
+    return (scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme))
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _without_query_names(url: str, names: frozenset[str]) -> str:
+    """``url`` without the query parameters ``names`` (the client adds its own credentials)."""
+    if not names or "?" not in url:
+        return url
+    base, _, query = url.partition("?")
+    kept = [
+        part
+        for part in query.split("&")
+        if unquote(part.partition("=")[0]) not in names
+    ]
+    return base + ("?" + "&".join(kept) if kept else "")
+
+
+def _at_url(
+    client: BaseClient,
+    url: str,
+    operation: Operation[Any],
+    arguments: Mapping[str, Any],
+) -> RawRequest:
+    """The request for ``operation`` sent to the absolute ``url`` (a next page's).
+
+    Headers, cookies, body and credentials are built as for any call of the operation; the
+    path and query come from ``url`` instead of the call's arguments.
+    """
+    built = client._build(
+        replace(operation, path=""),
+        path={},
+        query={},
+        headers=arguments.get("headers") or {},
+        cookies=arguments.get("cookies") or {},
+        body=arguments.get("body", NOT_GIVEN),
+        extra_headers=arguments.get("extra_headers"),
+    )
+    target = _without_query_names(urldefrag(url)[0], client._secret_query_names)
+    credentials = built.url.partition("?")[2]
+    if credentials:
+        target += ("&" if "?" in target else "?") + credentials
+    return RawRequest(built.method, target, built.headers, built.content)
+
+
+def _request_at(
+    client: SyncApiClient, url: str, operation: Operation[T], **arguments: Any
+) -> ApiResponse[T]:
+    """:meth:`SyncApiClient.request` (raw) at the absolute ``url``."""
+    request = _at_url(client, url, operation, arguments)
+    started = time.monotonic()
+    sent, response = client._send(
+        operation,
+        request,
+        arguments.get("retries", NOT_GIVEN),
+        arguments.get("timeout", NOT_GIVEN),
+        client._transport.send,
+    )
+    parsed = client._handle(operation, sent, response)
+    return cast("ApiResponse[T]", client._result(True, parsed, sent, response, started))
+
+
+async def _arequest_at(
+    client: AsyncApiClient, url: str, operation: Operation[T], **arguments: Any
+) -> ApiResponse[T]:
+    """:meth:`AsyncApiClient.request` (raw) at the absolute ``url``."""
+    request = _at_url(client, url, operation, arguments)
+    started = time.monotonic()
+    sent, response = await client._send(
+        operation,
+        request,
+        arguments.get("retries", NOT_GIVEN),
+        arguments.get("timeout", NOT_GIVEN),
+        client._transport.send,
+    )
+    parsed = client._handle(operation, sent, response)
+    return cast("ApiResponse[T]", client._result(True, parsed, sent, response, started))
+
+
+def _url_via(client: SyncApiClient | AsyncApiClient, url: str) -> _Via:
+    """A ``self`` for an operation's method whose ``_client.request`` sends to ``url``."""
+    if isinstance(client, SyncApiClient):
+        return _Via(functools.partial(_request_at, client, url))
+    return _Via(functools.partial(_arequest_at, client, url))
+
+
+class _Listing:
+    """What the pages of one listing share: how to fetch one, and which were requested.
+
+    ``requested`` maps each cursor or URL asked for to how many pages deep it was asked
+    for: the same one asked for again at another depth means the server sent a cursor or
+    URL it had sent before, and following it would fetch the same pages forever.
     """
 
-    def __init__(self, pagination: Pagination, start: int, size: Any) -> None:
+    __slots__ = (
+        "at",
+        "client",
+        "fetch",
+        "pagination",
+        "requested",
+        "size",
+        "start",
+        "via",
+    )
+
+    def __init__(
+        self,
+        client: SyncApiClient | AsyncApiClient,
+        fetch: Callable[[Any, Any], Any],
+        pagination: Pagination,
+        start: Any,
+        size: Any,
+    ) -> None:
+        self.client = client
+        self.fetch = fetch
+        # The ``self`` the operation's method is called with: its ``_client.request``
+        # returns the ApiResponse (as ``with_raw_response`` does), or sends to a URL.
+        self.via = _Via(functools.partial(client.request, raw=True))
+        self.at = functools.partial(_url_via, client)
         self.pagination = pagination
-        self.position = start
+        self.start = start
         whole = (
             isinstance(size, (int, float))
             and not isinstance(size, bool)
             and float(size).is_integer()
         )
         self.size = int(size) if whole else None
-        self.seen = 0
+        self.requested: dict[str, int] = {}
+        if (
+            pagination.style == "cursor"
+            and start is not NOT_GIVEN
+            and start is not None
+        ):
+            self.requested[f"cursor {start!r}"] = 0
 
-    def items(self, page: Any) -> list[Any]:
-        return list(_field(page, self.pagination.items) or [])
 
-    def advance(self, page: Any, count: int) -> bool:
-        """Move past a page of ``count`` items; False when there is nothing more to fetch."""
-        self.seen += count
-        if count == 0 or (self.size is not None and count < self.size):
-            return False
-        total = _field(page, self.pagination.total) if self.pagination.total else None
-        if self.pagination.style == "offset":
-            self.position += count
-            reached = self.position
+class _PageBase(Generic[ItemT, T]):
+    """One page of a listing: its items, its response, and what the next request is."""
+
+    __slots__ = (
+        "_depth",
+        "_listing",
+        "_next",
+        "_position",
+        "_seen",
+        "items",
+        "response",
+    )
+
+    def __init__(
+        self,
+        listing: _Listing,
+        response: ApiResponse[T],
+        *,
+        depth: int,
+        position: Any,
+        seen: int,
+    ) -> None:
+        pagination = listing.pagination
+        found = _path(response.parsed, pagination.items)
+        #: The items of this page, as the response holds them.
+        self.items: list[ItemT] = (
+            list(found) if isinstance(found, (list, tuple)) else []
+        )
+        #: The response this page came from: ``parsed`` body, ``headers``, ``status_code``, ``url``.
+        self.response = response
+        self._listing = listing
+        self._depth = depth
+        self._position = position
+        self._seen = seen + len(self.items)
+        if depth == 0 and pagination.style in ("link", "url"):
+            listing.requested.setdefault(response.url, 0)
+        self._next = self._find_next()
+
+    @property
+    def parsed(self) -> T:
+        """The parsed response body of this page (what the operation's method returns)."""
+        return self.response.parsed
+
+    def has_next_page(self) -> bool:
+        """Whether the response says another page follows (an empty page is the last)."""
+        return self._next is not None
+
+    def _find_next(self) -> tuple[str, Any] | None:
+        """("position", offset, page number or cursor) or ("url", absolute URL); None at the end."""
+        pagination = self._listing.pagination
+        parsed = self.response.parsed
+        items = self.items
+        if not items:
+            return None
+        if pagination.done and _path(parsed, pagination.done) is True:
+            return None
+        if pagination.has_more and _path(parsed, pagination.has_more) is False:
+            return None
+        style = pagination.style
+        if style in ("offset", "page"):
+            size = self._listing.size
+            if size is not None and len(items) < size:
+                return None
+            if style == "offset":
+                following = reached = self._position + len(items)
+            else:
+                following, reached = self._position + 1, self._seen
+            total = _path(parsed, pagination.total) if pagination.total else None
+            if isinstance(total, int) and reached >= total:
+                return None
+            return ("position", following)
+        if style == "cursor":
+            if pagination.item_cursor:
+                value = _field(items[-1], pagination.item_cursor)
+            else:
+                value = _path(parsed, pagination.next)
+            if value is None or value == "":
+                return None
+            return ("position", value)
+        if style == "link":
+            target = _next_link(self.response.headers)
         else:
-            self.position += 1
-            reached = self.seen
-        return not (isinstance(total, int) and reached >= total)
+            found = _path(parsed, pagination.next)
+            target = found if isinstance(found, str) else None
+        if not target:
+            return None
+        return ("url", urljoin(self.response.url, target))
+
+    def _next_request(self) -> tuple[Any, Any]:
+        """(the ``self`` to call the operation with, the position argument) of the next page.
+
+        Raises :class:`PaginationError` when there is none, when it would repeat a cursor or
+        URL already requested, or when a next-page URL is on another origin than the
+        client's ``base_url``: every request carries the client's credentials, which must
+        never reach a server the user did not configure.
+        """
+        if self._next is None:
+            raise PaginationError(
+                "there is no next page: check has_next_page() before next_page()"
+            )
+        listing = self._listing
+        kind, value = self._next
+        if kind == "position":
+            if listing.pagination.style in ("offset", "page"):
+                return listing.via, value
+            key = f"cursor {value!r}"
+        else:
+            key = listing.client._redact(value)
+            if _origin(value) != _origin(listing.client.base_url):
+                raise PaginationError(
+                    f"the next page's URL {key} is not on the origin of base_url "
+                    f"{listing.client.base_url}; it is not followed, since every request "
+                    "carries the client's credentials"
+                )
+        first = listing.requested.setdefault(key, self._depth + 1)
+        if first != self._depth + 1:
+            raise PaginationError(
+                f"the server sent {key} again after page {self._depth + 1}: it was "
+                f"requested for page {first + 1} already, so following it would fetch "
+                "the same pages forever"
+            )
+        if kind == "position":
+            return listing.via, value
+        return listing.at(value), listing.start
+
+    def _following(self, position: Any) -> dict[str, Any]:
+        return {"depth": self._depth + 1, "position": position, "seen": self._seen}
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(items={len(self.items)}, "
+            f"has_next_page={self.has_next_page()}, url={self.response.url!r})"
+        )
 
 
-def iterate_pages(
-    fetch: Callable[[int], Any], pagination: Pagination, *, start: int, size: Any
-) -> Iterator[Any]:
-    """Every item of every page, fetching each page only when the previous one is used up."""
-    walk = _PageWalk(pagination, start, size)
-    while True:
-        page = fetch(walk.position)
-        items = walk.items(page)
-        yield from items
-        if not walk.advance(page, len(items)):
-            return
+class SyncPage(_PageBase[ItemT, T]):
+    """A page of a list operation, from ``client.<group>.<method>_pages(...)``.
+
+    ``items`` are the page's items, ``response`` the :class:`ApiResponse` it came from
+    (``parsed`` is its body). ``has_next_page()`` says whether another page follows,
+    ``next_page()`` fetches it, ``iter_pages()`` walks this page and every one after it.
+    """
+
+    __slots__ = ()
+
+    def next_page(self) -> SyncPage[ItemT, T]:
+        """Fetch the next page; :class:`PaginationError` when there is none (or it repeats)."""
+        via, position = self._next_request()
+        response = self._listing.fetch(via, position)
+        return SyncPage(self._listing, response, **self._following(position))
+
+    def iter_pages(self) -> Iterator[SyncPage[ItemT, T]]:
+        """This page, then each following one, fetched when the previous one is used up."""
+        page = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = page.next_page()
 
 
-async def aiterate_pages(
-    fetch: Callable[[int], Awaitable[Any]],
+class AsyncPage(_PageBase[ItemT, T]):
+    """The async form of :class:`SyncPage`: ``await page.next_page()``,
+    ``async for page in first.iter_pages()``."""
+
+    __slots__ = ()
+
+    async def next_page(self) -> AsyncPage[ItemT, T]:
+        """Fetch the next page; :class:`PaginationError` when there is none (or it repeats)."""
+        via, position = self._next_request()
+        response = await self._listing.fetch(via, position)
+        return AsyncPage(self._listing, response, **self._following(position))
+
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[ItemT, T]]:
+        """This page, then each following one, fetched when the previous one is used up."""
+        page = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = await page.next_page()
+
+
+def first_page(
+    client: SyncApiClient,
+    fetch: Callable[[Any, Any], ApiResponse[T]],
     pagination: Pagination,
     *,
-    start: int,
+    start: Any,
     size: Any,
-) -> AsyncIterator[Any]:
-    """The async form of :func:`iterate_pages`."""
-    walk = _PageWalk(pagination, start, size)
+) -> SyncPage[Any, T]:
+    """Fetch the first page of a listing.
+
+    ``fetch(via, position)`` calls the operation's method with ``self`` = ``via`` and its
+    paging parameter (offset, page number or cursor) = ``position``; ``start`` is the
+    first position, ``size`` the page size asked for (offset and page styles stop on a
+    shorter page).
+    """
+    listing = _Listing(client, fetch, pagination, start, size)
+    response = fetch(listing.via, start)
+    return SyncPage(listing, response, depth=0, position=start, seen=0)
+
+
+async def afirst_page(
+    client: AsyncApiClient,
+    fetch: Callable[[Any, Any], Awaitable[ApiResponse[T]]],
+    pagination: Pagination,
+    *,
+    start: Any,
+    size: Any,
+) -> AsyncPage[Any, T]:
+    """The async form of :func:`first_page`."""
+    listing = _Listing(client, fetch, pagination, start, size)
+    response = await fetch(listing.via, start)
+    return AsyncPage(listing, response, depth=0, position=start, seen=0)
+
+
+def iterate_items(first: Callable[[], SyncPage[ItemT, Any]]) -> Iterator[ItemT]:
+    """Every item of every page; nothing is fetched before the first item is asked for."""
+    page = first()
     while True:
-        page = await fetch(walk.position)
-        items = walk.items(page)
-        for item in items:
-            yield item
-        if not walk.advance(page, len(items)):
+        yield from page.items
+        if not page.has_next_page():
             return
+        page = page.next_page()
+
+
+async def aiterate_items(
+    first: Callable[[], Awaitable[AsyncPage[ItemT, Any]]],
+) -> AsyncIterator[ItemT]:
+    """The async form of :func:`iterate_items`."""
+    page = await first()
+    while True:
+        for item in page.items:
+            yield item
+        if not page.has_next_page():
+            return
+        page = await page.next_page()
 
 
 # -- raw and streamed forms of the generated methods ------------------------------------

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._runtime import (
     NOT_GIVEN,
+    ApiResponse,
+    AsyncPage,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    SyncPage,
     WithRawResponse,
-    aiterate_pages,
+    afirst_page,
+    aiterate_items,
     async_raw_response,
-    iterate_pages,
+    first_page,
+    iterate_items,
     raw_response,
 )
 from ..models import (
@@ -57,7 +62,7 @@ _GET_CONNECTIONS: Operation[ConnectionCollectionResponse] = Operation(
 )
 
 _GET_CONNECTIONS_PAGES = Pagination(
-    "offset", items="connections", total="total_entries"
+    "offset", items=("connections",), total=("total_entries",)
 )
 
 _POST_CONNECTION: Operation[ConnectionResponse] = Operation(
@@ -224,6 +229,37 @@ class ConnectionResource:
             extra_headers=extra_headers,
         )
 
+    def get_connections_pages(
+        self,
+        *,
+        limit: int = 50,
+        order_by: str = "id",
+        connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> SyncPage[ConnectionResponse, ConnectionCollectionResponse]:
+        """The first page of :meth:`get_connections`; ``next_page()`` fetches the next.
+
+        ``items`` holds the page's items, ``response`` the response it came from; ``has_next_page()`` says whether another page follows and ``iter_pages()`` walks the rest. Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_entries`` items were seen.
+        """
+
+        def fetch(via: Any, position: Any) -> ApiResponse[ConnectionCollectionResponse]:
+            return ConnectionResourceWithRawResponse.get_connections(
+                via,
+                limit=limit,
+                order_by=order_by,
+                connection_id_pattern=connection_id_pattern,
+                offset=position,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+            )
+
+        return first_page(
+            self._client, fetch, _GET_CONNECTIONS_PAGES, start=0, size=limit
+        )
+
     def iter_get_connections(
         self,
         *,
@@ -236,21 +272,18 @@ class ConnectionResource:
     ) -> Iterator[ConnectionResponse]:
         """Every item of :meth:`get_connections`, fetching pages lazily.
 
-        Walks offsets from 0 through ``offset``; stops on an empty or short page or once ``total_entries`` items were seen.
+        Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_entries`` items were seen.
         """
-
-        def fetch(position: int) -> ConnectionCollectionResponse:
-            return self.get_connections(
+        return iterate_items(
+            lambda: self.get_connections_pages(
                 limit=limit,
                 order_by=order_by,
                 connection_id_pattern=connection_id_pattern,
-                offset=position,
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
             )
-
-        return iterate_pages(fetch, _GET_CONNECTIONS_PAGES, start=0, size=limit)
+        )
 
     def post_connection(
         self,
@@ -595,6 +628,39 @@ class AsyncConnectionResource:
             extra_headers=extra_headers,
         )
 
+    async def get_connections_pages(
+        self,
+        *,
+        limit: int = 50,
+        order_by: str = "id",
+        connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AsyncPage[ConnectionResponse, ConnectionCollectionResponse]:
+        """The first page of :meth:`get_connections`; ``next_page()`` fetches the next.
+
+        ``items`` holds the page's items, ``response`` the response it came from; ``has_next_page()`` says whether another page follows and ``iter_pages()`` walks the rest. Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_entries`` items were seen.
+        """
+
+        async def fetch(
+            via: Any, position: Any
+        ) -> ApiResponse[ConnectionCollectionResponse]:
+            return await AsyncConnectionResourceWithRawResponse.get_connections(
+                via,
+                limit=limit,
+                order_by=order_by,
+                connection_id_pattern=connection_id_pattern,
+                offset=position,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+            )
+
+        return await afirst_page(
+            self._client, fetch, _GET_CONNECTIONS_PAGES, start=0, size=limit
+        )
+
     def iter_get_connections(
         self,
         *,
@@ -607,21 +673,18 @@ class AsyncConnectionResource:
     ) -> AsyncIterator[ConnectionResponse]:
         """Every item of :meth:`get_connections`, fetching pages lazily.
 
-        Walks offsets from 0 through ``offset``; stops on an empty or short page or once ``total_entries`` items were seen.
+        Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_entries`` items were seen.
         """
-
-        async def fetch(position: int) -> ConnectionCollectionResponse:
-            return await self.get_connections(
+        return aiterate_items(
+            lambda: self.get_connections_pages(
                 limit=limit,
                 order_by=order_by,
                 connection_id_pattern=connection_id_pattern,
-                offset=position,
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
             )
-
-        return aiterate_pages(fetch, _GET_CONNECTIONS_PAGES, start=0, size=limit)
+        )
 
     async def post_connection(
         self,

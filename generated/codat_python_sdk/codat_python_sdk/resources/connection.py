@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._runtime import (
     NOT_GIVEN,
+    ApiResponse,
+    AsyncPage,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    SyncPage,
     WithRawResponse,
-    aiterate_pages,
+    afirst_page,
+    aiterate_items,
     async_raw_response,
-    iterate_pages,
+    first_page,
+    iterate_items,
     raw_response,
 )
 from ..models import (
@@ -49,7 +54,7 @@ _COMPANIES_COMPANY_ID_CONNECTIONS_GET: Operation[
 )
 
 _COMPANIES_COMPANY_ID_CONNECTIONS_GET_PAGES = Pagination(
-    "page", items="results", total="totalResults"
+    "page", items=("results",), total=("totalResults",)
 )
 
 _COMPANIES_COMPANY_ID_CONNECTIONS_POST: Operation[
@@ -161,6 +166,50 @@ class ConnectionResource:
             extra_headers=extra_headers,
         )
 
+    def companies_company_id_connections_get_pages(
+        self,
+        company_id: str,
+        *,
+        page_size: int = 100,
+        query: str | NotGiven = NOT_GIVEN,
+        order_by: str | NotGiven = NOT_GIVEN,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> SyncPage[
+        CodatPublicApiModelsCompanyDataConnection,
+        CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
+    ]:
+        """The first page of :meth:`companies_company_id_connections_get`; ``next_page()`` fetches the next.
+
+        ``items`` holds the page's items, ``response`` the response it came from; ``has_next_page()`` says whether another page follows and ``iter_pages()`` walks the rest. Walks page numbers from 1 through ``page``; stops on an empty page, a page shorter than the page size or once ``totalResults`` items were seen.
+        """
+
+        def fetch(
+            via: Any, position: Any
+        ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
+            return (
+                ConnectionResourceWithRawResponse.companies_company_id_connections_get(
+                    via,
+                    company_id=company_id,
+                    page_size=page_size,
+                    query=query,
+                    order_by=order_by,
+                    page=position,
+                    timeout=timeout,
+                    retries=retries,
+                    extra_headers=extra_headers,
+                )
+            )
+
+        return first_page(
+            self._client,
+            fetch,
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET_PAGES,
+            start=1,
+            size=page_size,
+        )
+
     def iter_companies_company_id_connections_get(
         self,
         company_id: str,
@@ -174,25 +223,18 @@ class ConnectionResource:
     ) -> Iterator[CodatPublicApiModelsCompanyDataConnection]:
         """Every item of :meth:`companies_company_id_connections_get`, fetching pages lazily.
 
-        Walks page numbers from 1 through ``page``; stops on an empty or short page or once ``totalResults`` items were seen.
+        Walks page numbers from 1 through ``page``; stops on an empty page, a page shorter than the page size or once ``totalResults`` items were seen.
         """
-
-        def fetch(
-            position: int,
-        ) -> CodatPublicApiModelsCompanyDataConnectionPagedResponseModel:
-            return self.companies_company_id_connections_get(
+        return iterate_items(
+            lambda: self.companies_company_id_connections_get_pages(
                 company_id=company_id,
                 page_size=page_size,
                 query=query,
                 order_by=order_by,
-                page=position,
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
             )
-
-        return iterate_pages(
-            fetch, _COMPANIES_COMPANY_ID_CONNECTIONS_GET_PAGES, start=1, size=page_size
         )
 
     def companies_company_id_connections_post(
@@ -432,6 +474,48 @@ class AsyncConnectionResource:
             extra_headers=extra_headers,
         )
 
+    async def companies_company_id_connections_get_pages(
+        self,
+        company_id: str,
+        *,
+        page_size: int = 100,
+        query: str | NotGiven = NOT_GIVEN,
+        order_by: str | NotGiven = NOT_GIVEN,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AsyncPage[
+        CodatPublicApiModelsCompanyDataConnection,
+        CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
+    ]:
+        """The first page of :meth:`companies_company_id_connections_get`; ``next_page()`` fetches the next.
+
+        ``items`` holds the page's items, ``response`` the response it came from; ``has_next_page()`` says whether another page follows and ``iter_pages()`` walks the rest. Walks page numbers from 1 through ``page``; stops on an empty page, a page shorter than the page size or once ``totalResults`` items were seen.
+        """
+
+        async def fetch(
+            via: Any, position: Any
+        ) -> ApiResponse[CodatPublicApiModelsCompanyDataConnectionPagedResponseModel]:
+            return await AsyncConnectionResourceWithRawResponse.companies_company_id_connections_get(
+                via,
+                company_id=company_id,
+                page_size=page_size,
+                query=query,
+                order_by=order_by,
+                page=position,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+            )
+
+        return await afirst_page(
+            self._client,
+            fetch,
+            _COMPANIES_COMPANY_ID_CONNECTIONS_GET_PAGES,
+            start=1,
+            size=page_size,
+        )
+
     def iter_companies_company_id_connections_get(
         self,
         company_id: str,
@@ -445,25 +529,18 @@ class AsyncConnectionResource:
     ) -> AsyncIterator[CodatPublicApiModelsCompanyDataConnection]:
         """Every item of :meth:`companies_company_id_connections_get`, fetching pages lazily.
 
-        Walks page numbers from 1 through ``page``; stops on an empty or short page or once ``totalResults`` items were seen.
+        Walks page numbers from 1 through ``page``; stops on an empty page, a page shorter than the page size or once ``totalResults`` items were seen.
         """
-
-        async def fetch(
-            position: int,
-        ) -> CodatPublicApiModelsCompanyDataConnectionPagedResponseModel:
-            return await self.companies_company_id_connections_get(
+        return aiterate_items(
+            lambda: self.companies_company_id_connections_get_pages(
                 company_id=company_id,
                 page_size=page_size,
                 query=query,
                 order_by=order_by,
-                page=position,
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
             )
-
-        return aiterate_pages(
-            fetch, _COMPANIES_COMPANY_ID_CONNECTIONS_GET_PAGES, start=1, size=page_size
         )
 
     async def companies_company_id_connections_post(

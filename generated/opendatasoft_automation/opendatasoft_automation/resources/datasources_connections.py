@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._runtime import (
     NOT_GIVEN,
+    ApiResponse,
+    AsyncPage,
     NotGiven,
     Operation,
     Pagination,
     RetryConfig,
+    SyncPage,
     WithRawResponse,
-    aiterate_pages,
+    afirst_page,
+    aiterate_items,
     async_raw_response,
-    iterate_pages,
+    first_page,
+    iterate_items,
     raw_response,
 )
 from ..models import (
@@ -55,7 +60,9 @@ _LIST_CONNECTIONS: Operation[ListConnections200Response] = Operation(
     idempotent=True,
 )
 
-_LIST_CONNECTIONS_PAGES = Pagination("offset", items="results", total="total_count")
+_LIST_CONNECTIONS_PAGES = Pagination(
+    "offset", items=("results",), total=("total_count",)
+)
 
 _CREATE_CONNECTION: Operation[Connection] = Operation(
     method="POST",
@@ -166,6 +173,37 @@ class DatasourcesConnectionsResource:
             extra_headers=extra_headers,
         )
 
+    def list_connections_pages(
+        self,
+        *,
+        limit: float = 20,
+        sort: Literal[
+            "created_at", "updated_at", "type", "dataset_count"
+        ] = "created_at",
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> SyncPage[Connection, ListConnections200Response]:
+        """The first page of :meth:`list_connections`; ``next_page()`` fetches the next.
+
+        ``items`` holds the page's items, ``response`` the response it came from; ``has_next_page()`` says whether another page follows and ``iter_pages()`` walks the rest. Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_count`` items were seen.
+        """
+
+        def fetch(via: Any, position: Any) -> ApiResponse[ListConnections200Response]:
+            return DatasourcesConnectionsResourceWithRawResponse.list_connections(
+                via,
+                limit=limit,
+                sort=sort,
+                offset=position,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+            )
+
+        return first_page(
+            self._client, fetch, _LIST_CONNECTIONS_PAGES, start=0, size=limit
+        )
+
     def iter_list_connections(
         self,
         *,
@@ -179,20 +217,17 @@ class DatasourcesConnectionsResource:
     ) -> Iterator[Connection]:
         """Every item of :meth:`list_connections`, fetching pages lazily.
 
-        Walks offsets from 0 through ``offset``; stops on an empty or short page or once ``total_count`` items were seen.
+        Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_count`` items were seen.
         """
-
-        def fetch(position: int) -> ListConnections200Response:
-            return self.list_connections(
+        return iterate_items(
+            lambda: self.list_connections_pages(
                 limit=limit,
                 sort=sort,
-                offset=position,
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
             )
-
-        return iterate_pages(fetch, _LIST_CONNECTIONS_PAGES, start=0, size=limit)
+        )
 
     def create_connection(
         self,
@@ -411,6 +446,39 @@ class AsyncDatasourcesConnectionsResource:
             extra_headers=extra_headers,
         )
 
+    async def list_connections_pages(
+        self,
+        *,
+        limit: float = 20,
+        sort: Literal[
+            "created_at", "updated_at", "type", "dataset_count"
+        ] = "created_at",
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AsyncPage[Connection, ListConnections200Response]:
+        """The first page of :meth:`list_connections`; ``next_page()`` fetches the next.
+
+        ``items`` holds the page's items, ``response`` the response it came from; ``has_next_page()`` says whether another page follows and ``iter_pages()`` walks the rest. Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_count`` items were seen.
+        """
+
+        async def fetch(
+            via: Any, position: Any
+        ) -> ApiResponse[ListConnections200Response]:
+            return await AsyncDatasourcesConnectionsResourceWithRawResponse.list_connections(
+                via,
+                limit=limit,
+                sort=sort,
+                offset=position,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+            )
+
+        return await afirst_page(
+            self._client, fetch, _LIST_CONNECTIONS_PAGES, start=0, size=limit
+        )
+
     def iter_list_connections(
         self,
         *,
@@ -424,20 +492,17 @@ class AsyncDatasourcesConnectionsResource:
     ) -> AsyncIterator[Connection]:
         """Every item of :meth:`list_connections`, fetching pages lazily.
 
-        Walks offsets from 0 through ``offset``; stops on an empty or short page or once ``total_count`` items were seen.
+        Walks offsets from 0 through ``offset``; stops on an empty page, a page shorter than the page size or once ``total_count`` items were seen.
         """
-
-        async def fetch(position: int) -> ListConnections200Response:
-            return await self.list_connections(
+        return aiterate_items(
+            lambda: self.list_connections_pages(
                 limit=limit,
                 sort=sort,
-                offset=position,
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
             )
-
-        return aiterate_pages(fetch, _LIST_CONNECTIONS_PAGES, start=0, size=limit)
+        )
 
     async def create_connection(
         self,
