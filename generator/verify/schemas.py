@@ -33,8 +33,11 @@ RECURSION_LIMIT = 2
 EXPANSION_LIMIT = 150
 _DEPTH_LIMIT = 24
 
+#: Keywords that do not constrain values (annotations, and OpenAPI's own, handled apart): a
+#: description or title left in would only make the schema hypothesis-jsonschema
+#: canonicalises larger (Stripe's: 250 kB per response, 10-15 s each).
 _DROPPED = frozenset(
-    {"discriminator", "xml", "externalDocs", "example", "examples", "deprecated", "readOnly", "writeOnly", "nullable",
+    {"description", "title", "discriminator", "xml", "externalDocs", "example", "examples", "deprecated", "readOnly", "writeOnly", "nullable",
      "$schema", "$id", "$comment", "contentMediaType", "contentEncoding", "unevaluatedProperties", "unevaluatedItems", "$anchor"}
 )
 
@@ -126,6 +129,8 @@ class Converter:
         def sub(node: Any, *, all_of: bool = False) -> Any:
             return self._convert(node, stack, depth + 1, minimal=minimal, in_all_of=all_of)
 
+        if minimal:
+            schema = self._pruned(schema)
         result: dict[str, Any] = {}
         for key, value in schema.items():
             if key in _DROPPED or key.startswith("x-"):
@@ -218,6 +223,24 @@ class Converter:
 
     def _is_string(self, schema: dict[str, Any]) -> bool:
         return self._is_kind(schema, "string")
+
+    def _pruned(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """What :meth:`_minimise` keeps of ``schema``, cut before its subschemas are converted
+        (converting all of them first, and then dropping most, took minutes on Stripe's objects,
+        which reference each other everywhere): required properties only, no items in an array
+        that may be empty, and the first option of a union that leads somewhere."""
+        pruned = dict(schema)
+        if isinstance(schema.get("properties"), dict):
+            required = set(schema.get("required") or [])
+            pruned["properties"] = {k: v for k, v in schema["properties"].items() if k in required}
+        if isinstance(schema.get("items"), dict) and not schema.get("minItems"):
+            pruned["items"] = {}
+        for key in ("anyOf", "oneOf"):
+            options = schema.get(key)
+            if isinstance(options, list) and len(options) > 1:
+                # an option that is not a reference ends here (a reference expands further)
+                pruned[key] = [next((o for o in options if not (isinstance(o, dict) and "$ref" in o)), options[0])]
+        return pruned
 
     @staticmethod
     def _minimise(schema: dict[str, Any]) -> None:
