@@ -18,8 +18,10 @@ from ._runtime import (
     Hooks,
     ApiError,
     ApiTimeoutError,
+    AsyncStream,
     AsyncTransport,
     ClientError,
+    EventStreamError,
     NotGiven,
     RawRequest,
     RawResponse,
@@ -27,6 +29,8 @@ from ._runtime import (
     RetryConfig,
     SdkError,
     ServerError,
+    ServerSentEvent,
+    Stream,
     SyncTransport,
     BadRequestError,
     UnauthorizedError,
@@ -47,7 +51,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.af67321d"
+__version__ = "0.1.0+clientsmith.2070dfdc"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -62,10 +66,14 @@ __all__ = [
     "AsyncTransport",
     "RawRequest",
     "RawResponse",
+    "Stream",
+    "AsyncStream",
+    "ServerSentEvent",
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
     "ResponseValidationError",
+    "EventStreamError",
     "ApiError",
     "ClientError",
     "ServerError",
