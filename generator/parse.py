@@ -437,7 +437,7 @@ class _Builder:
         schema = (content[media_type] or {}).get("schema")
         schema = schema if isinstance(schema, dict) else None
         resolved = self._resolve_schema(schema) if schema is not None else {}
-        properties = resolved.get("properties") if isinstance(resolved.get("properties"), dict) else {}
+        properties: dict[str, Any] = resolved["properties"] if isinstance(resolved.get("properties"), dict) else {}
         fields = tuple(properties) if properties and "data" in properties and set(properties) <= _EVENT_FIELDS else ()
         data_schema = self._resolve_schema(properties["data"]) if fields else resolved
         text = schema is None or (self._schema_type(data_schema) == "string" and not _is_binary(data_schema, "json"))

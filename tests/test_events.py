@@ -471,3 +471,74 @@ def test_raw_response_of_a_stream(events: Any, server: SseServer) -> None:
         assert response.status_code == 200 and response.headers["content-type"] == "text/event-stream"
         with response.parsed as stream:
             assert [chunk.delta for chunk in stream] == ["a"]
+
+
+# -- types -----------------------------------------------------------------------------------
+
+USAGE = """
+from events_client import ApiResponse, AsyncClient, AsyncStream, Client, Stream
+from events_client.models import ChatRequest, Chunk, Completion, JobEvent
+
+
+def sync(client: Client, flag: bool) -> int:
+    request = ChatRequest(prompt="x")
+    completion: Completion = client.chat.create_chat(request)
+    stream: Stream[Chunk] = client.chat.create_chat(request, stream=True)
+    either: Completion | Stream[Chunk] = client.chat.create_chat(request, stream=flag)
+    replay: Stream[Chunk] = client.chat.replay_chat("c")
+    jobs: Stream[JobEvent] = client.jobs.watch_job("j")
+    lines: Stream[str] = client.jobs.tail_log("j")
+    raw: ApiResponse[Stream[Chunk]] = client.chat.with_raw_response.create_chat(request, stream=True)
+    whole: ApiResponse[Completion] = client.chat.with_raw_response.create_chat(request)
+    with stream:
+        total = sum(chunk.index for chunk in stream)
+    return total + len(completion.text) + len(lines.last_event_id)
+
+
+async def asynchronous(client: AsyncClient) -> int:
+    request = ChatRequest(prompt="x")
+    completion: Completion = await client.chat.create_chat(request)
+    stream: AsyncStream[Chunk] = await client.chat.create_chat(request, stream=True)
+    replay: AsyncStream[Chunk] = await client.chat.replay_chat("c")
+    raw: ApiResponse[AsyncStream[Chunk]] = await client.chat.with_raw_response.create_chat(request, stream=True)
+    async with stream:
+        return sum([chunk.index async for chunk in stream]) + len(completion.text)
+"""
+
+MISUSE = """
+from events_client import Client, Stream
+from events_client.models import ChatRequest, Chunk, Completion
+
+
+def wrong(client: Client) -> None:
+    streamed: Completion = client.chat.create_chat(ChatRequest(prompt="x"), stream=True)
+    whole: Stream[Chunk] = client.chat.create_chat(ChatRequest(prompt="x"))
+"""
+
+
+def _mypy(events: Any, tmp_path: Path, source: str) -> Any:
+    import os
+    import subprocess
+
+    usage = tmp_path / "usage.py"
+    usage.write_text(source.lstrip(), "utf-8")
+    package = Path(events.__file__).parent
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, str(usage)],
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(package.parent)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_mypy_knows_what_each_call_returns(events: Any, tmp_path: Path) -> None:
+    result = _mypy(events, tmp_path, USAGE)
+    assert result.returncode == 0, f"mypy --strict rejects typed use of event streams:\n{result.stdout}{result.stderr}"
+
+
+def test_mypy_rejects_the_wrong_return_type(events: Any, tmp_path: Path) -> None:
+    result = _mypy(events, tmp_path, MISUSE)
+    lines = sorted(line.split(":")[1] for line in result.stdout.splitlines() if ": error:" in line)
+    assert lines == ["6", "7"], f"the overloads must tell stream=True from stream=False:\n{result.stdout}"

@@ -1749,6 +1749,9 @@ def _read_events(
                     return
                 yield _event_value(events, event, source)
     finally:
+        close = getattr(raw.chunks, "close", None)
+        if close is not None:
+            close()
         raw.close()
 
 
@@ -1765,6 +1768,9 @@ async def _aread_events(
                     return
                 yield _event_value(events, event, source)
     finally:
+        aclose = getattr(raw.chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
         await raw.close()
 
 

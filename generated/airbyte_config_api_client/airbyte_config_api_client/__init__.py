@@ -51,7 +51,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.4199411a"
+__version__ = "1.0.0+clientsmith.b2ba54e8"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -51,7 +51,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.ba3b01aa"
+__version__ = "2+clientsmith.7ebffaf0"
 
 __all__ = [
     "DEFAULT_BASE_URL",

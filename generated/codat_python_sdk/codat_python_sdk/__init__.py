@@ -51,7 +51,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.611f56bd"
+__version__ = "1+clientsmith.ef9059e1"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -51,7 +51,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.2070dfdc"
+__version__ = "0.1.0+clientsmith.bc3092eb"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -51,7 +51,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.1fa115b7"
+__version__ = "1.0+clientsmith.bc6e325c"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -37,7 +37,7 @@ DEFAULT_BASE_URL: Final = (
     "https://documentation-resources.opendatasoft.com/api/automation/v1.0"
 )
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.1fa115b7 (clientsmith)"
+USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.bc6e325c (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "HeaderAPIKey": SecurityScheme(
