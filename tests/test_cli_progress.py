@@ -30,7 +30,7 @@ from tests.test_cli import INVALID, PETSTORE, REPO_ROOT, clientsmith, explain, s
 
 STAGES = pipeline.STAGES
 
-# PETSTORE plus an operation answering text/event-stream, which `generate` warns about.
+# PETSTORE plus an operation answering JSON or XML, whose XML `generate` warns about.
 WITH_A_WARNING = PETSTORE + textwrap.indent(
     textwrap.dedent(
         """
@@ -42,7 +42,9 @@ WITH_A_WARNING = PETSTORE + textwrap.indent(
               "200":
                 description: Events.
                 content:
-                  text/event-stream:
+                  application/json:
+                    schema: {type: string}
+                  application/xml:
                     schema: {type: string}
         """
     ),
@@ -255,7 +257,7 @@ def test_generate_over_several_clients_numbers_them_and_keeps_warnings_readable(
         "warning",
         "generated warned from warned.yaml into gen/warned",
     ], f"a warning is a whole line of its own, the progress line gone; paths relative to the working folder: {shown}"
-    assert shown[1].startswith(f"warning: {work / 'warned.yaml'}#/paths/~1events/get/responses/200/content/text~1event-stream: "), shown
+    assert shown[1].startswith(f"warning: {work / 'warned.yaml'}#/paths/~1events/get/responses/200/content/application~1xml: "), shown
 
 
 def test_quiet_on_a_terminal_prints_nothing(work: Path) -> None:

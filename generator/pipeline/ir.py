@@ -101,6 +101,28 @@ class Response:
 
 
 @dataclass(frozen=True)
+class EventStream:
+    """An operation's ``text/event-stream`` success response: what each event reads into.
+
+    ``fields``: the schema describes the whole event (an object of some of ``event``,
+    ``data``, ``id`` and ``retry``, as some specs write it), so each event becomes that object
+    with its data decoded into ``data``; empty when the schema describes the data itself.
+    """
+
+    status: str  # the success status whose content declares the event stream
+    content_type: str  # the media type as the spec spells it
+    type: TypeNode  # what each event is read into
+    fields: tuple[str, ...]  # wire fields of the event object; () when ``type`` is the data's
+    text: bool  # the data is text, not JSON
+    only: bool  # the operation answers with events only (no other success media type)
+    flag: str = ""  # the JSON body's boolean property asking for events ("" when there is none)
+
+    @property
+    def annotation(self) -> str:
+        return render(self.type)
+
+
+@dataclass(frozen=True)
 class Pagination:
     """How a list operation pages, for its generated ``<name>_pages`` and ``iter_<name>`` helpers.
 
@@ -152,6 +174,11 @@ class Operation:
     # Every response media type the operation declares (success and error, spec order, no
     # duplicates): what the client sends as ``Accept``.
     accept: tuple[str, ...] = ()
+    # A text/event-stream success response, read as a stream of typed events.
+    events: EventStream | None = None
+    events_constant: str = ""  # module-level name of its runtime ``EventFormat``
+    # The keyword argument choosing events over the other response ("" when events are all it answers).
+    stream_argument: str = ""
 
     @property
     def return_annotation(self) -> str:

@@ -117,6 +117,7 @@ RESOURCE_RUNTIME_IMPORTS: dict[str, frozenset[str]] = {
     "streaming": frozenset({"async_streamed_response", "streamed_response"}),
     "pagination": frozenset({"ApiResponse", "AsyncPage", "Pagination", "SyncPage", "afirst_page", "aiterate_items", "first_page", "iterate_items"}),
     "parts": frozenset({"Part"}),
+    "events": frozenset({"AsyncStream", "EventFormat", "Stream"}),
 }
 
 
@@ -385,6 +386,17 @@ def operation_constant(method: str) -> str:
 def pages_constant(operation: str) -> str:
     """The module-level name of a paginated operation's page description: ``_LIST_PETS_PAGES``."""
     return f"{operation}_PAGES"
+
+
+def events_constant(operation: str) -> str:
+    """The module-level name of an operation's event stream description: ``_CREATE_CHAT_EVENTS``."""
+    return f"{operation}_EVENTS"
+
+
+def stream_argument(taken: Iterable[str]) -> str:
+    """The keyword argument that asks an operation for its event stream: ``stream``, unless a
+    parameter of the operation has that name."""
+    return dedupe([*taken, "stream"])[-1]
 
 
 def environment_variable(package: str, argument: str) -> str:

@@ -192,6 +192,8 @@ class _Builder:
             for op, name in zip(resource.operations, names, strict=True):
                 op.py_name = name
                 op.constant_name = naming.operation_constant(name)
+                if op.events is not None:
+                    op.events_constant = naming.events_constant(op.constant_name)
             taken = list(names)  # helpers never shadow an operation or each other
             for op in resource.operations:
                 if op.pagination is not None:
@@ -393,6 +395,8 @@ class _Builder:
         success: list[ir.Response] = []
         errors: list[ir.Response] = []
         accept: list[str] = []
+        events: ir.EventStream | None = None
+        other_success = False  # some success response has a media type besides text/event-stream
         for status, raw_response in (operation.get("responses") or {}).items():
             response, where = self._deref_at(raw_response, at + pointer("responses", status))
             status = str(status).upper() if str(status).lower() != "default" else "default"
@@ -402,7 +406,21 @@ class _Builder:
                 accept += [str(media_type) for media_type in response["content"]]
             built = self._response(status, response, py_name, where)
             (success if status.startswith("2") else errors).append(built)
+            if status.startswith("2") and isinstance(response.get("content"), dict):
+                other_success = other_success or any(not _is_event_stream(str(m)) for m in response["content"])
+                found = self._event_stream(status, response, py_name, where, taken=events is not None)
+                events = events or found
         success.sort(key=lambda r: r.status)
+        stream_argument = ""
+        if events is not None:
+            flag = "" if not other_success or body is None else self._stream_flag(operation.get("requestBody"), body)
+            events = ir.EventStream(**{**events.__dict__, "only": not other_success, "flag": flag})
+            if other_success:
+                # The call without events asks for the other media types; one with events, for the stream.
+                accept = [media_type for media_type in accept if not _is_event_stream(media_type)]
+                stream_argument = naming.stream_argument(
+                    [p.py_name for p in parameters] + ([body.py_name] if body is not None and not body.fields else [])
+                )
 
         typed = [r.type for r in success if r.type is not None]
         return_type = pytypes.nullable(pytypes.union(typed), len(typed) < len(success)) if typed else pytypes.NONE
@@ -430,7 +448,51 @@ class _Builder:
             deprecated=bool(operation.get("deprecated")),
             idempotent=method.upper() in IDEMPOTENT_METHODS,
             accept=tuple(_unique_folded(accept)),
+            events=events,
+            stream_argument=stream_argument,
         )
+
+    def _event_stream(self, status: str, response: dict[str, Any], py_name: str, where: str, *, taken: bool) -> ir.EventStream | None:
+        """The text/event-stream media type of a success response, read as typed events: its schema
+        describes each event's data, or (an object of ``event``/``data``/``id``/``retry`` fields)
+        the whole event. One per operation: another one is reported and read as text."""
+        content = response["content"]
+        media_type = next((str(m) for m in content if _is_event_stream(str(m))), None)
+        if media_type is None:
+            return None
+        at = f"{where}/content{pointer(media_type)}"
+        if taken:
+            self._report(at, "a second text/event-stream success response: the client reads the events of the first one only")
+            return None
+        schema = (content[media_type] or {}).get("schema")
+        schema = schema if isinstance(schema, dict) else None
+        resolved = self._resolve_schema(schema) if schema is not None else {}
+        properties: dict[str, Any] = resolved["properties"] if isinstance(resolved.get("properties"), dict) else {}
+        fields = tuple(properties) if properties and "data" in properties and set(properties) <= _EVENT_FIELDS else ()
+        data_schema = self._resolve_schema(properties["data"]) if fields else resolved
+        text = schema is None or (self._schema_type(data_schema) == "string" and not _is_binary(data_schema, "json"))
+        if schema is None:
+            kind: TypeNode = pytypes.STR
+        elif text and not fields:
+            kind = pytypes.STR
+        else:
+            kind = self.types.of(schema, naming.inline_model_name(py_name, "event"), open_enums=True)
+        return ir.EventStream(status, media_type, kind, fields, text, only=True)
+
+    def _stream_flag(self, raw_body: Any, body: ir.Body) -> str:
+        """``stream`` when the JSON request body has a boolean property of that name (in every
+        option of a oneOf/anyOf body): the property that asks the server for events."""
+        if body.encoding != "json" or body.fields:
+            return ""
+        resolved_body = self._deref(raw_body) or {}
+        media = ((resolved_body.get("content") or {}).get(body.content_type)) or {}
+        schema = self._resolve_schema(media.get("schema"))
+        options = [self._resolve_schema(option) for option in (schema.get("oneOf") or schema.get("anyOf") or [])] or [schema]
+        for option in options:
+            prop = self._resolve_schema(self._properties(option).get("stream"))
+            if self._schema_type(prop) != "boolean" or prop.get("const") is True or prop.get("enum") == [True]:
+                return ""
+        return "stream"
 
     def _default_repr(self, value: Any, kind: TypeNode) -> str:
         bare = pytypes.without_none(kind)
@@ -868,12 +930,12 @@ class _Builder:
         for media_type in content:
             at = f"{where}/content{pointer(media_type)}"
             if _is_event_stream(media_type):
-                self._report(
-                    at,
-                    "server-sent events (text/event-stream) are not supported yet: "
-                    + ("the client reads the whole response as text once the stream ends" if media_type == content_type
-                       else f"the client reads {content_type} responses only"),
-                )
+                if not status.startswith("2"):
+                    self._report(
+                        at,
+                        "an error response declared as text/event-stream: the client reads it whole, "
+                        + ("as text" if media_type == content_type else f"as {content_type}"),
+                    )
             elif media_type != content_type and not _read_alike(content, media_type, content_type):
                 self._report(at, f"response media type {media_type} is not supported alongside {content_type}: the client reads {content_type} only")
         schema = (content[content_type] or {}).get("schema")
@@ -901,6 +963,7 @@ def _operation_types(operations: list[ir.Operation]) -> Iterator[TypeNode | None
         yield from (r.type for r in [*op.success, *op.errors])
         yield op.return_type
         yield op.pagination.item_type if op.pagination is not None else None
+        yield op.events.type if op.events is not None else None
 
 
 def build_ir(document: dict[str, Any], file: str, package_name: str, warn: Callable[[Problem], None] | None = None) -> ir.Api:
@@ -980,6 +1043,10 @@ def _read_alike(content: dict[str, Any], one: str, other: str) -> bool:
     schemas = [((content[media_type] or {}).get("schema") or {}) for media_type in (one, other)]
     encodings = [_encoding(media_type, schema) for media_type, schema in zip((one, other), schemas, strict=True)]
     return encodings[0] == encodings[1] and (encodings[0] in ("bytes", "text") or schemas[0] == schemas[1])
+
+
+#: The fields of an event in the text/event-stream format.
+_EVENT_FIELDS = frozenset({"event", "data", "id", "retry"})
 
 
 def _is_event_stream(media_type: str) -> bool:

@@ -149,17 +149,19 @@ class Flavour:
     iterate_items: str  # the runtime function walking the items of every page
     raw_response: str  # the runtime function giving a method its ``with_raw_response`` form
     streamed_response: str  # ... its ``stream_<name>`` form
+    event_stream: str  # the runtime class a call reading server-sent events returns
 
 
 FLAVOURS = [
     Flavour(
         "Client", "SyncApiClient", "", "Synchronous", "", "", "__enter__", "__exit__", "httpx.Client", "SyncTransport",
         "HttpxTransport", "Iterator", "SyncPage", "first_page", "iterate_items", "raw_response", "streamed_response",
+        "Stream",
     ),
     Flavour(
         "AsyncClient", "AsyncApiClient", "Async", "Asynchronous", "async ", "await ", "__aenter__", "__aexit__",
         "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport", "AsyncIterator", "AsyncPage", "afirst_page", "aiterate_items",
-        "async_raw_response", "async_streamed_response",
+        "async_raw_response", "async_streamed_response", "AsyncStream",
     ),
 ]
 
@@ -291,12 +293,21 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "positional": positional,
         "keyword": keyword,
         "return_annotation": op.return_annotation,
+        # What the README says a call returns.
+        "returns": (
+            f"Stream[{op.events.annotation}]"
+            if op.events is not None and op.events.only
+            else f"{op.return_annotation} | Stream[{op.events.annotation}]"
+            if op.events is not None
+            else op.return_annotation
+        ),
         "deprecated": op.deprecated,
         "deprecation_message": f"{op.py_name} is deprecated by the API.",
         "doc": operation_doc(op),
         "summary_line": _one_line(op.summary) or _one_line(op.description),
         "pager": _pager_view(op),
         "stream": {"name": op.stream_name} if op.stream_name else None,
+        "events": _events_view(op),
         "parameter_rows": [
             {
                 "name": p.py_name,
@@ -314,6 +325,29 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
             else []
         ),
         "error_lines": ", ".join(f"{_error_name(r.status)} (HTTP {r.status})" for r in op.errors),
+    }
+
+
+def _events_view(op: ir.Operation) -> dict[str, Any] | None:
+    """An operation's text/event-stream response: its runtime ``EventFormat`` and how a call asks for it."""
+    events = op.events
+    if events is None:
+        return None
+    arguments = [events.annotation]
+    if events.fields:
+        arguments.append("fields=(" + ", ".join(pystr(name) for name in events.fields) + ("," if len(events.fields) == 1 else "") + ")")
+    if events.text:
+        arguments.append("text=True")
+    return {
+        "constant": op.events_constant,
+        "annotation": events.annotation,
+        "arguments": ", ".join(arguments),
+        "only": events.only,
+        "flag": events.flag,
+        "argument": op.stream_argument,
+        "content_type": events.content_type,
+        "status": events.status,
+        "shape": "each event's whole object (`" + "`, `".join(events.fields) + "`)" if events.fields else ("each event's data as text" if events.text else "each event's data, parsed as JSON"),
     }
 
 
@@ -347,13 +381,23 @@ def operation_doc(op: ir.Operation) -> str:
     if op.body is not None and not op.body.fields:
         example = f" Example: ``{op.body.example}``." if op.body.example else ""
         args.append(f"    {op.body.py_name}: {_one_line(op.body.description) or 'The request body'} (``{op.body.content_type}``).{example}")
+    if op.events is not None and not op.events.only:
+        how = f"sets the body's ``{op.events.flag}`` to true and asks" if op.events.flag else "asks"
+        args.append(f"    {op.stream_argument}: Read the response as server-sent events: {how} for ``text/event-stream``.")
     args.append("    timeout: Seconds for this call, overriding the client's timeout.")
     args.append("    retries: Retry policy for this call, overriding the client's.")
     args.append("    extra_headers: Headers added to this request.")
     parts.append("Args:\n" + "\n".join(args))
-    returned = [r for r in op.success if r.annotation]
-    if returned:
-        parts.append("Returns:\n" + "\n".join(f"    {_sentence(r.description) or r.annotation} (HTTP {r.status})." for r in returned))
+    returned = [r for r in op.success if r.annotation and not (op.events is not None and op.events.only)]
+    lines = [f"    {_sentence(r.description) or r.annotation} (HTTP {r.status})." for r in returned]
+    if op.events is not None:
+        asked = "" if op.events.only else f"With ``{op.stream_argument}=True``: "
+        lines.append(
+            f"    {asked}a stream of ``{op.events.annotation}``, one per server-sent event (HTTP {op.events.status}, "
+            f"``{op.events.content_type}``), read as they arrive; use it in a ``with`` block."
+        )
+    if lines:
+        parts.append("Returns:\n" + "\n".join(lines))
     raises = [f"    {_error_name(r.status)}: {_sentence(r.description) or 'error response'} (HTTP {r.status})." for r in op.errors]
     raises.append("    ApiConnectionError: The server could not be reached.")
     parts.append("Raises:\n" + "\n".join(raises))
@@ -382,6 +426,8 @@ def _sentence(text: str) -> str:
 
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
     typing_names = {"TYPE_CHECKING", *group.typing_imports}
+    if any(op.events is not None and not op.events.only for op in group.operations):
+        typing_names |= {"Literal", "overload"}
     operations = [_operation_view(op) for op in group.operations]
     if any(op["pager"] for op in operations):
         typing_names.add("Any")  # the page helpers' fetch(via: Any, position: Any)
@@ -407,6 +453,8 @@ def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
         names |= naming.RESOURCE_RUNTIME_IMPORTS["pagination"]
     if any(op["parts"] for op in operations):
         names |= naming.RESOURCE_RUNTIME_IMPORTS["parts"]
+    if any(op["events"] for op in operations):
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["events"]
     return sorted(names, key=lambda name: (not name.isupper(), not name[0].isupper(), name))
 
 
@@ -496,6 +544,12 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
                 if op["pager"]
             ],
             "streaming": any(op.stream_name for op in api.operations),
+            "event_streams": [
+                {"group": view["name"], "method": op["py_name"], **op["events"]}
+                for view in groups
+                for op in view["operations"]
+                if op["events"]
+            ],
             "read_only": api.has_read_only,
             "forms": any(op.body is not None and op.body.encoding == "form" for op in api.operations),
             "uploads": any(op.body is not None and op.body.encoding == "multipart" for op in api.operations),

@@ -293,6 +293,9 @@ class OperationChecker:
                     # openapi-core reads an empty form body as no body at all
                     body = body.filter(_sends_something)
             (required if op.body.required else optional)[op.body.py_name] = body
+        if op.events is not None and not op.events.only:
+            optional[op.stream_argument] = st.booleans()
+            return st.fixed_dictionaries(required, optional=optional).map(lambda args: _asks_events(op, args))
         return st.fixed_dictionaries(required, optional=optional)
 
     # -- calling -----------------------------------------------------------------
@@ -354,13 +357,15 @@ class OperationChecker:
             )
         else:
             result.checks["request"] = self._run(op, pointer, "request", arguments, lambda args: self._check_request(op, params, args, pointer))
-        success = [r for r in op.success if r.content_type and r.annotation is not None]
+        success = [r for r in op.success if r.content_type and r.annotation is not None and not (op.events is not None and _is_event_stream(r.content_type))]
         errors = [r for r in op.errors if r.content_type and r.annotation is not None]
         for check, responses in (("response", success), ("errors", errors)):
             outcome = "-"
             for response in responses:
                 got = self._response_check(op, arguments, response, pointer, check)
                 outcome = _worst(outcome, got)
+            if check == "response" and op.events is not None:
+                outcome = _worst(outcome, self._events_check(op, arguments, pointer))
             result.checks[check] = outcome
         outcome = "-"
         for response in success:
@@ -431,7 +436,7 @@ class OperationChecker:
             if reading.errors:
                 raise CheckFailed(pointer, f"{flavour} request rejected by openapi-core: {'; '.join(reading.errors)} ({sent.method} {sent.url})")
             self._check_fixed_query(op, sent.url, pointer, flavour)
-            self._check_accept(op, list(sent.headers), pointer, flavour)
+            self._check_accept(op, list(sent.headers), pointer, flavour, _reads_events(op, arguments))
             self._compare_request(op, params, arguments, reading, pointer, flavour, sent)
 
     def _filled_default(self, key: str, value: Any) -> bool:
@@ -450,13 +455,23 @@ class OperationChecker:
         if "#" in url:
             raise CheckFailed(pointer, f"{flavour}: the URL carries a fragment, which never reaches a server: {url}")
 
-    def _check_accept(self, op: ir.Operation, headers: list[tuple[str, str]], pointer: str, flavour: str) -> None:
-        """Every response media type the operation declares is acceptable by the Accept header sent."""
+    def _check_accept(self, op: ir.Operation, headers: list[tuple[str, str]], pointer: str, flavour: str, events: bool = False) -> None:
+        """Every response media type the operation declares is acceptable by the Accept header sent;
+        a call reading server-sent events asks for text/event-stream alone, and one of the same
+        operation that does not, for the other types."""
         accept = ", ".join(value for name, value in headers if name.lower() == "accept")
         ranges = [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+        if events:
+            if ranges != ["text/event-stream"]:
+                raise CheckFailed(pointer, f"{flavour}: a call reading server-sent events sent Accept: {accept or '(none)'}, not text/event-stream")
+            return
         if not ranges:
             return  # no Accept header: anything is acceptable
         for response in [*op.success, *op.errors]:
+            if op.events is not None and _is_event_stream(response.content_type):
+                if any(_accepts(accepted, "text/event-stream") for accepted in ranges):
+                    raise CheckFailed(pointer, f"{flavour}: a call not reading events sent Accept: {accept}, which admits text/event-stream")
+                continue
             wanted = response.content_type.split(";")[0].strip().lower()
             if wanted and not any(_accepts(accepted, wanted) for accepted in ranges):
                 raise CheckFailed(
@@ -498,6 +513,8 @@ class OperationChecker:
             expected_body: Any = flattened
         elif op.body.py_name in arguments:
             expected_body = arguments[op.body.py_name]
+            if op.events is not None and op.events.flag and _reads_events(op, arguments) and isinstance(expected_body, dict):
+                expected_body = {**expected_body, op.events.flag: True}  # stream=True sets the flag
         else:
             if reading.body not in (None, b"", ""):
                 raise CheckFailed(body_pointer, f"{flavour}: a body was sent although none was passed")
@@ -545,7 +562,7 @@ class OperationChecker:
         def test(drawn: tuple[dict[str, Any], Any]) -> None:
             args, body = drawn
             try:
-                kwargs = self._typed(op, args, pointer)
+                kwargs = self._typed(op, _without_events(op, args), pointer)
             except CheckFailed:
                 assume(False)  # the request check reports it
                 return
@@ -557,6 +574,61 @@ class OperationChecker:
             self._serve_and_compare(op, kwargs, body, status, response, where, "")
 
         return self._run(op, where, check, st.tuples(arguments, bodies), test)
+
+    def _events_check(self, op: ir.Operation, arguments: Any, pointer: str) -> str:
+        """Several events drawn from the event stream's schema are served as text/event-stream (a
+        keep-alive comment, multi-line JSON data, a line ending per example, sometimes ``[DONE]``);
+        the events the call yields, sync and async, must equal them."""
+        from hypothesis import assume
+        from hypothesis import strategies as st
+
+        events = op.events
+        assert events is not None
+        where = f"{pointer}/responses/{escape_pointer_token(events.status)}/content/{escape_pointer_token(events.content_type)}"
+        _, operation, _ = self._spec_operation(op)
+        spec_response = self._deref((operation.get("responses") or {}).get(events.status)) or {}
+        schema = (((spec_response.get("content") or {}).get(events.content_type)) or {}).get("schema")
+        try:
+            one = st.text(max_size=32) if events.text and not events.fields else strategy(self.responses.convert(schema if schema is not None else {}))
+        except Exception as exc:  # noqa: BLE001 - reported as skipped with the pointer
+            self.skipped.append(f"{where}: {op.group}.{op.py_name}: response: cannot draw events: {_one_line(exc)}")
+            return "skip"
+        drawn = st.tuples(arguments, st.lists(one, min_size=1, max_size=4), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+
+        def test(value: tuple[dict[str, Any], list[Any], str, bool]) -> None:
+            args, items, newline, done = value
+            assume(all(_wire_safe(events, item) for item in items))
+            if not events.only:
+                args = {**args, op.stream_argument: True}
+            try:
+                kwargs = self._typed(op, args, pointer)
+            except CheckFailed:
+                assume(False)  # the request check reports it
+                return
+            content = _event_stream_body(events, items, newline, done)
+            self.capture.response = self.runtime.RawResponse(200, {"content-type": "text/event-stream"}, content)
+            for flavour, client in (("sync", self.client), ("async", self.async_client)):
+                try:
+                    got = self._read_events(op, client, kwargs)
+                except Exception as exc:  # noqa: BLE001 - any exception is the finding
+                    raise CheckFailed(where, f"{flavour}: valid events raised {type(exc).__name__}: {_one_line(exc)}") from None
+                found = difference(plain(items), plain(got))
+                if found:
+                    raise CheckFailed(where, f"{flavour}: the events yielded differ from the events served: {found}")
+
+        return self._run(op, where, "response", drawn, test)
+
+    def _read_events(self, op: ir.Operation, client: Any, kwargs: dict[str, Any]) -> list[Any]:
+        method = self._method(op, client)
+        if not inspect.iscoroutinefunction(method):
+            with method(**kwargs) as stream:
+                return list(stream)
+
+        async def read() -> list[Any]:
+            async with await method(**kwargs) as stream:
+                return [item async for item in stream]
+
+        return self.loop.run_until_complete(read())
 
     def _serve_and_compare(self, op: ir.Operation, kwargs: dict[str, Any], body: Any, status: int, response: ir.Response, where: str, label: str) -> None:
         media_type = response.content_type
@@ -596,6 +668,80 @@ class OperationChecker:
 
 
 # -- helpers ---------------------------------------------------------------------
+def _is_event_stream(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "text/event-stream"
+
+
+def _reads_events(op: ir.Operation, arguments: dict[str, Any]) -> bool:
+    """Whether a call with ``arguments`` reads the operation's server-sent events."""
+    return op.events is not None and (op.events.only or arguments.get(op.stream_argument) is True)
+
+
+def _asks_events(op: ir.Operation, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Drawn arguments made consistent: a body whose flag asks for events goes with ``stream=True``
+    (the client refuses the other combination before sending anything)."""
+    assert op.events is not None
+    body = arguments.get(op.body.py_name) if op.body is not None else None
+    if op.events.flag and isinstance(body, dict) and body.get(op.events.flag) is True:
+        return {**arguments, op.stream_argument: True}
+    return arguments
+
+
+def _without_events(op: ir.Operation, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Drawn arguments for a call that reads the operation's other (JSON) response."""
+    if op.events is None or op.events.only:
+        return arguments
+    result = {k: v for k, v in arguments.items() if k != op.stream_argument}
+    body = result.get(op.body.py_name) if op.body is not None else None
+    if op.body is not None and op.events.flag and isinstance(body, dict) and body.get(op.events.flag) is True:
+        result[op.body.py_name] = {**body, op.events.flag: False}
+    return result
+
+
+def _wire_safe(events: ir.EventStream, item: Any) -> bool:
+    """Whether the text/event-stream format can carry ``item`` as one event that reads back the
+    same: no line breaks inside a field, not the ``[DONE]`` sentinel, not an ``error`` event, an
+    ``id`` without NUL, a non-negative ``retry``, and data in every event (blocks without data are
+    not events)."""
+
+    def one_line(text: Any) -> bool:
+        return isinstance(text, str) and "\r" not in text and "\n" not in text
+
+    if events.fields:
+        if not isinstance(item, dict) or "data" not in item or not set(item) <= set(events.fields):
+            return False
+        if "event" in item and (not one_line(item["event"]) or item["event"] == "error"):
+            return False
+        if "id" in item and (not one_line(item["id"]) or "\0" in item["id"]):
+            return False
+        retry = item.get("retry", 0)
+        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
+            return False
+        data = item["data"]
+    else:
+        data = item
+    if events.text:
+        return isinstance(data, str) and "\r" not in data and data != "[DONE]"
+    return True
+
+
+def _event_stream_body(events: ir.EventStream, items: list[Any], newline: str, done: bool) -> bytes:
+    """``items`` as a text/event-stream body: a keep-alive comment first, JSON data every other
+    event spread over several lines, the line ending given, ``[DONE]`` at the end if ``done``."""
+    lines = [": keep-alive"]
+    for index, item in enumerate(items):
+        data = item
+        if events.fields:
+            lines += [f"{name}: {item[name]}" for name in ("event", "id", "retry") if name in item]
+            data = item["data"]
+        text = data if events.text else json.dumps(data, indent=1 if index % 2 else None)
+        lines += [f"data: {line}" for line in text.split("\n")]
+        lines.append("")
+    if done:
+        lines += ["data: [DONE]", ""]
+    return "".join(line + newline for line in lines).encode("utf-8")
+
+
 def _members_sent(value: Any, pairs: list[tuple[str, str]]) -> bool:
     """Whether every member of an object went out as its own ``name=value`` pair (form, exploded)."""
     if not isinstance(value, dict):

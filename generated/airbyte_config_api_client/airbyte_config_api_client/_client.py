@@ -31,7 +31,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "http://localhost:8000/api"
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.5b32a08a (clientsmith)"
+USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.a625a7b3 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {}
 

@@ -32,7 +32,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "http://localhost"
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "airflow-client/2+clientsmith.233a7cb2 (clientsmith)"
+USER_AGENT: Final = "airflow-client/2+clientsmith.d411c18d (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "OAuth2PasswordBearer": SecurityScheme("bearer", "header", "Authorization"),

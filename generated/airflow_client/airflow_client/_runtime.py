@@ -68,6 +68,7 @@ __all__ = [
     "AsyncBinaryResponse",
     "AsyncPage",
     "AsyncRawStream",
+    "AsyncStream",
     "AsyncTransport",
     "BadGatewayError",
     "BadRequestError",
@@ -75,6 +76,8 @@ __all__ = [
     "ClientError",
     "ConflictError",
     "DateTime",
+    "EventFormat",
+    "EventStreamError",
     "ForbiddenError",
     "GatewayTimeoutError",
     "GoneError",
@@ -99,7 +102,10 @@ __all__ = [
     "RetryConfig",
     "SdkError",
     "ServerError",
+    "ServerSentEvent",
     "ServiceUnavailableError",
+    "SseDecoder",
+    "Stream",
     "SyncPage",
     "SyncTransport",
     "UnauthorizedError",
@@ -108,6 +114,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+E = TypeVar("E")
 P = ParamSpec("P")
 
 _log = logging.getLogger(__package__ or __name__)
@@ -347,6 +354,27 @@ class ResponseValidationError(SdkError):
 
     def __str__(self) -> str:
         return f"{self.args[0]} (HTTP {self.status_code} from {self.method} {self.url})"
+
+
+class EventStreamError(SdkError):
+    """The server reported an error inside an event stream: an ``error`` event, or an event
+    whose data is an ``{"error": ...}`` object the event type does not describe.
+
+    ``data`` holds the event's data parsed as JSON (else its text), ``event`` the
+    :class:`ServerSentEvent` itself. The stream is closed when this is raised.
+    """
+
+    def __init__(
+        self, message: str, *, event: ServerSentEvent, data: Any, method: str, url: str
+    ) -> None:
+        super().__init__(message)
+        self.event = event
+        self.data = data
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} (event stream of {self.method} {self.url})"
 
 
 class ApiError(SdkError):
@@ -834,6 +862,9 @@ class Operation(Generic[T]):
     # form / multipart body property -> its encoding
     parts: Mapping[str, Part] = field(default_factory=dict)
     accept: str = "application/json"  # the response media types the operation declares
+    # The request body's boolean property that asks for a text/event-stream response: a call
+    # reading events sets it; a call reading the other response refuses a body that sets it.
+    stream_flag: str = ""
 
 
 _ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
@@ -1517,6 +1548,355 @@ class AsyncBinaryResponse(_StreamedBody):
         await self.close()
 
 
+# -- server-sent events -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerSentEvent:
+    """One event of a ``text/event-stream`` response, as the server sent it.
+
+    ``data`` is the event's ``data:`` lines joined by newlines. ``event``, ``id`` and
+    ``retry`` are the fields of this event's block, ``None`` when the block had none (an
+    event without ``event:`` is a ``message`` event). The id a reconnect would send as
+    ``Last-Event-ID`` persists across events: see :attr:`SseDecoder.last_event_id`.
+    """
+
+    data: str
+    event: str | None = None
+    id: str | None = None
+    retry: int | None = None
+
+
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")
+
+
+class SseDecoder:
+    """Reads the ``text/event-stream`` format incrementally, as the WHATWG HTML standard
+    ("Server-sent events", "Interpreting an event stream") defines it.
+
+    Feed it the body in chunks of any size; :meth:`feed` returns the events each chunk
+    completes. The body is UTF-8 (invalid bytes become U+FFFD) with an optional leading
+    byte order mark; lines end with CRLF, LF or CR (also split across chunks); a line
+    starting with ``:`` is a comment (keep-alive); ``data`` lines accumulate, joined by
+    ``\\n``; ``id`` values containing NUL are ignored; ``retry`` takes ASCII digits only;
+    unknown fields are ignored; an empty line dispatches the event, unless it has no data.
+    An event the body ends in the middle of (no empty line after it) is discarded.
+    """
+
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._started = False  # the byte order mark is looked for once, at the start
+        self._rest = ""  # an unfinished line
+        self._after_cr = False  # the last chunk ended in CR: a leading LF belongs to it
+        self._data: list[str] = []
+        self._event: str | None = None
+        self._id: str | None = None
+        self._retry: int | None = None
+        self._id_buffer = ""
+        #: The last event id the stream set (what a reconnect sends as ``Last-Event-ID``).
+        self.last_event_id = ""
+        #: The reconnection time in milliseconds the server asked for, if it did.
+        self.retry: int | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The events that ``chunk``, the next piece of the body, completes."""
+        text = self._text.decode(chunk)
+        if not text:
+            return []
+        if not self._started:
+            self._started = True
+            text = text.removeprefix("\ufeff")
+        if self._after_cr and text.startswith("\n"):
+            text = text[1:]
+        text = self._rest + text
+        self._after_cr = text.endswith("\r")
+        lines = _LINE_END.split(text)
+        self._rest = lines.pop()
+        events: list[ServerSentEvent] = []
+        for line in lines:
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _line(self, line: str) -> ServerSentEvent | None:
+        if not line:
+            return self._dispatch()
+        if line.startswith(":"):
+            return None  # a comment: keep-alives are sent this way
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id" and "\0" not in value:
+            self._id = self._id_buffer = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            self._retry = self.retry = int(value)
+        return None
+
+    def _dispatch(self) -> ServerSentEvent | None:
+        self.last_event_id = self._id_buffer
+        event = (
+            ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
+            if self._data
+            else None
+        )
+        self._data = []
+        self._event = self._id = self._retry = None
+        return event
+
+
+@dataclass(frozen=True)
+class EventFormat(Generic[E]):
+    """How an operation's ``text/event-stream`` response reads into ``E``, one value per event.
+
+    ``type``: what each event's data is decoded into (JSON into the type, or the text when
+    ``text``). With ``fields`` the type describes the whole event instead (an object with some
+    of the ``event``, ``data``, ``id`` and ``retry`` fields, as some specs write it): each event
+    becomes that object, its data decoded into the ``data`` field. An event whose data is
+    ``done`` ends the stream.
+    """
+
+    type: Any
+    fields: tuple[str, ...] = ()
+    text: bool = False
+    done: str = "[DONE]"
+
+
+@dataclass(frozen=True)
+class _StreamSource:
+    """What an event that cannot be read reports: the response and where it came from."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    method: str
+    url: str
+
+
+def _event_data(text: str) -> Any:
+    """An event's data as JSON, or its text when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _event_value(
+    events: EventFormat[Any], event: ServerSentEvent, source: _StreamSource
+) -> Any:
+    """``event`` read as ``events`` says; an error event raises :class:`EventStreamError`."""
+    if event.event == "error":
+        raise _event_error(event, _event_data(event.data), source)
+    try:
+        if events.fields:
+            present = {
+                "event": event.event,
+                "data": event.data if events.text else _event_data(event.data),
+                "id": event.id,
+                "retry": event.retry,
+            }
+            return _adapter(events.type).validate_python(
+                {
+                    name: value
+                    for name, value in present.items()
+                    if name in events.fields and value is not None
+                }
+            )
+        if events.text:
+            return event.data
+        return _decode(events.type, event.data.encode("utf-8"))
+    except ValueError as exc:  # pydantic.ValidationError included
+        data = _event_data(event.data)
+        if isinstance(data, dict) and "error" in data:
+            raise _event_error(event, data, source) from exc
+        raise ResponseValidationError(
+            "event " + _validation_message(events.type, exc).removeprefix("response "),
+            status_code=source.status_code,
+            headers=source.headers,
+            content=event.data.encode("utf-8"),
+            method=source.method,
+            url=source.url,
+        ) from exc
+
+
+def _event_error(
+    event: ServerSentEvent, data: Any, source: _StreamSource
+) -> EventStreamError:
+    detail = _error_detail(data)
+    if not detail and isinstance(data, dict) and isinstance(data.get("error"), dict):
+        detail = _error_detail(data["error"])
+    return EventStreamError(
+        f"the server sent an error event: {detail or event.data[:200]}",
+        event=event,
+        data=data,
+        method=source.method,
+        url=source.url,
+    )
+
+
+def _read_events(
+    raw: RawStream,
+    events: EventFormat[Any],
+    decoder: SseDecoder,
+    source: _StreamSource,
+) -> Iterator[Any]:
+    # Holds no reference to its Stream: when a loop leaves a stream unfinished and drops
+    # it, nothing keeps this generator alive, and closing it releases the connection.
+    try:
+        for chunk in raw.chunks:
+            for event in decoder.feed(chunk):
+                if event.data == events.done:
+                    return
+                yield _event_value(events, event, source)
+    finally:
+        close = getattr(raw.chunks, "close", None)
+        if close is not None:
+            close()
+        raw.close()
+
+
+async def _aread_events(
+    raw: AsyncRawStream,
+    events: EventFormat[Any],
+    decoder: SseDecoder,
+    source: _StreamSource,
+) -> AsyncIterator[Any]:
+    try:
+        async for chunk in raw.chunks:
+            for event in decoder.feed(chunk):
+                if event.data == events.done:
+                    return
+                yield _event_value(events, event, source)
+    finally:
+        aclose = getattr(raw.chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        await raw.close()
+
+
+class Stream(_StreamedBody, Generic[E]):
+    """The events of a ``text/event-stream`` response, each read into ``E``, as they arrive.
+
+    Iterate it (once); it ends when the server closes the stream or sends ``[DONE]``. An
+    ``error`` event raises :class:`EventStreamError`. Leaving a ``with`` block, :meth:`close`,
+    reading to the end, an error, or dropping an unfinished stream (a ``break`` out of a
+    ``for`` loop over it) closes the connection::
+
+        with client.chat.create(request, stream=True) as stream:
+            for chunk in stream:
+                ...
+    """
+
+    def __init__(
+        self, raw: RawStream, events: EventFormat[E], *, method: str, url: str
+    ) -> None:
+        super().__init__(raw.status_code, raw.headers, method=method, url=url)
+        self._raw = raw
+        self._decoder = SseDecoder()
+        source = _StreamSource(raw.status_code, raw.headers, method, url)
+        self._events: Iterator[E] = _read_events(raw, events, self._decoder, source)
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event id the server set (``""`` if none)."""
+        return self._decoder.last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time (milliseconds) the server asked for, if it did."""
+        return self._decoder.retry
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> E:
+        return next(self._events)
+
+    def close(self) -> None:
+        """Close the connection; the events not yet read are dropped."""
+        events, self._events = self._events, iter(())
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+        self._raw.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Never iterated and dropped: the generator holding the connection never started.
+        raw = getattr(self, "_raw", None)
+        if raw is not None:
+            raw.close()
+
+
+class AsyncStream(_StreamedBody, Generic[E]):
+    """The events of a ``text/event-stream`` response for :class:`AsyncClient`: an async iterator.
+
+    As :class:`Stream`, with ``async for`` and ``async with``::
+
+        async with await client.chat.create(request, stream=True) as stream:
+            async for chunk in stream:
+                ...
+
+    A stream dropped unfinished after iterating it is closed by the event loop (asyncio
+    closes abandoned async generators); ``async with`` or :meth:`close` closes it at once.
+    """
+
+    def __init__(
+        self, raw: AsyncRawStream, events: EventFormat[E], *, method: str, url: str
+    ) -> None:
+        super().__init__(raw.status_code, raw.headers, method=method, url=url)
+        self._raw = raw
+        self._decoder = SseDecoder()
+        source = _StreamSource(raw.status_code, raw.headers, method, url)
+        self._events: AsyncIterator[E] = _aread_events(
+            raw, events, self._decoder, source
+        )
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event id the server set (``""`` if none)."""
+        return self._decoder.last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time (milliseconds) the server asked for, if it did."""
+        return self._decoder.retry
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> E:
+        return await self._events.__anext__()
+
+    async def close(self) -> None:
+        """Close the connection; the events not yet read are dropped."""
+        events = self._events
+        self._events = _no_events()
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        await self._raw.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+async def _no_events() -> AsyncIterator[Any]:
+    return
+    yield  # an async generator that yields nothing
+
+
 def _open(
     transport: SyncTransport, request: RawRequest, timeout: float | None
 ) -> RawStream:
@@ -1718,6 +2098,7 @@ class BaseClient:
         cookies: Mapping[str, Any],
         body: Any,
         extra_headers: Mapping[str, str] | None,
+        events: bool = False,
     ) -> RawRequest:
         styles = operation.styles
         drop = self._drop_read_only
@@ -1738,7 +2119,8 @@ class BaseClient:
             )
         request_headers = list(self._headers)
         if not self._accept_given:
-            request_headers.insert(1, ("accept", operation.accept))
+            accept = "text/event-stream" if events else operation.accept
+            request_headers.insert(1, ("accept", accept))
         request_headers += [
             (
                 name,
@@ -1767,7 +2149,7 @@ class BaseClient:
             )
         content: bytes | None = None
         if body is not NOT_GIVEN:
-            content = self._encode(operation, body, request_headers)
+            content = self._encode(operation, body, request_headers, events)
         if extra_headers:
             overridden = {name.lower() for name in extra_headers}
             request_headers = [
@@ -1789,7 +2171,11 @@ class BaseClient:
         return RawRequest(operation.method, url, request_headers, content)
 
     def _encode(
-        self, operation: Operation[Any], body: Any, headers: list[tuple[str, str]]
+        self,
+        operation: Operation[Any],
+        body: Any,
+        headers: list[tuple[str, str]],
+        events: bool = False,
     ) -> bytes:
         encoding = operation.body_encoding
         if encoding == "bytes":
@@ -1815,6 +2201,10 @@ class BaseClient:
             )
             headers.append(("content-type", f"{media_type}; boundary={boundary}"))
             return content
+        elif operation.stream_flag:
+            content = _flagged_json(
+                _to_jsonable(body, self._drop_read_only), operation, events
+            )
         else:
             content = _json_text(body, self._drop_read_only).encode("utf-8")
         headers.append(("content-type", operation.content_type))
@@ -1955,6 +2345,21 @@ class BaseClient:
         )
 
 
+def _flagged_json(data: Any, operation: Operation[Any], events: bool) -> bytes:
+    """A JSON body of an operation whose ``stream_flag`` property asks for an event stream:
+    set when the call reads events; refused when set on a call that does not."""
+    flag = operation.stream_flag
+    if isinstance(data, dict):
+        if events:
+            data = {**data, flag: True}
+        elif data.get(flag) is True:
+            raise ValueError(
+                f"the request body sets {flag!r} to true, which asks for an event stream: "
+                f"pass stream=True to the method instead, to read the events"
+            )
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def _validation_message(type_: Any, error: ValueError) -> str:
     """What was expected and the first thing that did not fit (never the offending value)."""
     name = (
@@ -1971,17 +2376,20 @@ def _validation_message(type_: Any, error: ValueError) -> str:
 
 
 def _error_message(status: int, body: Any) -> str:
-    detail = ""
+    return _error_detail(body) or f"HTTP {status}"
+
+
+def _error_detail(body: Any) -> str:
+    """The API's own message in an error body (``message``, ``detail``, ``error``, ``title``)."""
     if isinstance(body, pydantic.BaseModel):
         body = body.model_dump(mode="json", by_alias=True)
     if isinstance(body, dict):
         for key in ("message", "detail", "error", "title"):
             if isinstance(body.get(key), str):
-                detail = body[key]
-                break
+                return str(body[key])
     elif isinstance(body, str):
-        detail = body[:200]
-    return detail or f"HTTP {status}"
+        return body[:200]
+    return ""
 
 
 class RequestArguments(TypedDict, total=False):
@@ -2016,6 +2424,48 @@ def _should_retry(
     return status is None or status in config.statuses
 
 
+def _check_event_stream(
+    stream: RawStream, sent: RawRequest, redact: Callable[[str], str]
+) -> None:
+    """A successful answer to a request for events must be an event stream (or name no type):
+    a server that sent JSON instead raises, rather than yield nothing."""
+    kind = stream.headers.get("content-type", "")
+    if kind and kind.split(";")[0].strip().lower() != "text/event-stream":
+        raise _not_events(
+            kind, stream.read(), stream.status_code, stream.headers, sent, redact
+        )
+
+
+async def _acheck_event_stream(
+    stream: AsyncRawStream, sent: RawRequest, redact: Callable[[str], str]
+) -> None:
+    """The async form of :func:`_check_event_stream`."""
+    kind = stream.headers.get("content-type", "")
+    if kind and kind.split(";")[0].strip().lower() != "text/event-stream":
+        content = await stream.read()
+        raise _not_events(
+            kind, content, stream.status_code, stream.headers, sent, redact
+        )
+
+
+def _not_events(
+    kind: str,
+    content: bytes,
+    status: int,
+    headers: Mapping[str, str],
+    sent: RawRequest,
+    redact: Callable[[str], str],
+) -> ResponseValidationError:
+    return ResponseValidationError(
+        f"events were asked for, but the response is {kind}, not text/event-stream",
+        status_code=status,
+        headers=headers,
+        content=content,
+        method=sent.method,
+        url=redact(sent.url),
+    )
+
+
 class SyncApiClient(BaseClient):
     """Sends requests synchronously through a :class:`SyncTransport`."""
 
@@ -2029,6 +2479,7 @@ class SyncApiClient(BaseClient):
         operation: Operation[T],
         *,
         raw: Literal[False] = False,
+        events: None = None,
         **arguments: Unpack[RequestArguments],
     ) -> T: ...
 
@@ -2038,8 +2489,49 @@ class SyncApiClient(BaseClient):
         operation: Operation[T],
         *,
         raw: Literal[True],
+        events: None = None,
         **arguments: Unpack[RequestArguments],
     ) -> ApiResponse[T]: ...
+
+    @overload
+    def request(
+        self,
+        operation: Operation[Any],
+        *,
+        raw: Literal[False] = False,
+        events: EventFormat[E],
+        **arguments: Unpack[RequestArguments],
+    ) -> Stream[E]: ...
+
+    @overload
+    def request(
+        self,
+        operation: Operation[Any],
+        *,
+        raw: Literal[True],
+        events: EventFormat[E],
+        **arguments: Unpack[RequestArguments],
+    ) -> ApiResponse[Stream[E]]: ...
+
+    @overload
+    def request(
+        self,
+        operation: Operation[T],
+        *,
+        raw: Literal[False] = False,
+        events: EventFormat[E] | None,
+        **arguments: Unpack[RequestArguments],
+    ) -> T | Stream[E]: ...
+
+    @overload
+    def request(
+        self,
+        operation: Operation[T],
+        *,
+        raw: Literal[True],
+        events: EventFormat[E] | None,
+        **arguments: Unpack[RequestArguments],
+    ) -> ApiResponse[T] | ApiResponse[Stream[E]]: ...
 
     def request(
         self,
@@ -2054,8 +2546,13 @@ class SyncApiClient(BaseClient):
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         raw: bool = False,
+        events: EventFormat[Any] | None = None,
     ) -> Any:
-        """Send ``operation`` with retries; return the parsed body (an :class:`ApiResponse` if ``raw``)."""
+        """Send ``operation`` with retries; return the parsed body (an :class:`ApiResponse` if ``raw``).
+
+        With ``events``, ask for the operation's ``text/event-stream`` response and return a
+        :class:`Stream` of its events once the headers arrived (its ``parsed`` if ``raw``).
+        """
         request = self._build(
             operation,
             path=path or {},
@@ -2064,8 +2561,17 @@ class SyncApiClient(BaseClient):
             cookies=cookies or {},
             body=body,
             extra_headers=extra_headers,
+            events=events is not None,
         )
         started = time.monotonic()
+        if events is not None:
+            sent, opened = self._open_stream(operation, request, retries, timeout)
+            _check_event_stream(opened, sent, self._redact)
+            stream = Stream(
+                opened, events, method=sent.method, url=self._redact(sent.url)
+            )
+            headers_only = RawResponse(opened.status_code, opened.headers, b"")
+            return self._result(raw, stream, sent, headers_only, started)
         sent, response = self._send(
             operation, request, retries, timeout, self._transport.send
         )
@@ -2100,6 +2606,18 @@ class SyncApiClient(BaseClient):
             body=body,
             extra_headers=extra_headers,
         )
+        sent, opened = self._open_stream(operation, request, retries, timeout)
+        return BinaryResponse(opened, method=sent.method, url=self._redact(sent.url))
+
+    def _open_stream(
+        self,
+        operation: Operation[Any],
+        request: RawRequest,
+        retries: RetryConfig | NotGiven,
+        timeout: float | None | NotGiven,
+    ) -> tuple[RawRequest, RawStream]:
+        """Send ``request`` with retries; return a successful response with its body unread
+        (error responses are read whole and raised)."""
         opened: list[RawStream] = []
 
         def open_stream(sent: RawRequest, seconds: float | None) -> RawResponse:
@@ -2121,9 +2639,7 @@ class SyncApiClient(BaseClient):
         if not 200 <= response.status_code < 300:
             # Raises the error the status maps to.
             self._handle(operation, sent, response)
-        return BinaryResponse(
-            opened[-1], method=sent.method, url=self._redact(sent.url)
-        )
+        return sent, opened[-1]
 
     def _send(
         self,
@@ -2184,6 +2700,7 @@ class AsyncApiClient(BaseClient):
         operation: Operation[T],
         *,
         raw: Literal[False] = False,
+        events: None = None,
         **arguments: Unpack[RequestArguments],
     ) -> T: ...
 
@@ -2193,8 +2710,49 @@ class AsyncApiClient(BaseClient):
         operation: Operation[T],
         *,
         raw: Literal[True],
+        events: None = None,
         **arguments: Unpack[RequestArguments],
     ) -> ApiResponse[T]: ...
+
+    @overload
+    async def request(
+        self,
+        operation: Operation[Any],
+        *,
+        raw: Literal[False] = False,
+        events: EventFormat[E],
+        **arguments: Unpack[RequestArguments],
+    ) -> AsyncStream[E]: ...
+
+    @overload
+    async def request(
+        self,
+        operation: Operation[Any],
+        *,
+        raw: Literal[True],
+        events: EventFormat[E],
+        **arguments: Unpack[RequestArguments],
+    ) -> ApiResponse[AsyncStream[E]]: ...
+
+    @overload
+    async def request(
+        self,
+        operation: Operation[T],
+        *,
+        raw: Literal[False] = False,
+        events: EventFormat[E] | None,
+        **arguments: Unpack[RequestArguments],
+    ) -> T | AsyncStream[E]: ...
+
+    @overload
+    async def request(
+        self,
+        operation: Operation[T],
+        *,
+        raw: Literal[True],
+        events: EventFormat[E] | None,
+        **arguments: Unpack[RequestArguments],
+    ) -> ApiResponse[T] | ApiResponse[AsyncStream[E]]: ...
 
     async def request(
         self,
@@ -2209,8 +2767,13 @@ class AsyncApiClient(BaseClient):
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         raw: bool = False,
+        events: EventFormat[Any] | None = None,
     ) -> Any:
-        """Send ``operation`` with retries; return the parsed body (an :class:`ApiResponse` if ``raw``)."""
+        """Send ``operation`` with retries; return the parsed body (an :class:`ApiResponse` if ``raw``).
+
+        With ``events``, ask for the operation's ``text/event-stream`` response and return an
+        :class:`AsyncStream` of its events once the headers arrived (its ``parsed`` if ``raw``).
+        """
         request = self._build(
             operation,
             path=path or {},
@@ -2219,8 +2782,17 @@ class AsyncApiClient(BaseClient):
             cookies=cookies or {},
             body=body,
             extra_headers=extra_headers,
+            events=events is not None,
         )
         started = time.monotonic()
+        if events is not None:
+            sent, opened = await self._open_stream(operation, request, retries, timeout)
+            await _acheck_event_stream(opened, sent, self._redact)
+            stream = AsyncStream(
+                opened, events, method=sent.method, url=self._redact(sent.url)
+            )
+            headers_only = RawResponse(opened.status_code, opened.headers, b"")
+            return self._result(raw, stream, sent, headers_only, started)
         sent, response = await self._send(
             operation, request, retries, timeout, self._transport.send
         )
@@ -2255,6 +2827,20 @@ class AsyncApiClient(BaseClient):
             body=body,
             extra_headers=extra_headers,
         )
+        sent, opened = await self._open_stream(operation, request, retries, timeout)
+        return AsyncBinaryResponse(
+            opened, method=sent.method, url=self._redact(sent.url)
+        )
+
+    async def _open_stream(
+        self,
+        operation: Operation[Any],
+        request: RawRequest,
+        retries: RetryConfig | NotGiven,
+        timeout: float | None | NotGiven,
+    ) -> tuple[RawRequest, AsyncRawStream]:
+        """Send ``request`` with retries; return a successful response with its body unread
+        (error responses are read whole and raised)."""
         opened: list[AsyncRawStream] = []
 
         async def open_stream(sent: RawRequest, seconds: float | None) -> RawResponse:
@@ -2276,9 +2862,7 @@ class AsyncApiClient(BaseClient):
         if not 200 <= response.status_code < 300:
             # Raises the error the status maps to.
             self._handle(operation, sent, response)
-        return AsyncBinaryResponse(
-            opened[-1], method=sent.method, url=self._redact(sent.url)
-        )
+        return sent, opened[-1]
 
     async def _send(
         self,

@@ -19,8 +19,10 @@ from ._runtime import (
     ApiError,
     ApiTimeoutError,
     AsyncPage,
+    AsyncStream,
     AsyncTransport,
     ClientError,
+    EventStreamError,
     NotGiven,
     PaginationError,
     RawRequest,
@@ -29,6 +31,8 @@ from ._runtime import (
     RetryConfig,
     SdkError,
     ServerError,
+    ServerSentEvent,
+    Stream,
     SyncPage,
     SyncTransport,
     BadRequestError,
@@ -50,7 +54,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.1906824a"
+__version__ = "1+clientsmith.d76b006a"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -68,10 +72,14 @@ __all__ = [
     "AsyncTransport",
     "RawRequest",
     "RawResponse",
+    "Stream",
+    "AsyncStream",
+    "ServerSentEvent",
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
     "ResponseValidationError",
+    "EventStreamError",
     "ApiError",
     "ClientError",
     "ServerError",

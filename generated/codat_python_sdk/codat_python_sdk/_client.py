@@ -32,7 +32,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "https://api.codat.io"
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "codat-python-sdk/1+clientsmith.1906824a (clientsmith)"
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.d76b006a (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "API Key Auth": SecurityScheme("api_key", "header", "Authorization"),

@@ -32,7 +32,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "/api/v2"
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.d920f234 (clientsmith)"
+USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.d965fbda (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "apiKey": SecurityScheme("api_key", "header", "X-API-KEY"),

@@ -37,7 +37,7 @@ DEFAULT_BASE_URL: Final = (
     "https://documentation-resources.opendatasoft.com/api/automation/v1.0"
 )
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.828fd3c4 (clientsmith)"
+USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.a86eeab8 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "HeaderAPIKey": SecurityScheme(
