@@ -28,6 +28,7 @@ from ._runtime import (
     SdkError,
     ServerError,
     SyncTransport,
+    Timeout,
     BadRequestError,
     UnauthorizedError,
     ForbiddenError,
@@ -47,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.7f00ec5a"
+__version__ = "1.0.0+clientsmith.fee0a2ff"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -56,6 +57,7 @@ __all__ = [
     "NOT_GIVEN",
     "NotGiven",
     "RetryConfig",
+    "Timeout",
     "ApiResponse",
     "Hooks",
     "SyncTransport",

@@ -28,6 +28,7 @@ from ._runtime import (
     SdkError,
     ServerError,
     SyncTransport,
+    Timeout,
     BadRequestError,
     UnauthorizedError,
     ForbiddenError,
@@ -47,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.af67321d"
+__version__ = "0.1.0+clientsmith.b0876a60"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -56,6 +57,7 @@ __all__ = [
     "NOT_GIVEN",
     "NotGiven",
     "RetryConfig",
+    "Timeout",
     "ApiResponse",
     "Hooks",
     "SyncTransport",

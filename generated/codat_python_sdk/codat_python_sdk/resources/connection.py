@@ -15,6 +15,7 @@ from .._runtime import (
     Operation,
     Pagination,
     RetryConfig,
+    Timeout,
     WithRawResponse,
     aiterate_pages,
     async_raw_response,
@@ -121,9 +122,11 @@ class ConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnectionPagedResponseModel:
         """List a company's data connections
 
@@ -137,9 +140,11 @@ class ConnectionResource:
             page_size: Maximum number of connections on the page. Defaults to ``100``.
             query: Codat query expression used to filter the connections.
             order_by: Field to sort the connections by (prefix with `-` for descending).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -159,6 +164,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def iter_companies_company_id_connections_get(
@@ -168,9 +175,11 @@ class ConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Iterator[CodatPublicApiModelsCompanyDataConnection]:
         """Every item of :meth:`companies_company_id_connections_get`, fetching pages lazily.
 
@@ -189,6 +198,8 @@ class ConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return iterate_pages(
@@ -200,9 +211,11 @@ class ConnectionResource:
         company_id: str,
         *,
         body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Link a data source to a company
 
@@ -213,9 +226,11 @@ class ConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             body: Platform key of the integration to connect, as a JSON string. (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -230,6 +245,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def companies_company_id_connections_connection_id_get(
@@ -237,9 +254,11 @@ class ConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Get one data connection of a company
 
@@ -250,9 +269,11 @@ class ConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -266,6 +287,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def companies_company_id_connections_connection_id_delete(
@@ -273,9 +296,11 @@ class ConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> bool:
         """Remove a data connection from a company
 
@@ -286,9 +311,11 @@ class ConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -302,6 +329,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def companies_company_id_connections_connection_id_patch(
@@ -312,9 +341,11 @@ class ConnectionResource:
         codat_public_api_models_company_patch_data_connection_model: (
             CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
         ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Unlink a data source from a company
 
@@ -326,9 +357,11 @@ class ConnectionResource:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
             codat_public_api_models_company_patch_data_connection_model: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -343,6 +376,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -392,9 +427,11 @@ class AsyncConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnectionPagedResponseModel:
         """List a company's data connections
 
@@ -408,9 +445,11 @@ class AsyncConnectionResource:
             page_size: Maximum number of connections on the page. Defaults to ``100``.
             query: Codat query expression used to filter the connections.
             order_by: Field to sort the connections by (prefix with `-` for descending).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -430,6 +469,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def iter_companies_company_id_connections_get(
@@ -439,9 +480,11 @@ class AsyncConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncIterator[CodatPublicApiModelsCompanyDataConnection]:
         """Every item of :meth:`companies_company_id_connections_get`, fetching pages lazily.
 
@@ -460,6 +503,8 @@ class AsyncConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return aiterate_pages(
@@ -471,9 +516,11 @@ class AsyncConnectionResource:
         company_id: str,
         *,
         body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Link a data source to a company
 
@@ -484,9 +531,11 @@ class AsyncConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             body: Platform key of the integration to connect, as a JSON string. (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -501,6 +550,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def companies_company_id_connections_connection_id_get(
@@ -508,9 +559,11 @@ class AsyncConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Get one data connection of a company
 
@@ -521,9 +574,11 @@ class AsyncConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -537,6 +592,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def companies_company_id_connections_connection_id_delete(
@@ -544,9 +601,11 @@ class AsyncConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> bool:
         """Remove a data connection from a company
 
@@ -557,9 +616,11 @@ class AsyncConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -573,6 +634,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def companies_company_id_connections_connection_id_patch(
@@ -583,9 +646,11 @@ class AsyncConnectionResource:
         codat_public_api_models_company_patch_data_connection_model: (
             CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
         ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Unlink a data source from a company
 
@@ -597,9 +662,11 @@ class AsyncConnectionResource:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
             codat_public_api_models_company_patch_data_connection_model: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -614,6 +681,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 

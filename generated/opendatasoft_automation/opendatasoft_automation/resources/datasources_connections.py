@@ -15,6 +15,7 @@ from .._runtime import (
     Operation,
     Pagination,
     RetryConfig,
+    Timeout,
     WithRawResponse,
     aiterate_pages,
     async_raw_response,
@@ -133,9 +134,11 @@ class DatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ListConnections200Response:
         """List connections
 
@@ -147,9 +150,11 @@ class DatasourcesConnectionsResource:
             limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``. Example: ``20``.
             offset: How many items to skip before the page starts. Example: ``0``.
             sort: Property used to order the results. Put a minus sign (`-`) in front of the property name to reverse the order (for instance `-created_at`). Defaults to ``'created_at'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -164,6 +169,8 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def iter_list_connections(
@@ -173,9 +180,11 @@ class DatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Iterator[Connection]:
         """Every item of :meth:`list_connections`, fetching pages lazily.
 
@@ -190,6 +199,8 @@ class DatasourcesConnectionsResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return iterate_pages(fetch, _LIST_CONNECTIONS_PAGES, start=0, size=limit)
@@ -198,9 +209,11 @@ class DatasourcesConnectionsResource:
         self,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Create connection
 
@@ -210,9 +223,11 @@ class DatasourcesConnectionsResource:
 
         Args:
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Created (HTTP 201).
@@ -228,15 +243,19 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def retrieve_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Retrieve Connection
 
@@ -246,9 +265,11 @@ class DatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -264,6 +285,8 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def update_connection(
@@ -271,9 +294,11 @@ class DatasourcesConnectionsResource:
         connection_uid: str,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Update Connection
 
@@ -284,9 +309,11 @@ class DatasourcesConnectionsResource:
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -304,15 +331,19 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def delete_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -322,9 +353,11 @@ class DatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             NotFoundError: Not found (HTTP 404).
@@ -337,6 +370,8 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -378,9 +413,11 @@ class AsyncDatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ListConnections200Response:
         """List connections
 
@@ -392,9 +429,11 @@ class AsyncDatasourcesConnectionsResource:
             limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``. Example: ``20``.
             offset: How many items to skip before the page starts. Example: ``0``.
             sort: Property used to order the results. Put a minus sign (`-`) in front of the property name to reverse the order (for instance `-created_at`). Defaults to ``'created_at'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -409,6 +448,8 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def iter_list_connections(
@@ -418,9 +459,11 @@ class AsyncDatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncIterator[Connection]:
         """Every item of :meth:`list_connections`, fetching pages lazily.
 
@@ -435,6 +478,8 @@ class AsyncDatasourcesConnectionsResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return aiterate_pages(fetch, _LIST_CONNECTIONS_PAGES, start=0, size=limit)
@@ -443,9 +488,11 @@ class AsyncDatasourcesConnectionsResource:
         self,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Create connection
 
@@ -455,9 +502,11 @@ class AsyncDatasourcesConnectionsResource:
 
         Args:
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Created (HTTP 201).
@@ -473,15 +522,19 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def retrieve_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Retrieve Connection
 
@@ -491,9 +544,11 @@ class AsyncDatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -509,6 +564,8 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def update_connection(
@@ -516,9 +573,11 @@ class AsyncDatasourcesConnectionsResource:
         connection_uid: str,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Update Connection
 
@@ -529,9 +588,11 @@ class AsyncDatasourcesConnectionsResource:
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -549,15 +610,19 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def delete_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -567,9 +632,11 @@ class AsyncDatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             NotFoundError: Not found (HTTP 404).
@@ -582,6 +649,8 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
