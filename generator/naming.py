@@ -138,12 +138,15 @@ def _runtime_surface() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     attributes.add(item.name)
-                    if item.name == "__init__":
-                        attributes.update(
-                            sub.attr
-                            for sub in ast.walk(item)
-                            if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self"
-                        )
+                    # Attributes the client sets (in __init__ or the methods it calls, e.g. base_url).
+                    attributes.update(
+                        sub.attr
+                        for sub in ast.walk(item)
+                        if isinstance(sub, ast.Attribute)
+                        and isinstance(sub.value, ast.Name)
+                        and sub.value.id == "self"
+                        and (item.name == "__init__" or isinstance(sub.ctx, ast.Store))
+                    )
                 elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                     attributes.add(item.target.id)
     # What the resource modules, which import models too, import from the runtime.

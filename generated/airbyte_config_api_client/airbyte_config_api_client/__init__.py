@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.fee0a2ff"
+__version__ = "1.0.0+clientsmith.e1754129"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.2836855e"
+__version__ = "2+clientsmith.a0d0bcb2"
 
 __all__ = [
     "DEFAULT_BASE_URL",

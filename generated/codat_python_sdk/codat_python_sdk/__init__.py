@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.99847464"
+__version__ = "1+clientsmith.1d1fe4ec"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.b0876a60"
+__version__ = "0.1.0+clientsmith.375d266e"
 
 __all__ = [
     "DEFAULT_BASE_URL",

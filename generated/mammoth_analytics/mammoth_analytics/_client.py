@@ -38,7 +38,7 @@ DEFAULT_BASE_URL: Final = ""
 # The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
 SERVERS: Final[tuple[Server, ...]] = ()
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.b0876a60 (clientsmith)"
+USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.375d266e (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "apiKey": SecurityScheme("api_key", "header", "X-API-KEY"),
@@ -52,7 +52,7 @@ class Client(SyncApiClient):
     Args:
         api_key: API key, sent in the ``X-API-KEY`` header (security scheme ``apiKey``). Read from ``MAMMOTH_ANALYTICS_API_KEY`` when not given.
         api_secret: API key, sent in the ``X-API-SECRET`` header (security scheme ``apiSecret``). Read from ``MAMMOTH_ANALYTICS_API_SECRET`` when not given.
-        base_url: Address of the API, e.g. ``https://api.example.com`` (required: the spec declares no absolute server URL).
+        base_url: Address of the API, e.g. ``https://api.example.com`` (required: the spec declares no absolute server URL, only ``/api/v2``, to append to the host).
         timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
             with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
@@ -164,7 +164,7 @@ class AsyncClient(AsyncApiClient):
     Args:
         api_key: API key, sent in the ``X-API-KEY`` header (security scheme ``apiKey``). Read from ``MAMMOTH_ANALYTICS_API_KEY`` when not given.
         api_secret: API key, sent in the ``X-API-SECRET`` header (security scheme ``apiSecret``). Read from ``MAMMOTH_ANALYTICS_API_SECRET`` when not given.
-        base_url: Address of the API, e.g. ``https://api.example.com`` (required: the spec declares no absolute server URL).
+        base_url: Address of the API, e.g. ``https://api.example.com`` (required: the spec declares no absolute server URL, only ``/api/v2``, to append to the host).
         timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
             with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
