@@ -41,7 +41,8 @@ def read(raw: Any, where: str, report: Report) -> list[ir.Server]:
             report(at, "server without a url string: left out")
             continue
         url: str = entry["url"]
-        declared = entry.get("variables") if isinstance(entry.get("variables"), dict) else {}
+        raw_variables = entry.get("variables")
+        declared: dict[str, Any] = raw_variables if isinstance(raw_variables, dict) else {}
         variables: list[ir.ServerVariable] = []
         usable = True
         for name in dict.fromkeys(_PLACEHOLDER.findall(url)):
