@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.e1754129"
+__version__ = "1.0.0+clientsmith.05671e83"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.a0d0bcb2"
+__version__ = "2+clientsmith.dbb5f26e"
 
 __all__ = [
     "DEFAULT_BASE_URL",

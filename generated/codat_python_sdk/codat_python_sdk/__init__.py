@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.1d1fe4ec"
+__version__ = "1+clientsmith.049b7974"
 
 __all__ = [
     "DEFAULT_BASE_URL",

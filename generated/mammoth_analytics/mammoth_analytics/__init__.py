@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.375d266e"
+__version__ = "0.1.0+clientsmith.7e0350d5"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -48,7 +48,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.6a708772"
+__version__ = "1.0+clientsmith.fec9d64d"
 
 __all__ = [
     "DEFAULT_BASE_URL",
