@@ -46,6 +46,7 @@ class Received:
     query: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0  # the client's TCP port: requests over one kept-alive connection share it
 
 
 class FaultServer:
@@ -101,6 +102,7 @@ class FaultServer:
             query=scope["query_string"].decode(),
             headers={k.decode().lower(): v.decode() for k, v in scope["headers"]},
             body=body,
+            client_port=(scope.get("client") or ("", 0))[1],
         )
         self.received.append(request)
         if self.replies:

@@ -566,6 +566,12 @@ CASES = [
     ),
     # the rest
     case(
+        "base-url-became-required",
+        lambda s: s.__setitem__("servers", [{"url": "/v2"}]),
+        (N, "base-url-changed", "Client(base_url)"),
+        (B, "base-url-became-required", "Client(base_url)"),
+    ),
+    case(
         "base-url-changed",
         lambda s: s.__setitem__("servers", [{"url": "https://api.pets.example.com/v2"}]),
         (N, "base-url-changed", "Client(base_url)"),

@@ -59,7 +59,7 @@ def verify(spec: Path, *options: str, examples: int = EXAMPLES) -> subprocess.Co
 #: core) from the first test on, and each test waits for its own.
 ALL_SPECS: list[tuple[Path, tuple[str, ...]]] = sorted(
     [(ROOT / "specs" / name, ()) for name in PROJECT_SPECS]
-    + [(FIXTURES / name, ()) for name in ("coverage.yaml", "features.yaml", "pagination.yaml", "events.yaml")]
+    + [(FIXTURES / name, ()) for name in ("coverage.yaml", "features.yaml", "pagination.yaml", "events.yaml", "servers.yaml")]
     # test_corpus.py already runs mypy --strict on every corpus client (minutes on the large ones)
     + [(CORPUS / name, (*options, "--no-mypy")) for name, options in CORPUS_SPECS.items()],
     key=lambda item: -item[0].stat().st_size if item[0].exists() else 0,
@@ -103,7 +103,7 @@ def test_project_specs_verify(name: str, runs: dict[Path, Future[subprocess.Comp
     assert_verified(runs[spec].result(), spec)
 
 
-@pytest.mark.parametrize("name", ["coverage.yaml", "features.yaml", "pagination.yaml", "events.yaml"])
+@pytest.mark.parametrize("name", ["coverage.yaml", "features.yaml", "pagination.yaml", "events.yaml", "servers.yaml"])
 def test_fixture_specs_verify(name: str, runs: dict[Path, Future[subprocess.CompletedProcess[str]]]) -> None:
     spec = FIXTURES / name
     assert_verified(runs[spec].result(), spec)

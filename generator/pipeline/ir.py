@@ -14,8 +14,40 @@ from generator.pipeline.pytypes import BYTES, TypeNode, render
 
 
 @dataclass(frozen=True)
+class ServerVariable:
+    """A ``{variable}`` of a server URL template, as one server declares it."""
+
+    wire_name: str
+    default: str
+    enum: tuple[str, ...] = ()  # the values allowed; () when any string is
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Server:
-    url: str
+    url: str  # the URL template, variables in braces
+    description: str
+    name: str = ""  # what Client(server=...) selects it by; "" when only its index does
+    variables: tuple[ServerVariable, ...] = ()
+    absolute: bool = True  # False: a relative URL (``/api/v2``), which the client cannot reach alone
+
+    @property
+    def default_url(self) -> str:
+        """The URL with every variable at its default."""
+        url = self.url
+        for variable in self.variables:
+            url = url.replace("{" + variable.wire_name + "}", variable.default)
+        return url.rstrip("/") if url != "/" else ""
+
+
+@dataclass(frozen=True)
+class ServerArgument:
+    """A ``Client(...)`` keyword argument filling a server variable wherever it appears."""
+
+    wire_name: str
+    py_name: str
+    enum: tuple[str, ...]  # the values allowed by every server declaring it; () when any string is
+    defaults: tuple[str, ...]  # the defaults of the servers declaring it, distinct, in order
     description: str
 
 
@@ -179,6 +211,8 @@ class Operation:
     events_constant: str = ""  # module-level name of its runtime ``EventFormat``
     # The keyword argument choosing events over the other response ("" when events are all it answers).
     stream_argument: str = ""
+    # The operation's (else its path's) absolute servers; the client sends to the first.
+    servers: tuple[Server, ...] = ()
 
     @property
     def return_annotation(self) -> str:
@@ -242,7 +276,7 @@ class Api:
     openapi_version: str
     package_name: str
     distribution_name: str
-    servers: list[Server]
+    servers: list[Server]  # the document's ``servers``, relative ones included
     default_base_url: str
     security_schemes: list[SecurityScheme]
     default_security: list[list[str]]
@@ -253,6 +287,10 @@ class Api:
     has_read_only: bool = False
     # Some multipart body model has a file field (typed ``FileInput``, from the runtime).
     has_file_fields: bool = False
+    # The server variables, as Client(...) arguments (document, path and operation servers).
+    server_arguments: list[ServerArgument] = field(default_factory=list)
+    # Some operation has no absolute server of its own or from the document: Client needs base_url.
+    base_url_required: bool = False
     # The schemas handed to the model stage, after inline schemas were hoisted
     # and every schema renamed to its final class name.
     model_document: dict[str, object] = field(default_factory=dict)
@@ -260,3 +298,8 @@ class Api:
     @property
     def operations(self) -> list[Operation]:
         return [operation for group in self.groups for operation in group.operations]
+
+    @property
+    def selectable_servers(self) -> list[Server]:
+        """The document's absolute servers: what ``Client(server=...)`` chooses from."""
+        return [server for server in self.servers if server.absolute]

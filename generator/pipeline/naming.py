@@ -42,6 +42,7 @@ _RESERVED_PARAMETERS = frozenset(
         "retries",
         "extra_headers",
         "extra_query",
+        "extra_body",
         "idempotent",
         # module-level names a generated method body uses
         "cast",
@@ -113,11 +114,13 @@ _CLIENT_BASES = ("BaseClient", "SyncApiClient", "AsyncApiClient")
 #: What a resource module imports from the runtime, by what its operations use (render.py picks;
 #: a model must not take any of these names, since resource modules import models too).
 RESOURCE_RUNTIME_IMPORTS: dict[str, frozenset[str]] = {
-    "always": frozenset({"NOT_GIVEN", "NotGiven", "Operation", "RetryConfig", "WithRawResponse", "async_raw_response", "raw_response"}),
+    "always": frozenset({"NOT_GIVEN", "NotGiven", "Operation", "RetryConfig", "Timeout", "WithRawResponse", "async_raw_response", "raw_response"}),
     "streaming": frozenset({"async_streamed_response", "streamed_response"}),
     "pagination": frozenset({"ApiResponse", "AsyncPage", "Pagination", "SyncPage", "afirst_page", "aiterate_items", "first_page", "iterate_items"}),
     "parts": frozenset({"Part"}),
     "events": frozenset({"AsyncStream", "EventFormat", "Stream"}),
+    "servers": frozenset({"Server"}),
+    "server_variables": frozenset({"ServerVariable"}),
 }
 
 
@@ -136,12 +139,15 @@ def _runtime_surface() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     attributes.add(item.name)
-                    if item.name == "__init__":
-                        attributes.update(
-                            sub.attr
-                            for sub in ast.walk(item)
-                            if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self"
-                        )
+                    # Attributes the client sets (in __init__ or the methods it calls, e.g. base_url).
+                    attributes.update(
+                        sub.attr
+                        for sub in ast.walk(item)
+                        if isinstance(sub, ast.Attribute)
+                        and isinstance(sub.value, ast.Name)
+                        and sub.value.id == "self"
+                        and (item.name == "__init__" or isinstance(sub.ctx, ast.Store))
+                    )
                 elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                     attributes.add(item.target.id)
     # What the resource modules, which import models too, import from the runtime.
@@ -150,6 +156,8 @@ def _runtime_surface() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     client = CLIENT_TEMPLATE.read_text(encoding="utf-8")
     signature = client[client.index("    def __init__(") : client.index(") -> None:", client.index("    def __init__("))]
     arguments.update(re.findall(r"^ {8}(\w+):", signature, re.MULTILINE))
+    # The client classes' own methods (``with_options``), which a resource group must not hide.
+    attributes.update(re.findall(r"^    def (\w+)\(", client, re.MULTILINE))
     public = frozenset(name for name in attributes if not name.startswith("_"))
     return frozenset(exported), public, frozenset(arguments)
 
@@ -289,6 +297,39 @@ def credential_names(schemes: dict[str, Any]) -> dict[str, str]:
     for key, name in zip([k for k in schemes if k not in explicit], resolved, strict=True):
         result[key] = name
     return {key: _avoid(result[key], _runtime_surface()[2] | {"self"}) for key in schemes}
+
+
+def server_names(servers: list[tuple[str, str]]) -> list[str]:
+    """What ``Client(server=...)`` selects each of several servers by, from (``x-clientsmith-name``,
+    description) pairs: the override, else the snake_case of the description's first clause
+    (``"EU region (Frankfurt)"`` -> ``eu_region``), at most five words; "" (index only) when
+    neither gives a name; later duplicates get ``_2``, ``_3``..."""
+    names = []
+    for override, description in servers:
+        if override:
+            names.append(snake_case(override))
+            continue
+        clause = re.split(r"[.,;:(\n]|\s-\s", description, maxsplit=1)[0]
+        chosen = words(clause)[:5]
+        names.append("_".join(chosen) if chosen and not chosen[0][0].isdigit() else "")
+    named = dedupe(name for name in names if name)
+    picked = iter(named)
+    return [next(picked) if name else "" for name in names]
+
+
+def server_argument_names(wire_names: list[str], taken: Iterable[str]) -> dict[str, str]:
+    """The ``Client(...)`` keyword argument of each server variable (``appId`` -> ``app_id``,
+    ``box-upload-server`` -> ``box_upload_server``), never a credential's or another argument's:
+    such a name gets the prefix ``server_`` (Algolia's ``{appId}`` beside its ``app_id`` key
+    -> ``server_app_id``)."""
+    avoided = set(_runtime_surface()[2]) | set(taken) | {"self"}
+    names = []
+    for wire in wire_names:
+        name = safe_identifier(snake_case(wire), fallback="variable")
+        if name in avoided or name in _SHADOWED_BUILTINS:
+            name = f"server_{name}"
+        names.append(_avoid(name, avoided))
+    return dict(zip(wire_names, dedupe(names), strict=True))
 
 
 def body_parameter_name(schema_name: str | None, override: str | None = None) -> str:

@@ -23,7 +23,7 @@ from generator.errors import (
     pointer,
     unescape_pointer_token,
 )
-from generator.pipeline import heuristics, ir, naming, prepare, pytypes
+from generator.pipeline import heuristics, ir, naming, prepare, pytypes, servers
 from generator.pipeline.pytypes import TypeNode
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -185,6 +185,7 @@ class _Builder:
                     )
                 built = self._operation(path, method, path_item, operation, default_security, scheme_keys)
                 built.group = group
+                built.servers = servers.operation_servers(path_item, operation, path, method, self._report)
                 groups[group].operations.append(built)
 
         for key, resource in groups.items():
@@ -223,11 +224,13 @@ class _Builder:
             self.model_schemas[poly.base] = {k: v for k, v in self.model_schemas[poly.base].items() if k != "discriminator"}
         dispatching = {poly.base for poly in polymorphic} | {child for poly in polymorphic for _, child in poly.subtypes}
         self.model_schemas = prepare.finish(self.model_schemas, dispatching)
-        servers = [
-            ir.Server(url=_server_url(s), description=str(s.get("description", "")))
-            for s in self.source.get("servers") or []
-            if isinstance(s, dict) and isinstance(s.get("url"), str)
-        ]
+        document_servers = servers.name_document_servers(servers.read(self.source.get("servers"), "/servers", self._report))
+        selectable = [server for server in document_servers if server.absolute]
+        operations = [op for group in groups.values() for op in group.operations]
+        server_arguments = servers.arguments(
+            [*selectable, *(server for op in operations for server in op.servers[:1])],
+            [scheme.arg_name for scheme in security_schemes],
+        )
         models = [
             ir.Model(class_name=name, schema_name=name, description=str((schema or {}).get("description", "")) if isinstance(schema, dict) else "")
             for name, schema in self.model_schemas.items()
@@ -239,8 +242,8 @@ class _Builder:
             openapi_version=self.version,
             package_name=self.package_name,
             distribution_name=self.package_name.replace("_", "-"),
-            servers=servers,
-            default_base_url=servers[0].url if servers else "",
+            servers=document_servers,
+            default_base_url=selectable[0].default_url if selectable else "",
             security_schemes=security_schemes,
             default_security=default_security,
             groups=list(groups.values()),
@@ -248,6 +251,8 @@ class _Builder:
             polymorphic=polymorphic,
             has_read_only=prepare.has_read_only(self.model_schemas),
             has_file_fields=self.has_file_fields,
+            server_arguments=server_arguments,
+            base_url_required=not selectable and (not operations or any(not op.servers for op in operations)),
             model_document={
                 "openapi": self.version,
                 "info": {"title": str(info.get("title", "")), "version": str(info.get("version", ""))},
@@ -1115,14 +1120,6 @@ def _is_binary(schema: dict[str, Any], encoding: str) -> bool:
         and "json" not in media.lower()
         and "contentEncoding" not in schema
     )
-
-
-def _server_url(server: dict[str, Any]) -> str:
-    url = str(server.get("url", ""))
-    for name, variable in (server.get("variables") or {}).items():
-        if isinstance(variable, dict) and "default" in variable:
-            url = url.replace("{" + name + "}", str(variable["default"]))
-    return url.rstrip("/") if url != "/" else ""
 
 
 __all__ = ["build_ir", "pointer"]

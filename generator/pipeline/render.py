@@ -281,6 +281,8 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         "url_path": op.path.split("#", 1)[0],
         "accept": ", ".join(op.accept) or "*/*",
         "parts": [_part_view(part) for part in op.body.parts] if op.body is not None else [],
+        "servers": _tuple([server_expression(server) for server in op.servers]) if op.servers else "",
+        "server_variables": any(server.variables for server in op.servers),
         "constant_name": op.constant_name,
         "success": op.success,
         "errors": op.errors,
@@ -351,6 +353,75 @@ def _events_view(op: ir.Operation) -> dict[str, Any] | None:
     }
 
 
+def _literal(values: tuple[str, ...] | list[str]) -> str:
+    return "Literal[" + ", ".join(pystr(value) for value in values) + "]"
+
+
+def _tuple(items: list[str]) -> str:
+    """Python source of a tuple of the expressions ``items``."""
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def server_expression(server: ir.Server) -> str:
+    """A server as the runtime's ``Server(...)``, its variables as ``ServerVariable(...)``."""
+    arguments = [pystr(server.url)]
+    if server.name:
+        arguments.append(f"name={pystr(server.name)}")
+    if server.variables:
+        variables = ", ".join(
+            f"{pystr(v.wire_name)}: ServerVariable({pystr(v.default)}"
+            + (f", {_tuple([pystr(value) for value in v.enum])}" if v.enum else "")
+            + ")"
+            for v in server.variables
+        )
+        arguments.append("variables={" + variables + "}")
+    return f"Server({', '.join(arguments)})"
+
+
+def _server_context(api: ir.Api) -> dict[str, Any]:
+    """What ``_client.py`` and the README say about servers and their variables."""
+    selectable = api.selectable_servers
+    names = [server.name for server in selectable if server.name]
+    server_annotation = ""
+    if len(selectable) >= 2:
+        server_annotation = f"{_literal(names)} | int" if names else "int"
+    return {
+        "servers": [
+            {"url": s.url, "description": s.description, "name": s.name, "absolute": s.absolute, "index": selectable.index(s) if s.absolute else None}
+            for s in api.servers
+        ],
+        "server_constants": [server_expression(server) for server in selectable],
+        "server_annotation": server_annotation,
+        "server_names": names,
+        "server_arguments": [
+            {
+                "py_name": argument.py_name,
+                "wire_name": argument.wire_name,
+                "annotation": _literal(argument.enum) if argument.enum else "str",
+                "declared": f"ServerVariable({pystr(argument.defaults[0])}"
+                + (f", {_tuple([pystr(value) for value in argument.enum])}" if argument.enum else "")
+                + ")",
+                "doc": (
+                    (_sentence(argument.description) + ". " if argument.description else "")
+                    + f"Server variable ``{{{argument.wire_name}}}``; "
+                    + ("default " if len(argument.defaults) == 1 else "defaults ")
+                    + " / ".join(f"``{default}``" for default in argument.defaults)
+                    + (f"; one of {', '.join(f'``{value}``' for value in argument.enum)}." if argument.enum else ".")
+                ),
+                "enum": argument.enum,
+                "defaults": argument.defaults,
+            }
+            for argument in api.server_arguments
+        ],
+        "base_url_required": api.base_url_required,
+        "operation_servers": [
+            {"group": op.group, "method": op.py_name, "url": op.servers[0].url}
+            for op in api.operations
+            if op.servers
+        ],
+    }
+
+
 def _part_view(part: ir.PartEncoding) -> dict[str, Any]:
     """An ``encoding`` entry as the runtime's ``Part(...)`` keyword arguments (defaults left out)."""
     arguments = []
@@ -384,9 +455,11 @@ def operation_doc(op: ir.Operation) -> str:
     if op.events is not None and not op.events.only:
         how = f"sets the body's ``{op.events.flag}`` to true and asks" if op.events.flag else "asks"
         args.append(f"    {op.stream_argument}: Read the response as server-sent events: {how} for ``text/event-stream``.")
-    args.append("    timeout: Seconds for this call, overriding the client's timeout.")
+    args.append("    timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.")
     args.append("    retries: Retry policy for this call, overriding the client's.")
-    args.append("    extra_headers: Headers added to this request.")
+    args.append("    extra_headers: Headers added to this request (replacing those of the same name).")
+    args.append("    extra_query: Query parameters added to this request (replacing those of the same name).")
+    args.append("    extra_body: Fields merged into this request's JSON object, form or multipart body.")
     parts.append("Args:\n" + "\n".join(args))
     returned = [r for r in op.success if r.annotation and not (op.events is not None and op.events.only)]
     lines = [f"    {_sentence(r.description) or r.annotation} (HTTP {r.status})." for r in returned]
@@ -455,6 +528,10 @@ def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
         names |= naming.RESOURCE_RUNTIME_IMPORTS["parts"]
     if any(op["events"] for op in operations):
         names |= naming.RESOURCE_RUNTIME_IMPORTS["events"]
+    if any(op["servers"] for op in operations):
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["servers"]
+    if any(op["server_variables"] for op in operations):
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["server_variables"]
     return sorted(names, key=lambda name: (not name.isupper(), not name[0].isupper(), name))
 
 
@@ -533,7 +610,7 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             "package_name": api.package_name,
             "distribution_name": api.distribution_name,
             "default_base_url": api.default_base_url,
-            "servers": api.servers,
+            **_server_context(api),
             "groups": groups,
             "security_schemes": schemes,
             "credentials": _credential_views(schemes),

@@ -95,6 +95,7 @@ CODES: dict[str, tuple[str, str]] = {
     "auth-scheme-added": (NON_BREAKING, "a new, optional security scheme"),
     "auth-requirement-relaxed": (NON_BREAKING, "more credential combinations are accepted"),
     # the rest
+    "base-url-became-required": (BREAKING, "no absolute server URL any more: Client(base_url=...) is required"),
     "base-url-changed": (NON_BREAKING, "the Client's default base URL changed"),
     "description-changed": (NON_BREAKING, "a summary or description changed"),
 }
@@ -178,6 +179,8 @@ def diff_apis(old: ir.Api, new: ir.Api, old_label: str = "old", new_label: str =
 def _api_changes(old: ir.Api, new: ir.Api) -> Iterator[Change]:
     if old.default_base_url != new.default_base_url:
         yield change("base-url-changed", "Client(base_url)", f"{old.default_base_url or '(none)'} -> {new.default_base_url or '(none)'}")
+    if new.base_url_required and not old.base_url_required:
+        yield change("base-url-became-required", "Client(base_url)", "optional -> required")
     yield from _described("client", "description", old.description, new.description)
 
 

@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from ._runtime import (
+    NOT_GIVEN,
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
     Hooks,
     HttpxTransport,
+    NotGiven,
     RetryConfig,
     SecurityScheme,
+    Server,
     SyncApiClient,
     SyncTransport,
+    Timeout,
 )
 
 if TYPE_CHECKING:
@@ -30,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "http://localhost:8000/api"
+# The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
+SERVERS: Final[tuple[Server, ...]] = (Server("http://localhost:8000/api"),)
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.a625a7b3 (clientsmith)"
+USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.5f148c59 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {}
 
@@ -40,8 +46,9 @@ class Client(SyncApiClient):
     """Synchronous client for the Airbyte Configuration API.
 
     Args:
-        base_url: Server to talk to. Defaults to ``http://localhost:8000/api``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, used for every operation (also those with servers of their own). Defaults to ``http://localhost:8000/api``.
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -55,7 +62,7 @@ class Client(SyncApiClient):
         self,
         *,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -69,7 +76,8 @@ class Client(SyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
             credentials={},
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
@@ -78,6 +86,36 @@ class Client(SyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=False,  # no model has readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> Client:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={},
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -103,8 +141,9 @@ class AsyncClient(AsyncApiClient):
     """Asynchronous client for the Airbyte Configuration API.
 
     Args:
-        base_url: Server to talk to. Defaults to ``http://localhost:8000/api``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, used for every operation (also those with servers of their own). Defaults to ``http://localhost:8000/api``.
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -118,7 +157,7 @@ class AsyncClient(AsyncApiClient):
         self,
         *,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -132,7 +171,8 @@ class AsyncClient(AsyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
             credentials={},
             schemes=SECURITY_SCHEMES,
             timeout=timeout,
@@ -141,6 +181,36 @@ class AsyncClient(AsyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=False,  # no model has readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> AsyncClient:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={},
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

@@ -35,6 +35,7 @@ from ._runtime import (
     Stream,
     SyncPage,
     SyncTransport,
+    Timeout,
     BadRequestError,
     UnauthorizedError,
     ForbiddenError,
@@ -54,7 +55,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.d76b006a"
+__version__ = "1+clientsmith.9bf0ff89"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -63,6 +64,7 @@ __all__ = [
     "NOT_GIVEN",
     "NotGiven",
     "RetryConfig",
+    "Timeout",
     "ApiResponse",
     "SyncPage",
     "AsyncPage",

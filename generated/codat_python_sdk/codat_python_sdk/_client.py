@@ -14,15 +14,19 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from ._runtime import (
+    NOT_GIVEN,
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
     Hooks,
     HttpxTransport,
+    NotGiven,
     RetryConfig,
     SecurityScheme,
+    Server,
     SyncApiClient,
     SyncTransport,
+    Timeout,
 )
 
 if TYPE_CHECKING:
@@ -31,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
 DEFAULT_BASE_URL: Final = "https://api.codat.io"
+# The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
+SERVERS: Final[tuple[Server, ...]] = (Server("https://api.codat.io"),)
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "codat-python-sdk/1+clientsmith.d76b006a (clientsmith)"
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.9bf0ff89 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "API Key Auth": SecurityScheme("api_key", "header", "Authorization"),
@@ -46,8 +52,9 @@ class Client(SyncApiClient):
     Args:
         api_key: API key, sent in the ``Authorization`` header (security scheme ``API Key Auth``). Read from ``CODAT_PYTHON_SDK_API_KEY`` when not given.
         access_token: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``Codat Login``). Read from ``CODAT_PYTHON_SDK_ACCESS_TOKEN`` when not given.
-        base_url: Server to talk to. Defaults to ``https://api.codat.io``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, used for every operation (also those with servers of their own). Defaults to ``https://api.codat.io``.
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -63,7 +70,7 @@ class Client(SyncApiClient):
         api_key: str | None = None,
         access_token: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -81,7 +88,8 @@ class Client(SyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
             credentials={
                 "API Key Auth": api_key,
                 "Codat Login": access_token,
@@ -93,6 +101,41 @@ class Client(SyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=False,  # no model has readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        access_token: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> Client:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={
+                "API Key Auth": api_key,
+                "Codat Login": access_token,
+            },
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -120,8 +163,9 @@ class AsyncClient(AsyncApiClient):
     Args:
         api_key: API key, sent in the ``Authorization`` header (security scheme ``API Key Auth``). Read from ``CODAT_PYTHON_SDK_API_KEY`` when not given.
         access_token: Access token, sent as ``Authorization: Bearer <token>`` (security scheme ``Codat Login``). Read from ``CODAT_PYTHON_SDK_ACCESS_TOKEN`` when not given.
-        base_url: Server to talk to. Defaults to ``https://api.codat.io``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, used for every operation (also those with servers of their own). Defaults to ``https://api.codat.io``.
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -137,7 +181,7 @@ class AsyncClient(AsyncApiClient):
         api_key: str | None = None,
         access_token: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -155,7 +199,8 @@ class AsyncClient(AsyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
             credentials={
                 "API Key Auth": api_key,
                 "Codat Login": access_token,
@@ -167,6 +212,41 @@ class AsyncClient(AsyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=False,  # no model has readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        access_token: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> AsyncClient:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={
+                "API Key Auth": api_key,
+                "Codat Login": access_token,
+            },
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

@@ -14,15 +14,19 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from ._runtime import (
+    NOT_GIVEN,
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
     Hooks,
     HttpxTransport,
+    NotGiven,
     RetryConfig,
     SecurityScheme,
+    Server,
     SyncApiClient,
     SyncTransport,
+    Timeout,
 )
 
 if TYPE_CHECKING:
@@ -30,9 +34,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 
-DEFAULT_BASE_URL: Final = "/api/v2"
+DEFAULT_BASE_URL: Final = ""
+# The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
+SERVERS: Final[tuple[Server, ...]] = ()
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.d965fbda (clientsmith)"
+USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.ee17bb44 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "apiKey": SecurityScheme("api_key", "header", "X-API-KEY"),
@@ -46,8 +52,9 @@ class Client(SyncApiClient):
     Args:
         api_key: API key, sent in the ``X-API-KEY`` header (security scheme ``apiKey``). Read from ``MAMMOTH_ANALYTICS_API_KEY`` when not given.
         api_secret: API key, sent in the ``X-API-SECRET`` header (security scheme ``apiSecret``). Read from ``MAMMOTH_ANALYTICS_API_SECRET`` when not given.
-        base_url: Server to talk to. Defaults to ``/api/v2``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, e.g. ``https://api.example.com`` (required: the spec declares no absolute server URL, only ``/api/v2``, to append to the host).
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -62,8 +69,8 @@ class Client(SyncApiClient):
         *,
         api_key: str | None = None,
         api_secret: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        base_url: str,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -81,7 +88,9 @@ class Client(SyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
+            require_base_url=True,
             credentials={
                 "apiKey": api_key,
                 "apiSecret": api_secret,
@@ -93,6 +102,41 @@ class Client(SyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=False,  # no model has readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        api_secret: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> Client:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={
+                "apiKey": api_key,
+                "apiSecret": api_secret,
+            },
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -120,8 +164,9 @@ class AsyncClient(AsyncApiClient):
     Args:
         api_key: API key, sent in the ``X-API-KEY`` header (security scheme ``apiKey``). Read from ``MAMMOTH_ANALYTICS_API_KEY`` when not given.
         api_secret: API key, sent in the ``X-API-SECRET`` header (security scheme ``apiSecret``). Read from ``MAMMOTH_ANALYTICS_API_SECRET`` when not given.
-        base_url: Server to talk to. Defaults to ``/api/v2``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, e.g. ``https://api.example.com`` (required: the spec declares no absolute server URL, only ``/api/v2``, to append to the host).
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -136,8 +181,8 @@ class AsyncClient(AsyncApiClient):
         *,
         api_key: str | None = None,
         api_secret: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        base_url: str,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -155,7 +200,9 @@ class AsyncClient(AsyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
+            require_base_url=True,
             credentials={
                 "apiKey": api_key,
                 "apiSecret": api_secret,
@@ -167,6 +214,41 @@ class AsyncClient(AsyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=False,  # no model has readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        api_secret: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> AsyncClient:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={
+                "apiKey": api_key,
+                "apiSecret": api_secret,
+            },
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

@@ -14,15 +14,19 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from ._runtime import (
+    NOT_GIVEN,
     AsyncApiClient,
     AsyncHttpxTransport,
     AsyncTransport,
     Hooks,
     HttpxTransport,
+    NotGiven,
     RetryConfig,
     SecurityScheme,
+    Server,
     SyncApiClient,
     SyncTransport,
+    Timeout,
 )
 
 if TYPE_CHECKING:
@@ -36,8 +40,12 @@ __all__ = ["DEFAULT_BASE_URL", "Client", "AsyncClient"]
 DEFAULT_BASE_URL: Final = (
     "https://documentation-resources.opendatasoft.com/api/automation/v1.0"
 )
+# The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
+SERVERS: Final[tuple[Server, ...]] = (
+    Server("https://documentation-resources.opendatasoft.com/api/automation/v1.0"),
+)
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.a86eeab8 (clientsmith)"
+USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.fde2d43e (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "HeaderAPIKey": SecurityScheme(
@@ -52,8 +60,9 @@ class Client(SyncApiClient):
 
     Args:
         api_key: API key, sent in the ``Authorization`` header (security scheme ``HeaderAPIKey``). Sent as ``apikey <key>``; pass the key alone. Or: API key, sent in the ``apikey`` query parameter (security scheme ``QueryAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_API_KEY`` when not given.
-        base_url: Server to talk to. Defaults to ``https://documentation-resources.opendatasoft.com/api/automation/v1.0``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, used for every operation (also those with servers of their own). Defaults to ``https://documentation-resources.opendatasoft.com/api/automation/v1.0``.
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -68,7 +77,7 @@ class Client(SyncApiClient):
         *,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -84,7 +93,8 @@ class Client(SyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
             credentials={
                 "HeaderAPIKey": api_key,
                 "QueryAPIKey": api_key,
@@ -96,6 +106,40 @@ class Client(SyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=True,  # some models have readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> Client:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={
+                "HeaderAPIKey": api_key,
+                "QueryAPIKey": api_key,
+            },
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property
@@ -122,8 +166,9 @@ class AsyncClient(AsyncApiClient):
 
     Args:
         api_key: API key, sent in the ``Authorization`` header (security scheme ``HeaderAPIKey``). Sent as ``apikey <key>``; pass the key alone. Or: API key, sent in the ``apikey`` query parameter (security scheme ``QueryAPIKey``). Read from ``OPENDATASOFT_AUTOMATION_API_KEY`` when not given.
-        base_url: Server to talk to. Defaults to ``https://documentation-resources.opendatasoft.com/api/automation/v1.0``.
-        timeout: Seconds before a request is abandoned (``None``: wait forever).
+        base_url: Address of the API, used for every operation (also those with servers of their own). Defaults to ``https://documentation-resources.opendatasoft.com/api/automation/v1.0``.
+        timeout: Seconds before a request is abandoned (``None``: wait forever), or a :class:`Timeout`
+            with connect/read/write/pool phases and an overall ``deadline`` across retries.
         max_retries: Retries of failed idempotent requests (see :class:`RetryConfig`).
         retries: Full retry policy; overrides ``max_retries``.
         headers: Headers sent with every request.
@@ -138,7 +183,7 @@ class AsyncClient(AsyncApiClient):
         *,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retries: RetryConfig | None = None,
         headers: Mapping[str, str] | None = None,
@@ -154,7 +199,8 @@ class AsyncClient(AsyncApiClient):
             retries = RetryConfig(max_retries=max_retries)
         super().__init__(
             transport=transport,
-            base_url=base_url if base_url is not None else DEFAULT_BASE_URL,
+            base_url=base_url,
+            servers=SERVERS,
             credentials={
                 "HeaderAPIKey": api_key,
                 "QueryAPIKey": api_key,
@@ -166,6 +212,40 @@ class AsyncClient(AsyncApiClient):
             hooks=hooks,
             user_agent=USER_AGENT,
             drop_read_only=True,  # some models have readOnly fields
+        )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        hooks: Hooks | NotGiven = NOT_GIVEN,
+    ) -> AsyncClient:
+        """A copy of this client with the options given changed; this client is left as it is.
+
+        The copy sends through this client's transport, so both share one connection pool.
+        The pool stays this client's: closing the copy leaves it open, closing this client
+        closes it for both. ``headers`` are added to this client's (replacing those of the
+        same name); ``max_retries`` changes only that field of the retry policy; server
+        variables not given keep their values; ``base_url`` or ``server`` replace the other.
+        """
+        return self._copy(
+            credentials={
+                "HeaderAPIKey": api_key,
+                "QueryAPIKey": api_key,
+            },
+            base_url=base_url,
+            server=NOT_GIVEN,
+            variables={},
+            timeout=timeout,
+            max_retries=max_retries,
+            retries=retries,
+            headers=headers,
+            hooks=hooks,
         )
 
     @cached_property

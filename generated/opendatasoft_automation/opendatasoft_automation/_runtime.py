@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import codecs
+import copy
+import dataclasses
 import datetime
 import email.utils
 import enum
@@ -101,13 +103,16 @@ __all__ = [
     "ResponseValidationError",
     "RetryConfig",
     "SdkError",
+    "Server",
     "ServerError",
     "ServerSentEvent",
+    "ServerVariable",
     "ServiceUnavailableError",
     "SseDecoder",
     "Stream",
     "SyncPage",
     "SyncTransport",
+    "Timeout",
     "UnauthorizedError",
     "UnprocessableEntityError",
     "UnsupportedMediaTypeError",
@@ -571,6 +576,77 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (moment - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
+# -- timeouts -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, init=False)
+class Timeout:
+    """How long a request may take, as httpx splits it, plus an overall ``deadline``.
+
+    ``Timeout(10)`` gives each phase of every attempt 10 s; ``Timeout(10, connect=2)``
+    overrides one phase (``connect``: opening the connection, ``read``: waiting for
+    each chunk of the response, ``write``: sending each chunk of the request,
+    ``pool``: waiting for a free connection of the pool). ``None`` waits forever.
+    ``deadline``: seconds for the whole call, retries and their backoff included;
+    each attempt's phases are cut to the time left, and a call that runs out of it
+    raises :class:`ApiTimeoutError`. A plain number given as ``timeout=`` is
+    ``Timeout(number)``: no deadline.
+    """
+
+    connect: float | None
+    read: float | None
+    write: float | None
+    pool: float | None
+    deadline: float | None
+
+    def __init__(
+        self,
+        timeout: float | None,
+        *,
+        connect: float | None | NotGiven = NOT_GIVEN,
+        read: float | None | NotGiven = NOT_GIVEN,
+        write: float | None | NotGiven = NOT_GIVEN,
+        pool: float | None | NotGiven = NOT_GIVEN,
+        deadline: float | None = None,
+    ) -> None:
+        def phase(value: float | None | NotGiven) -> float | None:
+            return timeout if isinstance(value, NotGiven) else value
+
+        object.__setattr__(self, "connect", phase(connect))
+        object.__setattr__(self, "read", phase(read))
+        object.__setattr__(self, "write", phase(write))
+        object.__setattr__(self, "pool", phase(pool))
+        object.__setattr__(self, "deadline", deadline)
+
+    def within(self, seconds: float) -> Timeout:
+        """This timeout with every phase cut to at most ``seconds`` (what is left of a deadline)."""
+
+        def cut(value: float | None) -> float:
+            return seconds if value is None else min(value, seconds)
+
+        return Timeout(
+            None,
+            connect=cut(self.connect),
+            read=cut(self.read),
+            write=cut(self.write),
+            pool=cut(self.pool),
+            deadline=self.deadline,
+        )
+
+    def __str__(self) -> str:
+        phases = (self.connect, self.read, self.write, self.pool)
+        if len(set(phases)) == 1:
+            return "no timeout" if phases[0] is None else f"{phases[0]:g} s"
+        return ", ".join(
+            f"{name} {'none' if value is None else f'{value:g} s'}"
+            for name, value in zip(("connect", "read", "write", "pool"), phases)
+        )
+
+
+def _as_timeout(value: float | Timeout | None) -> Timeout:
+    return value if isinstance(value, Timeout) else Timeout(value)
+
+
 # -- transport ------------------------------------------------------------------
 
 
@@ -630,12 +706,13 @@ class AsyncRawStream:
 class SyncTransport(Protocol):
     """What the sync client needs from an HTTP library.
 
-    A transport may also have ``stream(request, timeout) -> RawStream``, returning
-    once the headers arrived (as :class:`HttpxTransport` does); without it, the
-    ``stream_<method>`` operations read the whole body through ``send``.
+    ``timeout`` is the :class:`Timeout` of this attempt (its phases already cut to what
+    is left of a deadline). A transport may also have ``stream(request, timeout) ->
+    RawStream``, returning once the headers arrived (as :class:`HttpxTransport` does);
+    without it, the ``stream_<method>`` operations read the whole body through ``send``.
     """
 
-    def send(self, request: RawRequest, timeout: float | None) -> RawResponse: ...
+    def send(self, request: RawRequest, timeout: Timeout) -> RawResponse: ...
 
     def close(self) -> None: ...
 
@@ -648,13 +725,18 @@ class AsyncTransport(Protocol):
     operations read the whole body through ``send``.
     """
 
-    async def send(self, request: RawRequest, timeout: float | None) -> RawResponse: ...
+    async def send(self, request: RawRequest, timeout: Timeout) -> RawResponse: ...
 
     async def aclose(self) -> None: ...
 
 
-def _httpx_timeout(timeout: float | None) -> httpx.Timeout:
-    return httpx.Timeout(timeout)
+def _httpx_timeout(timeout: Timeout) -> httpx.Timeout:
+    return httpx.Timeout(
+        connect=timeout.connect,
+        read=timeout.read,
+        write=timeout.write,
+        pool=timeout.pool,
+    )
 
 
 class _HttpxErrors:
@@ -662,7 +744,7 @@ class _HttpxErrors:
 
     __slots__ = ("request", "timeout")
 
-    def __init__(self, request: RawRequest, timeout: float | None) -> None:
+    def __init__(self, request: RawRequest, timeout: Timeout) -> None:
         self.request = request
         self.timeout = timeout
 
@@ -678,7 +760,7 @@ class _HttpxErrors:
         method, url = self.request.method, self.request.url
         if isinstance(error, httpx.TimeoutException):
             raise ApiTimeoutError(
-                f"request timed out after {self.timeout} s", method=method, url=url
+                f"request timed out ({self.timeout})", method=method, url=url
             ) from error
         if isinstance(error, httpx.TransportError):
             raise ApiConnectionError(
@@ -698,7 +780,7 @@ class HttpxTransport:
         self._owned = client is None
         self._client = client if client is not None else httpx.Client()
 
-    def send(self, request: RawRequest, timeout: float | None) -> RawResponse:
+    def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
         with _HttpxErrors(request, timeout):
             response = self._client.request(
                 request.method,
@@ -714,7 +796,7 @@ class HttpxTransport:
             response.status_code, _lower_headers(response.headers), response.content
         )
 
-    def stream(self, request: RawRequest, timeout: float | None) -> RawStream:
+    def stream(self, request: RawRequest, timeout: Timeout) -> RawStream:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
         with _HttpxErrors(request, timeout):
             response = self._client.send(
@@ -741,7 +823,7 @@ class AsyncHttpxTransport:
         self._owned = client is None
         self._client = client if client is not None else httpx.AsyncClient()
 
-    async def send(self, request: RawRequest, timeout: float | None) -> RawResponse:
+    async def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
         with _HttpxErrors(request, timeout):
             response = await self._client.request(
                 request.method,
@@ -757,9 +839,7 @@ class AsyncHttpxTransport:
             response.status_code, _lower_headers(response.headers), response.content
         )
 
-    async def stream(
-        self, request: RawRequest, timeout: float | None
-    ) -> AsyncRawStream:
+    async def stream(self, request: RawRequest, timeout: Timeout) -> AsyncRawStream:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
         with _HttpxErrors(request, timeout):
             response = await self._client.send(
@@ -784,7 +864,7 @@ def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
 
 
 def _httpx_request(
-    client: httpx.Client | httpx.AsyncClient, request: RawRequest, timeout: float | None
+    client: httpx.Client | httpx.AsyncClient, request: RawRequest, timeout: Timeout
 ) -> httpx.Request:
     return client.build_request(
         request.method,
@@ -796,14 +876,14 @@ def _httpx_request(
 
 
 def _chunks(
-    response: httpx.Response, request: RawRequest, timeout: float | None
+    response: httpx.Response, request: RawRequest, timeout: Timeout
 ) -> Iterator[bytes]:
     with _HttpxErrors(request, timeout):
         yield from response.iter_bytes()
 
 
 async def _achunks(
-    response: httpx.Response, request: RawRequest, timeout: float | None
+    response: httpx.Response, request: RawRequest, timeout: Timeout
 ) -> AsyncIterator[bytes]:
     with _HttpxErrors(request, timeout):
         async for chunk in response.aiter_bytes():
@@ -821,6 +901,67 @@ class SecurityScheme:
     location: str  # "header" | "query" | "cookie"
     name: str  # header, query or cookie name
     prefix: str = ""  # sent before an API key, e.g. "apikey "
+
+
+@dataclass(frozen=True)
+class ServerVariable:
+    """A variable of a server URL template (``https://{region}.example.com``): its default
+    and, when the spec lists them, the only values it may take."""
+
+    default: str
+    enum: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Server:
+    """A server of the spec: a URL template whose ``{variables}`` the client fills in."""
+
+    url: str
+    name: str = ""  # what ``Client(server=...)`` selects it by ("" for index only)
+    variables: Mapping[str, ServerVariable] = field(default_factory=dict)
+
+    def resolve(self, values: Mapping[str, str]) -> str:
+        """The URL with each variable replaced by its value in ``values``, else its default."""
+        url = self.url
+        for name, variable in self.variables.items():
+            url = url.replace("{" + name + "}", values.get(name, variable.default))
+        return url.rstrip("/")
+
+
+def _select_server(servers: Sequence[Server], server: str | int) -> Server:
+    if isinstance(server, int) and not isinstance(server, bool):
+        if 0 <= server < len(servers):
+            return servers[server]
+        raise ValueError(
+            f"server={server} is out of range: the spec declares {len(servers)} "
+            f"server(s), indexed 0 to {len(servers) - 1}"
+        )
+    for candidate in servers:
+        if candidate.name and candidate.name == server:
+            return candidate
+    names = ", ".join(repr(s.name) for s in servers if s.name) or "none"
+    raise ValueError(
+        f"server={server!r} is not a server of this API (names: {names}; "
+        f"or an index from 0 to {len(servers) - 1})"
+    )
+
+
+def _check_variables(
+    values: Mapping[str, str], declared: Mapping[str, ServerVariable]
+) -> dict[str, str]:
+    """``values`` (wire name -> value) checked against the ``enum`` the spec declares."""
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise TypeError(
+                f"server variable {name!r} must be a string, not {type(value).__name__}"
+            )
+        allowed = declared[name].enum if name in declared else ()
+        if allowed and value not in allowed:
+            raise ValueError(
+                f"{value!r} is not a valid value of server variable {name!r}: "
+                f"expected one of {', '.join(repr(a) for a in allowed)}"
+            )
+    return dict(values)
 
 
 @dataclass(frozen=True)
@@ -865,6 +1006,9 @@ class Operation(Generic[T]):
     # The request body's boolean property that asks for a text/event-stream response: a call
     # reading events sets it; a call reading the other response refuses a body that sets it.
     stream_flag: str = ""
+    # The operation's own servers (the operation's or its path's ``servers``), the first used
+    # unless the client was given a base_url.
+    servers: tuple[Server, ...] = ()
 
 
 _ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
@@ -1047,9 +1191,22 @@ def _file_name(item: Any, default: str) -> str:
     return default
 
 
+def _with_extra(
+    fields: list[tuple[str, Any]], extra: Mapping[str, object] | None
+) -> list[tuple[str, Any]]:
+    """``fields`` with the ``extra_body`` fields added, replacing those of the same name."""
+    if not extra:
+        return fields
+    return [(k, v) for k, v in fields if k not in extra] + [
+        (str(k), v) for k, v in extra.items() if v is not NOT_GIVEN
+    ]
+
+
 def _fields(body: Any, drop_read_only: bool) -> list[tuple[str, Any]]:
     """The top-level fields of a form or multipart body (a model or a mapping), unset ones left out;
     secrets carry their real value, files stay as given."""
+    if body is NOT_GIVEN:
+        return []
     if isinstance(body, pydantic.BaseModel):
         data = body.model_dump(by_alias=True, exclude_unset=True)
         if drop_read_only:
@@ -1897,9 +2054,7 @@ async def _no_events() -> AsyncIterator[Any]:
     yield  # an async generator that yields nothing
 
 
-def _open(
-    transport: SyncTransport, request: RawRequest, timeout: float | None
-) -> RawStream:
+def _open(transport: SyncTransport, request: RawRequest, timeout: Timeout) -> RawStream:
     opener = getattr(transport, "stream", None)
     if opener is not None:
         stream: RawStream = opener(request, timeout)
@@ -1911,7 +2066,7 @@ def _open(
 
 
 async def _aopen(
-    transport: AsyncTransport, request: RawRequest, timeout: float | None
+    transport: AsyncTransport, request: RawRequest, timeout: Timeout
 ) -> AsyncRawStream:
     opener = getattr(transport, "stream", None)
     if opener is not None:
@@ -2039,31 +2194,44 @@ class BaseClient:
     ``schemes``, the ``user_agent`` sent with every request, and
     ``drop_read_only``: whether some model has fields the spec marks readOnly,
     which requests leave out (finding them walks every model sent, so only
-    APIs that have such fields pay for it).
+    APIs that have such fields pay for it). Where requests go: ``base_url`` when
+    given (for every operation), else the spec's ``servers`` (the one ``server``
+    selects, by name or index; the first by default) with the ``variables``
+    given (wire name -> value; checked against the ``enum`` of the ``declared``
+    variables), and for operations with servers of their own, their first.
+    ``require_base_url``: the spec gives some operation no absolute server.
     """
 
     def __init__(
         self,
         *,
-        base_url: str,
+        base_url: str | None,
         credentials: Mapping[str, Any],
         schemes: Mapping[str, SecurityScheme],
-        timeout: float | None,
+        timeout: float | Timeout | None,
         retries: RetryConfig,
         headers: Mapping[str, str] | None,
         hooks: Hooks | None,
         user_agent: str,
         drop_read_only: bool,
+        servers: Sequence[Server] = (),
+        server: str | int | None = None,
+        variables: Mapping[str, str | None] | None = None,
+        declared: Mapping[str, ServerVariable] | None = None,
+        require_base_url: bool = False,
     ) -> None:
-        if "://" not in base_url:
-            raise ValueError(
-                f"base_url {base_url!r} is not an absolute URL: pass the server's full address, "
-                "e.g. base_url='https://api.example.com'"
-            )
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self._servers = tuple(servers)
+        self._declared = declared or {}
+        self._require_base_url = require_base_url
+        self._locate(
+            base_url,
+            server,
+            {k: v for k, v in (variables or {}).items() if v is not None},
+        )
+        self.timeout = _as_timeout(timeout)
         self.retries = retries
         self.hooks = hooks if hooks is not None else Hooks()
+        self._owns_transport = True
         self._credentials = {
             key: value for key, value in credentials.items() if value is not None
         }
@@ -2088,6 +2256,107 @@ class BaseClient:
         # Never show credentials.
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
+    def _locate(
+        self, base_url: str | None, server: str | int | None, values: Mapping[str, str]
+    ) -> None:
+        """Decide where requests go (see the class docstring)."""
+        self._server_values = _check_variables(values, self._declared)
+        self._server = server
+        self._base_url_given = base_url is not None
+        self._operation_urls: dict[Server, str] = {}
+        if base_url is not None:
+            if server is not None:
+                raise ValueError(
+                    "pass base_url or server, not both: base_url replaces the spec's servers"
+                )
+            url = base_url
+        elif self._servers:
+            url = _select_server(
+                self._servers, 0 if server is None else server
+            ).resolve(self._server_values)
+        elif server is not None:
+            raise ValueError(
+                f"server={server!r}: this API declares no servers to select; pass base_url"
+            )
+        elif self._require_base_url:
+            raise ValueError(
+                "base_url is required: the API's spec declares no absolute server URL, "
+                "so pass its address, e.g. base_url='https://api.example.com'"
+            )
+        else:
+            url = ""  # every operation has servers of its own
+        if url and "://" not in url:
+            raise ValueError(
+                f"base_url {url!r} is not an absolute URL: pass the server's full address, "
+                "e.g. base_url='https://api.example.com'"
+            )
+        self.base_url = url.rstrip("/")
+
+    def _base(self, operation: Operation[Any]) -> str:
+        """The URL ``operation``'s path is appended to."""
+        if not operation.servers or self._base_url_given:
+            return self.base_url
+        url = self._operation_urls.get(operation.servers[0])
+        if url is None:
+            url = self._operation_urls[operation.servers[0]] = operation.servers[
+                0
+            ].resolve(self._server_values)
+        return url
+
+    def _copy(
+        self,
+        *,
+        credentials: Mapping[str, Any],
+        base_url: str | NotGiven,
+        server: str | int | NotGiven,
+        variables: Mapping[str, str | NotGiven],
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+        retries: RetryConfig | NotGiven,
+        headers: Mapping[str, str] | NotGiven,
+        hooks: Hooks | NotGiven,
+    ) -> Self:
+        """A copy with the options given changed, sending through the same transport (and so
+        the same connection pool), which stays the original's: closing the copy leaves it open.
+        """
+        clone = copy.copy(self)
+        for klass in type(self).__mro__:
+            for name, attribute in vars(klass).items():
+                if isinstance(attribute, functools.cached_property):
+                    # Resource groups are bound to the client that made them.
+                    clone.__dict__.pop(name, None)
+        clone._owns_transport = False
+        clone._credentials = {
+            **self._credentials,
+            **{k: v for k, v in credentials.items() if not isinstance(v, NotGiven)},
+        }
+        given = {k: v for k, v in variables.items() if not isinstance(v, NotGiven)}
+        if not isinstance(base_url, NotGiven):
+            clone._locate(base_url, None, {**self._server_values, **given})
+        elif not isinstance(server, NotGiven):
+            clone._locate(None, server, {**self._server_values, **given})
+        elif given:
+            clone._locate(
+                self.base_url if self._base_url_given else None,
+                self._server,
+                {**self._server_values, **given},
+            )
+        if not isinstance(timeout, NotGiven):
+            clone.timeout = _as_timeout(timeout)
+        if not isinstance(retries, NotGiven):
+            clone.retries = retries
+        elif not isinstance(max_retries, NotGiven):
+            clone.retries = dataclasses.replace(self.retries, max_retries=max_retries)
+        if not isinstance(headers, NotGiven):
+            replaced = {name.lower() for name in headers}
+            clone._headers = [
+                (n, v) for n, v in self._headers if n.lower() not in replaced
+            ] + [(name, _check_header(name, value)) for name, value in headers.items()]
+            clone._accept_given = any(n.lower() == "accept" for n, _ in clone._headers)
+        if not isinstance(hooks, NotGiven):
+            clone.hooks = hooks
+        return clone
+
     def _build(
         self,
         operation: Operation[Any],
@@ -2099,10 +2368,12 @@ class BaseClient:
         body: Any,
         extra_headers: Mapping[str, str] | None,
         events: bool = False,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> RawRequest:
         styles = operation.styles
         drop = self._drop_read_only
-        url = self.base_url + operation.path.format_map(
+        url = self._base(operation) + operation.path.format_map(
             {
                 name: _path_segment(
                     name, value, drop, styles.get(("path", name), _SIMPLE)
@@ -2117,6 +2388,13 @@ class BaseClient:
             pairs += _query_pairs(
                 name, value, drop, *styles.get(("query", name), _FORM_EXPLODED)
             )
+        if extra_query:
+            # Replaces a parameter of the same name; sent as form, exploded.
+            replaced = {_percent(str(name)) for name in extra_query}
+            pairs = [pair for pair in pairs if pair[0] not in replaced]
+            for name, value in extra_query.items():
+                if value is not None and value is not NOT_GIVEN:
+                    pairs += _query_pairs(str(name), value, drop, *_FORM_EXPLODED)
         request_headers = list(self._headers)
         if not self._accept_given:
             accept = "text/event-stream" if events else operation.accept
@@ -2148,8 +2426,8 @@ class BaseClient:
                 ("cookie", "; ".join(f"{name}={value}" for name, value in cookie_pairs))
             )
         content: bytes | None = None
-        if body is not NOT_GIVEN:
-            content = self._encode(operation, body, request_headers, events)
+        if body is not NOT_GIVEN or extra_body:
+            content = self._encode(operation, body, request_headers, events, extra_body)
         if extra_headers:
             overridden = {name.lower() for name in extra_headers}
             request_headers = [
@@ -2176,22 +2454,29 @@ class BaseClient:
         body: Any,
         headers: list[tuple[str, str]],
         events: bool = False,
+        extra_body: Mapping[str, object] | None = None,
     ) -> bytes:
         encoding = operation.body_encoding
+        if extra_body and encoding in ("bytes", "text"):
+            raise TypeError(
+                f"extra_body cannot be merged into the {encoding} body of "
+                f"{operation.method} {operation.path}: it needs a JSON object, form or "
+                "multipart body"
+            )
         if encoding == "bytes":
             content = body if isinstance(body, bytes) else str(body).encode("utf-8")
         elif encoding == "text":
             content = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         elif encoding == "form":
             content = _form(
-                _fields(body, self._drop_read_only),
+                _with_extra(_fields(body, self._drop_read_only), extra_body),
                 operation.parts,
                 self._drop_read_only,
             )
         elif encoding == "multipart":
             boundary = uuid.uuid4().hex
             content = _multipart(
-                _fields(body, self._drop_read_only),
+                _with_extra(_fields(body, self._drop_read_only), extra_body),
                 boundary,
                 operation.parts,
                 self._drop_read_only,
@@ -2201,10 +2486,21 @@ class BaseClient:
             )
             headers.append(("content-type", f"{media_type}; boundary={boundary}"))
             return content
-        elif operation.stream_flag:
-            content = _flagged_json(
-                _to_jsonable(body, self._drop_read_only), operation, events
-            )
+        elif operation.stream_flag or extra_body:
+            data = {} if body is NOT_GIVEN else _to_jsonable(body, self._drop_read_only)
+            if extra_body:
+                if not isinstance(data, dict):
+                    raise TypeError(
+                        f"extra_body cannot be merged into the body of {operation.method} "
+                        f"{operation.path}: it is a JSON {type(data).__name__}, not an object"
+                    )
+                data.update(_to_jsonable(extra_body, self._drop_read_only))
+            if operation.stream_flag:
+                content = _flagged_json(data, operation, events)
+            else:
+                content = json.dumps(
+                    data, separators=(",", ":"), ensure_ascii=False
+                ).encode("utf-8")
         else:
             content = _json_text(body, self._drop_read_only).encode("utf-8")
         headers.append(("content-type", operation.content_type))
@@ -2297,8 +2593,8 @@ class BaseClient:
     def _retry_config(self, retries: RetryConfig | NotGiven) -> RetryConfig:
         return self.retries if isinstance(retries, NotGiven) else retries
 
-    def _timeout(self, timeout: float | None | NotGiven) -> float | None:
-        return self.timeout if isinstance(timeout, NotGiven) else timeout
+    def _timeout(self, timeout: float | Timeout | None | NotGiven) -> Timeout:
+        return self.timeout if isinstance(timeout, NotGiven) else _as_timeout(timeout)
 
     def _result(
         self,
@@ -2405,9 +2701,50 @@ class RequestArguments(TypedDict, total=False):
     headers: Mapping[str, Any] | None
     cookies: Mapping[str, Any] | None
     body: Any
-    timeout: float | None | NotGiven
+    timeout: float | Timeout | None | NotGiven
     retries: RetryConfig | NotGiven
     extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, object] | None
+    extra_body: Mapping[str, object] | None
+
+
+class _Deadline:
+    """The ``deadline`` of one call, across its attempts and the waits between them."""
+
+    __slots__ = ("ends", "limits")
+
+    def __init__(self, limits: Timeout) -> None:
+        self.limits = limits
+        self.ends = (
+            None if limits.deadline is None else time.monotonic() + limits.deadline
+        )
+
+    def _exceeded(self, request: RawRequest, attempts: int) -> ApiTimeoutError:
+        return ApiTimeoutError(
+            f"deadline of {self.limits.deadline:g} s exceeded after {attempts} attempt(s)",
+            method=request.method,
+            url=request.url,
+        )
+
+    def attempt(self, request: RawRequest, attempt: int) -> Timeout:
+        """The timeout of the next attempt: the configured one, cut to the time left."""
+        if self.ends is None:
+            return self.limits
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise self._exceeded(request, attempt - 1)
+        return self.limits.within(left)
+
+    def check(
+        self, request: RawRequest, attempt: int, error: ApiConnectionError
+    ) -> None:
+        """Raise :class:`ApiTimeoutError` if the deadline ran out during the attempt that failed."""
+        if self.ends is not None and time.monotonic() >= self.ends:
+            raise self._exceeded(request, attempt) from error
+
+    def allows(self, delay: float) -> bool:
+        """Whether a retry after ``delay`` seconds would start before the deadline."""
+        return self.ends is None or time.monotonic() + delay < self.ends
 
 
 def _should_retry(
@@ -2542,9 +2879,11 @@ class SyncApiClient(BaseClient):
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         raw: bool = False,
         events: EventFormat[Any] | None = None,
     ) -> Any:
@@ -2562,6 +2901,8 @@ class SyncApiClient(BaseClient):
             body=body,
             extra_headers=extra_headers,
             events=events is not None,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         started = time.monotonic()
         if events is not None:
@@ -2588,9 +2929,11 @@ class SyncApiClient(BaseClient):
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> BinaryResponse:
         """Send ``operation`` with retries; return a successful response with its body unread.
 
@@ -2605,6 +2948,8 @@ class SyncApiClient(BaseClient):
             cookies=cookies or {},
             body=body,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         sent, opened = self._open_stream(operation, request, retries, timeout)
         return BinaryResponse(opened, method=sent.method, url=self._redact(sent.url))
@@ -2614,13 +2959,13 @@ class SyncApiClient(BaseClient):
         operation: Operation[Any],
         request: RawRequest,
         retries: RetryConfig | NotGiven,
-        timeout: float | None | NotGiven,
+        timeout: float | Timeout | None | NotGiven,
     ) -> tuple[RawRequest, RawStream]:
         """Send ``request`` with retries; return a successful response with its body unread
         (error responses are read whole and raised)."""
         opened: list[RawStream] = []
 
-        def open_stream(sent: RawRequest, seconds: float | None) -> RawResponse:
+        def open_stream(sent: RawRequest, seconds: Timeout) -> RawResponse:
             stream = _open(self._transport, sent, seconds)
             if 200 <= stream.status_code < 300:
                 opened.append(stream)
@@ -2646,12 +2991,13 @@ class SyncApiClient(BaseClient):
         operation: Operation[Any],
         request: RawRequest,
         retries: RetryConfig | NotGiven,
-        timeout: float | None | NotGiven,
-        send: Callable[[RawRequest, float | None], RawResponse],
+        timeout: float | Timeout | None | NotGiven,
+        send: Callable[[RawRequest, Timeout], RawResponse],
     ) -> tuple[RawRequest, RawResponse]:
         """Run ``send`` with hooks, logging and retries; return the last request sent and its response."""
         config = self._retry_config(retries)
-        seconds = self._timeout(timeout)
+        limits = self._timeout(timeout)
+        deadline = _Deadline(limits)
         attempt = 0
         while True:
             attempt += 1
@@ -2662,11 +3008,14 @@ class SyncApiClient(BaseClient):
                     sent = replaced
             attempt_started = time.monotonic()
             try:
-                response = send(sent, seconds)
+                response = send(sent, deadline.attempt(sent, attempt))
             except ApiConnectionError as exc:
+                deadline.check(sent, attempt, exc)
                 if not _should_retry(config, operation, attempt, None):
                     raise
                 delay = config.delay(attempt, None)
+                if not deadline.allows(delay):
+                    raise
                 self._log_retry(sent, attempt, delay, type(exc).__name__)
                 time.sleep(delay)
                 continue
@@ -2677,14 +3026,19 @@ class SyncApiClient(BaseClient):
                 config, operation, attempt, response.status_code
             ):
                 delay = config.delay(attempt, response.headers)
-                self._log_retry(sent, attempt, delay, f"HTTP {response.status_code}")
-                time.sleep(delay)
-                continue
+                if deadline.allows(delay):
+                    self._log_retry(
+                        sent, attempt, delay, f"HTTP {response.status_code}"
+                    )
+                    time.sleep(delay)
+                    continue
             return sent, response
 
     def close(self) -> None:
-        """Close the underlying connections (only those the client opened itself)."""
-        self._transport.close()
+        """Close the underlying connections (only those the client opened itself; a copy made
+        by ``with_options`` leaves them to the client it was made from)."""
+        if self._owns_transport:
+            self._transport.close()
 
 
 class AsyncApiClient(BaseClient):
@@ -2763,9 +3117,11 @@ class AsyncApiClient(BaseClient):
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         raw: bool = False,
         events: EventFormat[Any] | None = None,
     ) -> Any:
@@ -2783,6 +3139,8 @@ class AsyncApiClient(BaseClient):
             body=body,
             extra_headers=extra_headers,
             events=events is not None,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         started = time.monotonic()
         if events is not None:
@@ -2809,9 +3167,11 @@ class AsyncApiClient(BaseClient):
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncBinaryResponse:
         """Send ``operation`` with retries; return a successful response with its body unread.
 
@@ -2826,6 +3186,8 @@ class AsyncApiClient(BaseClient):
             cookies=cookies or {},
             body=body,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         sent, opened = await self._open_stream(operation, request, retries, timeout)
         return AsyncBinaryResponse(
@@ -2837,13 +3199,13 @@ class AsyncApiClient(BaseClient):
         operation: Operation[Any],
         request: RawRequest,
         retries: RetryConfig | NotGiven,
-        timeout: float | None | NotGiven,
+        timeout: float | Timeout | None | NotGiven,
     ) -> tuple[RawRequest, AsyncRawStream]:
         """Send ``request`` with retries; return a successful response with its body unread
         (error responses are read whole and raised)."""
         opened: list[AsyncRawStream] = []
 
-        async def open_stream(sent: RawRequest, seconds: float | None) -> RawResponse:
+        async def open_stream(sent: RawRequest, seconds: Timeout) -> RawResponse:
             stream = await _aopen(self._transport, sent, seconds)
             if 200 <= stream.status_code < 300:
                 opened.append(stream)
@@ -2869,12 +3231,13 @@ class AsyncApiClient(BaseClient):
         operation: Operation[Any],
         request: RawRequest,
         retries: RetryConfig | NotGiven,
-        timeout: float | None | NotGiven,
-        send: Callable[[RawRequest, float | None], Awaitable[RawResponse]],
+        timeout: float | Timeout | None | NotGiven,
+        send: Callable[[RawRequest, Timeout], Awaitable[RawResponse]],
     ) -> tuple[RawRequest, RawResponse]:
         """Run ``send`` with hooks, logging and retries; return the last request sent and its response."""
         config = self._retry_config(retries)
-        seconds = self._timeout(timeout)
+        limits = self._timeout(timeout)
+        deadline = _Deadline(limits)
         attempt = 0
         while True:
             attempt += 1
@@ -2887,11 +3250,14 @@ class AsyncApiClient(BaseClient):
                     sent = replaced
             attempt_started = time.monotonic()
             try:
-                response = await send(sent, seconds)
+                response = await send(sent, deadline.attempt(sent, attempt))
             except ApiConnectionError as exc:
+                deadline.check(sent, attempt, exc)
                 if not _should_retry(config, operation, attempt, None):
                     raise
                 delay = config.delay(attempt, None)
+                if not deadline.allows(delay):
+                    raise
                 self._log_retry(sent, attempt, delay, type(exc).__name__)
                 await asyncio.sleep(delay)
                 continue
@@ -2904,14 +3270,19 @@ class AsyncApiClient(BaseClient):
                 config, operation, attempt, response.status_code
             ):
                 delay = config.delay(attempt, response.headers)
-                self._log_retry(sent, attempt, delay, f"HTTP {response.status_code}")
-                await asyncio.sleep(delay)
-                continue
+                if deadline.allows(delay):
+                    self._log_retry(
+                        sent, attempt, delay, f"HTTP {response.status_code}"
+                    )
+                    await asyncio.sleep(delay)
+                    continue
             return sent, response
 
     async def close(self) -> None:
-        """Close the underlying connections (only those the client opened itself)."""
-        await self._transport.aclose()
+        """Close the underlying connections (only those the client opened itself; a copy made
+        by ``with_options`` leaves them to the client it was made from)."""
+        if self._owns_transport:
+            await self._transport.aclose()
 
 
 # -- pagination -----------------------------------------------------------------

@@ -14,6 +14,7 @@ from .._runtime import (
     NotGiven,
     Operation,
     RetryConfig,
+    Timeout,
     WithRawResponse,
     async_raw_response,
     raw_response,
@@ -159,9 +160,11 @@ class ConnectionResource:
         self,
         body: ConnectionCreate,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionRead:
         """Create a connection between a source and a destination
 
@@ -171,9 +174,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -188,15 +193,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def update_connection(
         self,
         body: ConnectionUpdate,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionRead:
         """Update a connection
 
@@ -206,9 +215,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -223,15 +234,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list_connections_for_workspace(
         self,
         body: WorkspaceIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionReadList:
         """Returns all connections for a workspace.
 
@@ -241,9 +256,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -259,15 +276,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list_all_connections_for_workspace(
         self,
         body: WorkspaceIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionReadList:
         """Returns all connections for a workspace, including deleted connections.
 
@@ -277,9 +298,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -295,15 +318,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def get_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionRead:
         """Get a connection
 
@@ -313,9 +340,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -331,15 +360,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def search_connections(
         self,
         body: ConnectionSearch,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionReadList:
         """Search connections
 
@@ -349,9 +382,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -366,15 +401,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def delete_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete a connection
 
@@ -384,9 +423,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             NotFoundError: Object with given id was not found (HTTP 404).
@@ -399,15 +440,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def sync_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> JobInfoRead:
         """Trigger a manual sync of the connection
 
@@ -417,9 +462,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -435,15 +482,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def reset_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> JobInfoRead:
         """Reset the data of a connection
 
@@ -453,9 +504,11 @@ class ConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -471,6 +524,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -514,9 +569,11 @@ class AsyncConnectionResource:
         self,
         body: ConnectionCreate,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionRead:
         """Create a connection between a source and a destination
 
@@ -526,9 +583,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -543,15 +602,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def update_connection(
         self,
         body: ConnectionUpdate,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionRead:
         """Update a connection
 
@@ -561,9 +624,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -578,15 +643,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list_connections_for_workspace(
         self,
         body: WorkspaceIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionReadList:
         """Returns all connections for a workspace.
 
@@ -596,9 +665,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -614,15 +685,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list_all_connections_for_workspace(
         self,
         body: WorkspaceIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionReadList:
         """Returns all connections for a workspace, including deleted connections.
 
@@ -632,9 +707,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -650,15 +727,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def get_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionRead:
         """Get a connection
 
@@ -668,9 +749,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -686,15 +769,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def search_connections(
         self,
         body: ConnectionSearch,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionReadList:
         """Search connections
 
@@ -704,9 +791,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -721,15 +810,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def delete_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete a connection
 
@@ -739,9 +832,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             NotFoundError: Object with given id was not found (HTTP 404).
@@ -754,15 +849,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def sync_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> JobInfoRead:
         """Trigger a manual sync of the connection
 
@@ -772,9 +871,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -790,15 +891,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def reset_connection(
         self,
         body: ConnectionIdRequestBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> JobInfoRead:
         """Reset the data of a connection
 
@@ -808,9 +913,11 @@ class AsyncConnectionResource:
 
         Args:
             body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful operation (HTTP 200).
@@ -826,6 +933,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 

@@ -18,6 +18,7 @@ from .._runtime import (
     Pagination,
     RetryConfig,
     SyncPage,
+    Timeout,
     WithRawResponse,
     afirst_page,
     aiterate_items,
@@ -187,9 +188,11 @@ class ConnectionResource:
         offset: int = 0,
         order_by: str = "id",
         connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionCollectionResponse:
         """Get Connections
 
@@ -202,9 +205,11 @@ class ConnectionResource:
             offset: Number of entries to skip before the page starts. Defaults to ``0``.
             order_by: Attribute used to sort the result (prefix with `-` for descending order). Defaults to ``'id'``.
             connection_id_pattern: Filter on the connection id with an SQL LIKE pattern, where `%` matches any run of characters and `_` a single character (for example `%customer_%`). Regular expressions are not accepted.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -227,6 +232,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def get_connections_pages(
@@ -235,9 +242,11 @@ class ConnectionResource:
         limit: int = 50,
         order_by: str = "id",
         connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> SyncPage[ConnectionResponse, ConnectionCollectionResponse]:
         """The first page of :meth:`get_connections`; ``next_page()`` fetches the next.
 
@@ -254,6 +263,8 @@ class ConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return first_page(
@@ -266,9 +277,11 @@ class ConnectionResource:
         limit: int = 50,
         order_by: str = "id",
         connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Iterator[ConnectionResponse]:
         """Every item of :meth:`get_connections`, fetching pages lazily.
 
@@ -282,6 +295,8 @@ class ConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
         )
 
@@ -289,9 +304,11 @@ class ConnectionResource:
         self,
         connection_body: ConnectionBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionResponse:
         """Post Connection
 
@@ -301,9 +318,11 @@ class ConnectionResource:
 
         Args:
             connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 201).
@@ -321,15 +340,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def bulk_connections(
         self,
         bulk_body_connection_body: BulkBodyConnectionBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> BulkResponse:
         """Bulk Connections
 
@@ -339,9 +362,11 @@ class ConnectionResource:
 
         Args:
             bulk_body_connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -358,14 +383,18 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def create_default_connections(
         self,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Create Default Connections
 
@@ -374,9 +403,11 @@ class ConnectionResource:
         ``POST /api/v2/connections/defaults``
 
         Args:
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             UnauthorizedError: Unauthorized (HTTP 401).
@@ -388,15 +419,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def test_connection(
         self,
         connection_body: ConnectionBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionTestResponse:
         """Test Connection
 
@@ -406,9 +441,11 @@ class ConnectionResource:
 
         Args:
             connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -425,15 +462,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def get_connection(
         self,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionResponse:
         """Get Connection
 
@@ -443,9 +484,11 @@ class ConnectionResource:
 
         Args:
             connection_id: Id of the connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -463,15 +506,19 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def delete_connection(
         self,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -481,9 +528,11 @@ class ConnectionResource:
 
         Args:
             connection_id: Id of the connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             UnauthorizedError: Unauthorized (HTTP 401).
@@ -498,6 +547,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def patch_connection(
@@ -506,9 +557,11 @@ class ConnectionResource:
         connection_body: ConnectionBody,
         *,
         update_mask: list[str] | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionResponse:
         """Patch Connection
 
@@ -520,9 +573,11 @@ class ConnectionResource:
             connection_id: Id of the connection.
             update_mask: Names of the fields to update; the other fields of the body are ignored.
             connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -543,6 +598,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -586,9 +643,11 @@ class AsyncConnectionResource:
         offset: int = 0,
         order_by: str = "id",
         connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionCollectionResponse:
         """Get Connections
 
@@ -601,9 +660,11 @@ class AsyncConnectionResource:
             offset: Number of entries to skip before the page starts. Defaults to ``0``.
             order_by: Attribute used to sort the result (prefix with `-` for descending order). Defaults to ``'id'``.
             connection_id_pattern: Filter on the connection id with an SQL LIKE pattern, where `%` matches any run of characters and `_` a single character (for example `%customer_%`). Regular expressions are not accepted.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -626,6 +687,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def get_connections_pages(
@@ -634,9 +697,11 @@ class AsyncConnectionResource:
         limit: int = 50,
         order_by: str = "id",
         connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncPage[ConnectionResponse, ConnectionCollectionResponse]:
         """The first page of :meth:`get_connections`; ``next_page()`` fetches the next.
 
@@ -655,6 +720,8 @@ class AsyncConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return await afirst_page(
@@ -667,9 +734,11 @@ class AsyncConnectionResource:
         limit: int = 50,
         order_by: str = "id",
         connection_id_pattern: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncIterator[ConnectionResponse]:
         """Every item of :meth:`get_connections`, fetching pages lazily.
 
@@ -683,6 +752,8 @@ class AsyncConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
         )
 
@@ -690,9 +761,11 @@ class AsyncConnectionResource:
         self,
         connection_body: ConnectionBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionResponse:
         """Post Connection
 
@@ -702,9 +775,11 @@ class AsyncConnectionResource:
 
         Args:
             connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 201).
@@ -722,15 +797,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def bulk_connections(
         self,
         bulk_body_connection_body: BulkBodyConnectionBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> BulkResponse:
         """Bulk Connections
 
@@ -740,9 +819,11 @@ class AsyncConnectionResource:
 
         Args:
             bulk_body_connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -759,14 +840,18 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def create_default_connections(
         self,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Create Default Connections
 
@@ -775,9 +860,11 @@ class AsyncConnectionResource:
         ``POST /api/v2/connections/defaults``
 
         Args:
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             UnauthorizedError: Unauthorized (HTTP 401).
@@ -789,15 +876,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def test_connection(
         self,
         connection_body: ConnectionBody,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionTestResponse:
         """Test Connection
 
@@ -807,9 +898,11 @@ class AsyncConnectionResource:
 
         Args:
             connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -826,15 +919,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def get_connection(
         self,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionResponse:
         """Get Connection
 
@@ -844,9 +941,11 @@ class AsyncConnectionResource:
 
         Args:
             connection_id: Id of the connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -864,15 +963,19 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def delete_connection(
         self,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -882,9 +985,11 @@ class AsyncConnectionResource:
 
         Args:
             connection_id: Id of the connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             UnauthorizedError: Unauthorized (HTTP 401).
@@ -899,6 +1004,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def patch_connection(
@@ -907,9 +1014,11 @@ class AsyncConnectionResource:
         connection_body: ConnectionBody,
         *,
         update_mask: list[str] | None | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ConnectionResponse:
         """Patch Connection
 
@@ -921,9 +1030,11 @@ class AsyncConnectionResource:
             connection_id: Id of the connection.
             update_mask: Names of the fields to update; the other fields of the body are ignored.
             connection_body: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Successful Response (HTTP 200).
@@ -944,6 +1055,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 

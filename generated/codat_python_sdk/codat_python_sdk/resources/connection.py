@@ -18,6 +18,7 @@ from .._runtime import (
     Pagination,
     RetryConfig,
     SyncPage,
+    Timeout,
     WithRawResponse,
     afirst_page,
     aiterate_items,
@@ -126,9 +127,11 @@ class ConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnectionPagedResponseModel:
         """List a company's data connections
 
@@ -142,9 +145,11 @@ class ConnectionResource:
             page_size: Maximum number of connections on the page. Defaults to ``100``.
             query: Codat query expression used to filter the connections.
             order_by: Field to sort the connections by (prefix with `-` for descending).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -164,6 +169,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def companies_company_id_connections_get_pages(
@@ -173,9 +180,11 @@ class ConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> SyncPage[
         CodatPublicApiModelsCompanyDataConnection,
         CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
@@ -199,6 +208,8 @@ class ConnectionResource:
                     timeout=timeout,
                     retries=retries,
                     extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    extra_body=extra_body,
                 )
             )
 
@@ -217,9 +228,11 @@ class ConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Iterator[CodatPublicApiModelsCompanyDataConnection]:
         """Every item of :meth:`companies_company_id_connections_get`, fetching pages lazily.
 
@@ -234,6 +247,8 @@ class ConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
         )
 
@@ -242,9 +257,11 @@ class ConnectionResource:
         company_id: str,
         *,
         body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Link a data source to a company
 
@@ -255,9 +272,11 @@ class ConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             body: Platform key of the integration to connect, as a JSON string. (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -272,6 +291,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def companies_company_id_connections_connection_id_get(
@@ -279,9 +300,11 @@ class ConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Get one data connection of a company
 
@@ -292,9 +315,11 @@ class ConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -308,6 +333,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def companies_company_id_connections_connection_id_delete(
@@ -315,9 +342,11 @@ class ConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> bool:
         """Remove a data connection from a company
 
@@ -328,9 +357,11 @@ class ConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -344,6 +375,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def companies_company_id_connections_connection_id_patch(
@@ -354,9 +387,11 @@ class ConnectionResource:
         codat_public_api_models_company_patch_data_connection_model: (
             CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
         ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Unlink a data source from a company
 
@@ -368,9 +403,11 @@ class ConnectionResource:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
             codat_public_api_models_company_patch_data_connection_model: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -385,6 +422,8 @@ class ConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -434,9 +473,11 @@ class AsyncConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnectionPagedResponseModel:
         """List a company's data connections
 
@@ -450,9 +491,11 @@ class AsyncConnectionResource:
             page_size: Maximum number of connections on the page. Defaults to ``100``.
             query: Codat query expression used to filter the connections.
             order_by: Field to sort the connections by (prefix with `-` for descending).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -472,6 +515,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def companies_company_id_connections_get_pages(
@@ -481,9 +526,11 @@ class AsyncConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncPage[
         CodatPublicApiModelsCompanyDataConnection,
         CodatPublicApiModelsCompanyDataConnectionPagedResponseModel,
@@ -506,6 +553,8 @@ class AsyncConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return await afirst_page(
@@ -523,9 +572,11 @@ class AsyncConnectionResource:
         page_size: int = 100,
         query: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncIterator[CodatPublicApiModelsCompanyDataConnection]:
         """Every item of :meth:`companies_company_id_connections_get`, fetching pages lazily.
 
@@ -540,6 +591,8 @@ class AsyncConnectionResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
         )
 
@@ -548,9 +601,11 @@ class AsyncConnectionResource:
         company_id: str,
         *,
         body: str | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Link a data source to a company
 
@@ -561,9 +616,11 @@ class AsyncConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             body: Platform key of the integration to connect, as a JSON string. (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -578,6 +635,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def companies_company_id_connections_connection_id_get(
@@ -585,9 +644,11 @@ class AsyncConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Get one data connection of a company
 
@@ -598,9 +659,11 @@ class AsyncConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -614,6 +677,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def companies_company_id_connections_connection_id_delete(
@@ -621,9 +686,11 @@ class AsyncConnectionResource:
         company_id: str,
         connection_id: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> bool:
         """Remove a data connection from a company
 
@@ -634,9 +701,11 @@ class AsyncConnectionResource:
         Args:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -650,6 +719,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def companies_company_id_connections_connection_id_patch(
@@ -660,9 +731,11 @@ class AsyncConnectionResource:
         codat_public_api_models_company_patch_data_connection_model: (
             CodatPublicApiModelsCompanyPatchDataConnectionModel | NotGiven
         ) = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> CodatPublicApiModelsCompanyDataConnection:
         """Unlink a data source from a company
 
@@ -674,9 +747,11 @@ class AsyncConnectionResource:
             company_id: Identifier of the Codat company.
             connection_id: Identifier of the company's data connection.
             codat_public_api_models_company_patch_data_connection_model: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Success (HTTP 200).
@@ -691,6 +766,8 @@ class AsyncConnectionResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 

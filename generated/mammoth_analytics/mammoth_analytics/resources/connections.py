@@ -14,6 +14,7 @@ from .._runtime import (
     NotGiven,
     Operation,
     RetryConfig,
+    Timeout,
     WithRawResponse,
     async_raw_response,
     raw_response,
@@ -146,9 +147,11 @@ class ConnectionsResource:
         concern: ConcernType | None = ConcernType("profiles"),
         profile: str | None | NotGiven = NOT_GIVEN,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Any:
         """Get Connection
 
@@ -164,9 +167,11 @@ class ConnectionsResource:
             concern: Which aspect of the connection to return; may be sent as null. Defaults to ``ConcernType('profiles')``. Example: ``'profiles'``.
             profile: Profile type to use (for example `api`); may be null. Example: ``'api'``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             The connection (untyped JSON) (HTTP 200).
@@ -190,6 +195,8 @@ class ConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def delete(
@@ -200,9 +207,11 @@ class ConnectionsResource:
         connection_key: str,
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -216,9 +225,11 @@ class ConnectionsResource:
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
             connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
@@ -239,6 +250,8 @@ class ConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def update(
@@ -250,9 +263,11 @@ class ConnectionsResource:
         patch: list[ConnectionPatchOp],
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Any:
         """Update Connection
 
@@ -267,9 +282,11 @@ class ConnectionsResource:
             connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
             patch: Patch operations, applied in order.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             The updated connection (untyped JSON) (HTTP 200).
@@ -294,6 +311,8 @@ class ConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list(
@@ -303,9 +322,11 @@ class ConnectionsResource:
         connector_key: str,
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ListConnectionsSchema:
         """List Connections
 
@@ -318,9 +339,11 @@ class ConnectionsResource:
             project_id: Numeric ID of the project inside the workspace. Example: ``4``.
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             The connector's connections (HTTP 200).
@@ -343,6 +366,8 @@ class ConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def create(
@@ -353,9 +378,11 @@ class ConnectionsResource:
         request_body: SaveConnectionRequestBody,
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Any:
         """Create Connection
 
@@ -369,9 +396,11 @@ class ConnectionsResource:
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             request_body: Connector-specific connection settings as a free-form JSON object. (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Connection created (untyped JSON) (HTTP 201).
@@ -395,6 +424,8 @@ class ConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -436,9 +467,11 @@ class AsyncConnectionsResource:
         concern: ConcernType | None = ConcernType("profiles"),
         profile: str | None | NotGiven = NOT_GIVEN,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Any:
         """Get Connection
 
@@ -454,9 +487,11 @@ class AsyncConnectionsResource:
             concern: Which aspect of the connection to return; may be sent as null. Defaults to ``ConcernType('profiles')``. Example: ``'profiles'``.
             profile: Profile type to use (for example `api`); may be null. Example: ``'api'``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             The connection (untyped JSON) (HTTP 200).
@@ -480,6 +515,8 @@ class AsyncConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def delete(
@@ -490,9 +527,11 @@ class AsyncConnectionsResource:
         connection_key: str,
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -506,9 +545,11 @@ class AsyncConnectionsResource:
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
             connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             BadRequestError: Bad request: either a client error or a validation failure (HTTP 400).
@@ -529,6 +570,8 @@ class AsyncConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def update(
@@ -540,9 +583,11 @@ class AsyncConnectionsResource:
         patch: list[ConnectionPatchOp],
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Any:
         """Update Connection
 
@@ -557,9 +602,11 @@ class AsyncConnectionsResource:
             connection_key: Encoded key identifying the connection. Example: ``'kvx3b8lhfe3ilk0wv4xu4fl539njerj0lmcr6wf8'``.
             patch: Patch operations, applied in order.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             The updated connection (untyped JSON) (HTTP 200).
@@ -584,6 +631,8 @@ class AsyncConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list(
@@ -593,9 +642,11 @@ class AsyncConnectionsResource:
         connector_key: str,
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ListConnectionsSchema:
         """List Connections
 
@@ -608,9 +659,11 @@ class AsyncConnectionsResource:
             project_id: Numeric ID of the project inside the workspace. Example: ``4``.
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             The connector's connections (HTTP 200).
@@ -633,6 +686,8 @@ class AsyncConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def create(
@@ -643,9 +698,11 @@ class AsyncConnectionsResource:
         request_body: SaveConnectionRequestBody,
         *,
         is_export: bool = False,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Any:
         """Create Connection
 
@@ -659,9 +716,11 @@ class AsyncConnectionsResource:
             connector_key: Encoded (base64) key of the connector, e.g. `cG9zdGdyZXM=` for postgres. Example: ``'cG9zdGdyZXM='``.
             is_export: Flag that marks the call as export-type (`is export type` in the API). Defaults to ``False``. Example: ``False``.
             request_body: Connector-specific connection settings as a free-form JSON object. (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Connection created (untyped JSON) (HTTP 201).
@@ -685,6 +744,8 @@ class AsyncConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 

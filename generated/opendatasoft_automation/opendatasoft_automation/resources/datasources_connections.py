@@ -18,6 +18,7 @@ from .._runtime import (
     Pagination,
     RetryConfig,
     SyncPage,
+    Timeout,
     WithRawResponse,
     afirst_page,
     aiterate_items,
@@ -140,9 +141,11 @@ class DatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ListConnections200Response:
         """List connections
 
@@ -154,9 +157,11 @@ class DatasourcesConnectionsResource:
             limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``. Example: ``20``.
             offset: How many items to skip before the page starts. Example: ``0``.
             sort: Property used to order the results. Put a minus sign (`-`) in front of the property name to reverse the order (for instance `-created_at`). Defaults to ``'created_at'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -171,6 +176,8 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list_connections_pages(
@@ -180,9 +187,11 @@ class DatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> SyncPage[Connection, ListConnections200Response]:
         """The first page of :meth:`list_connections`; ``next_page()`` fetches the next.
 
@@ -198,6 +207,8 @@ class DatasourcesConnectionsResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return first_page(
@@ -211,9 +222,11 @@ class DatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Iterator[Connection]:
         """Every item of :meth:`list_connections`, fetching pages lazily.
 
@@ -226,6 +239,8 @@ class DatasourcesConnectionsResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
         )
 
@@ -233,9 +248,11 @@ class DatasourcesConnectionsResource:
         self,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Create connection
 
@@ -245,9 +262,11 @@ class DatasourcesConnectionsResource:
 
         Args:
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Created (HTTP 201).
@@ -263,15 +282,19 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def retrieve_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Retrieve Connection
 
@@ -281,9 +304,11 @@ class DatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -299,6 +324,8 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def update_connection(
@@ -306,9 +333,11 @@ class DatasourcesConnectionsResource:
         connection_uid: str,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Update Connection
 
@@ -319,9 +348,11 @@ class DatasourcesConnectionsResource:
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -339,15 +370,19 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def delete_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -357,9 +392,11 @@ class DatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             NotFoundError: Not found (HTTP 404).
@@ -372,6 +409,8 @@ class DatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -413,9 +452,11 @@ class AsyncDatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> ListConnections200Response:
         """List connections
 
@@ -427,9 +468,11 @@ class AsyncDatasourcesConnectionsResource:
             limit: Largest number of items returned in one page. Use 0 to receive only the pagination metadata with an empty `results` array. Defaults to ``20``. Example: ``20``.
             offset: How many items to skip before the page starts. Example: ``0``.
             sort: Property used to order the results. Put a minus sign (`-`) in front of the property name to reverse the order (for instance `-created_at`). Defaults to ``'created_at'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -444,6 +487,8 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list_connections_pages(
@@ -453,9 +498,11 @@ class AsyncDatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncPage[Connection, ListConnections200Response]:
         """The first page of :meth:`list_connections`; ``next_page()`` fetches the next.
 
@@ -473,6 +520,8 @@ class AsyncDatasourcesConnectionsResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
 
         return await afirst_page(
@@ -486,9 +535,11 @@ class AsyncDatasourcesConnectionsResource:
         sort: Literal[
             "created_at", "updated_at", "type", "dataset_count"
         ] = "created_at",
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncIterator[Connection]:
         """Every item of :meth:`list_connections`, fetching pages lazily.
 
@@ -501,6 +552,8 @@ class AsyncDatasourcesConnectionsResource:
                 timeout=timeout,
                 retries=retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
         )
 
@@ -508,9 +561,11 @@ class AsyncDatasourcesConnectionsResource:
         self,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Create connection
 
@@ -520,9 +575,11 @@ class AsyncDatasourcesConnectionsResource:
 
         Args:
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             Created (HTTP 201).
@@ -538,15 +595,19 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def retrieve_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Retrieve Connection
 
@@ -556,9 +617,11 @@ class AsyncDatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -574,6 +637,8 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def update_connection(
@@ -581,9 +646,11 @@ class AsyncDatasourcesConnectionsResource:
         connection_uid: str,
         *,
         connection: Connection | NotGiven = NOT_GIVEN,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Connection:
         """Update Connection
 
@@ -594,9 +661,11 @@ class AsyncDatasourcesConnectionsResource:
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
             connection: The request body (``application/json``).
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Returns:
             OK (HTTP 200).
@@ -614,15 +683,19 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def delete_connection(
         self,
         connection_uid: str,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         retries: RetryConfig | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Delete Connection
 
@@ -632,9 +705,11 @@ class AsyncDatasourcesConnectionsResource:
 
         Args:
             connection_uid: Identifier of the datasource connection. Example: ``'co_qf2hyt'``.
-            timeout: Seconds for this call, overriding the client's timeout.
+            timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.
             retries: Retry policy for this call, overriding the client's.
-            extra_headers: Headers added to this request.
+            extra_headers: Headers added to this request (replacing those of the same name).
+            extra_query: Query parameters added to this request (replacing those of the same name).
+            extra_body: Fields merged into this request's JSON object, form or multipart body.
 
         Raises:
             NotFoundError: Not found (HTTP 404).
@@ -647,6 +722,8 @@ class AsyncDatasourcesConnectionsResource:
             timeout=timeout,
             retries=retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
