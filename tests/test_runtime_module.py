@@ -204,6 +204,35 @@ def test_query_parameters_follow_style_and_explode(rt: ModuleType, value: Any, s
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        ["customer", "invoice.lines"],  # Stripe's expand
+        {"address": {"city": "Köln", "line1": "a&b=c"}, "tags": ["x", "y"]},
+        [{"price": "p1", "quantity": 2}, {"price": "p2", "adjustable": {"enabled": True}}],
+        {"gte": 1, "lt": 5},
+        7,  # a deepObject parameter whose union allows a scalar (Stripe's ``created``)
+    ],
+)
+def test_deep_objects_nest_as_qs_reads_them(rt: ModuleType, value: Any) -> None:
+    """OpenAPI defines deepObject for flat objects only; nested members and lists follow the
+    ``qs`` convention (``a[b][c]=v``, ``a[0]=v``) that APIs using them read. qs-codec, a port
+    of ``qs``, reads the query back to the value (leaves as text)."""
+    import qs_codec
+
+    query = "&".join(f"{name}={text}" for name, text in rt._query_pairs("p", value, True, "deepObject", True))
+    assert "%5B" not in query, f"brackets stay literal: {query}"
+
+    def as_text(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: as_text(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [as_text(v) for v in node]
+        return ("true" if node else "false") if isinstance(node, bool) else str(node)
+
+    assert qs_codec.decode(query)["p"] == as_text(value), query
+
+
+@pytest.mark.parametrize(
     ("value", "style", "segment"),
     [
         ("../admin", ("simple", False), "..%2Fadmin"),

@@ -248,9 +248,93 @@ def routable(path_key: str) -> str:
     return path_key.partition("#")[0].partition("?")[0]
 
 
+def _resolved(document: dict[str, Any], node: Any) -> Any:
+    from generator.errors import MISSING, follow_pointer
+
+    for _ in range(16):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/")):
+            return node
+        found = follow_pointer(document, node["$ref"][1:])
+        node = {} if found is MISSING else found
+    return node
+
+
+def _flat_object(document: dict[str, Any], schema: Any) -> bool:
+    """A schema openapi-core 0.23 reads as ``deepObject``: an object of scalar members."""
+    schema = _resolved(document, schema)
+    if not isinstance(schema, dict) or schema.get("type") != "object" or any(k in schema for k in ("allOf", "anyOf", "oneOf")):
+        return False
+    members = [*(schema.get("properties") or {}).values()]
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        members.append(extra)
+    for member in members:
+        member = _resolved(document, member)
+        if not isinstance(member, dict) or member.get("type") not in ("string", "integer", "number", "boolean"):
+            return False
+    return True
+
+
+#: (routable path, method) -> ("query" | "form", name) -> schema: the ``deepObject`` values
+#: openapi-core 0.23 cannot read (lists, nested objects, unions: OpenAPI defines the style for
+#: flat objects only). qs-codec, a port of the ``qs`` library those APIs follow, reads them.
+DeepValues = dict[tuple[str, str], dict[tuple[str, str], Any]]
+
+
+def _without_deep_values(document: dict[str, Any]) -> tuple[dict[str, Any], DeepValues]:
+    """A copy of ``document`` without the ``deepObject`` query parameters and form fields that
+    openapi-core cannot read, and where they were."""
+    result = copy.deepcopy(document)
+    deep: DeepValues = {}
+    def deep_parameters(parameters: list[Any]) -> tuple[list[Any], dict[tuple[str, str], Any]]:
+        kept: list[Any] = []
+        found: dict[tuple[str, str], Any] = {}
+        for parameter in parameters:
+            resolved = _resolved(result, parameter)
+            if (
+                isinstance(resolved, dict)
+                and resolved.get("in") == "query"
+                and resolved.get("style") == "deepObject"
+                and not _flat_object(result, resolved.get("schema"))
+            ):
+                found[("query", str(resolved.get("name")))] = resolved.get("schema") or {}
+            else:
+                kept.append(parameter)
+        return kept, found
+
+    for path_key, path_item in (result.get("paths") or {}).items():
+        if not isinstance(path_item, dict):
+            continue
+        path_item["parameters"], shared = deep_parameters(path_item.get("parameters") or [])
+        for method, operation in path_item.items():
+            if method not in ("get", "put", "post", "delete", "options", "head", "patch", "trace") or not isinstance(operation, dict):
+                continue
+            operation["parameters"], own = deep_parameters(operation.get("parameters") or [])
+            found = {**shared, **own}
+            body = _resolved(result, operation.get("requestBody"))
+            media = ((body or {}).get("content") or {}).get("application/x-www-form-urlencoded") if isinstance(body, dict) else None
+            if isinstance(media, dict) and isinstance(media.get("encoding"), dict):
+                schema = copy.deepcopy(_resolved(result, media.get("schema")))
+                properties = schema.get("properties") if isinstance(schema, dict) else None
+                for name, encoding in media["encoding"].items():
+                    deep_field = isinstance(encoding, dict) and encoding.get("style") == "deepObject"
+                    if deep_field and isinstance(properties, dict) and name in properties and not _flat_object(result, properties[name]):
+                        found[("form", name)] = properties.pop(name)
+                        required = [r for r in schema.get("required") or [] if r != name]
+                        schema.pop("required", None)
+                        if required:
+                            schema["required"] = required
+                if any(kind == "form" for kind, _ in found):
+                    operation["requestBody"] = {**body, "content": {**body["content"], "application/x-www-form-urlencoded": {**media, "schema": schema}}}
+            if found:
+                deep[(routable(path_key), method)] = found
+    return result, deep
+
+
 class Oracle:
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = oracle_document(document)
+        self._core_document, self._deep = _without_deep_values(self.document)
         self._apis: dict[str, Any] = {}
 
     def _api(self, path_key: str) -> Any:
@@ -261,7 +345,7 @@ class Oracle:
 
         scope = path_key if routable(path_key) != path_key else ""
         if scope not in self._apis:
-            document = self.document
+            document = self._core_document
             if scope:
                 document = {**document, "paths": {routable(path_key): document["paths"][path_key]}}
             config = Config(spec_validator_cls=None, extra_media_type_deserializers=self._json_deserializers())
@@ -307,14 +391,91 @@ class Oracle:
             result = self._api(path_key).unmarshal_request(request)
         errors = [_describe(error) for error in result.errors]
         params = result.parameters
+        query = dict(params.query or {})
+        body = result.body
+        if body is None and not content and request.content_type.startswith("application/x-www-form-urlencoded"):
+            body = {}  # the form of the empty object is the empty text
+        deep = self._deep.get((routable(path_key), method.lower()))
+        if deep:
+            body = self._read_deep(deep, url, request, query, body, errors)
         return Reading(
             errors=errors,
             path={k: _decode_kept(v) if isinstance(v, str) else v for k, v in dict(params.path or {}).items()},
-            query=dict(params.query or {}),
+            query=query,
             header=dict(params.header or {}),
             cookie=dict(params.cookie or {}),
-            body=result.body,
+            body=body,
         )
+
+    def _read_deep(
+        self, deep: dict[tuple[str, str], Any], url: str, request: _Request, query: dict[str, Any], body: Any, errors: list[str]
+    ) -> Any:
+        """The ``deepObject`` values openapi-core left out, read by qs-codec, cast by their
+        schema and validated by openapi-schema-validator (openapi-core's own validator)."""
+        import qs_codec
+
+        options = qs_codec.DecodeOptions(depth=32, list_limit=1000, parameter_limit=100000)
+        wire = {"query": qs_codec.decode(urlsplit(url).query, options)}
+        if any(kind == "form" for kind, _ in deep):
+            wire["form"] = qs_codec.decode((request.body or b"").decode("utf-8", errors="replace"), options)
+        for (kind, name), schema in deep.items():
+            if name not in wire[kind]:
+                continue
+            value = self._cast(wire[kind][name], schema)
+            problem = self._invalid(value, schema)
+            if problem:
+                errors.append(f"{kind} {name} (deepObject, read by qs-codec): {problem}")
+            if kind == "query":
+                query[name] = value
+            elif isinstance(body, dict):
+                body[name] = value
+        return body
+
+    def _cast(self, value: Any, schema: Any) -> Any:
+        """A value qs-codec read (text at the leaves) as the type its schema declares."""
+        schema = _resolved(self.document, schema)
+        if not isinstance(schema, dict):
+            return value
+        for key in ("anyOf", "oneOf"):
+            options = schema.get(key)
+            if isinstance(options, list):
+                for option in options:
+                    cast = self._cast(value, option)
+                    if not self._invalid(cast, option):
+                        return cast
+                return value
+        for part in schema.get("allOf") or []:
+            value = self._cast(value, part)
+        kind = schema.get("type")
+        if isinstance(value, dict):
+            properties = schema.get("properties") or {}
+            extra = schema.get("additionalProperties")
+            if kind == "array" and all(key.isdigit() for key in value):
+                # qs-codec keeps indices above its list limit as keys
+                return [self._cast(value[key], schema.get("items")) for key in sorted(value, key=int)]
+            return {key: self._cast(item, properties.get(key, extra if isinstance(extra, dict) else {})) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._cast(item, schema.get("items")) for item in value]
+        if isinstance(value, str):
+            try:
+                if kind == "integer":
+                    return int(value)
+                if kind == "number":
+                    return float(value) if any(c in value for c in ".eE") else int(value)
+            except ValueError:
+                return value
+            if kind == "boolean" and value in ("true", "false"):
+                return value == "true"
+        return value
+
+    def _invalid(self, value: Any, schema: Any) -> str:
+        from openapi_schema_validator import OAS30Validator, OAS31Validator
+
+        validator_class = OAS31Validator if str(self.document.get("openapi", "")).startswith("3.1") else OAS30Validator
+        # the schema's $refs point into the spec's components
+        validator = validator_class({"allOf": [schema], "components": self.document.get("components") or {}})
+        error = next(iter(validator.iter_errors(value)), None)
+        return "" if error is None else f"{'/'.join(str(p) for p in error.path) or '(value)'}: {error.message}"
 
 
 def _describe(error: BaseException) -> str:

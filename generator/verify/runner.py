@@ -764,13 +764,26 @@ def _sends_something(value: Any) -> bool:
 
 def _form_views(expected: dict[str, Any], actual: dict[str, Any], encoding: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Form and multipart bodies as the wire can carry them: an empty array or object sends
-    nothing (and openapi-core reads an array that was not sent as []); a multipart part is text."""
+    nothing (and openapi-core reads an array that was not sent as []), inside a deepObject
+    field too; a multipart part is text."""
+    if encoding == "form":
+        expected, actual = _without_empty(expected), _without_empty(actual)
     expected = {k: v for k, v in expected.items() if v not in ([], {})}
     actual = {k: v for k, v in actual.items() if v not in ([], {}) or k in expected}
     if encoding == "multipart":
         expected = {k: _part_text(v) for k, v in expected.items()}
         actual = {k: _part_text(v) for k, v in actual.items()}
     return expected, actual
+
+
+def _without_empty(value: Any) -> Any:
+    """``value`` without the empty arrays and objects inside it (``a[b][c]=`` pairs carry none)."""
+    if isinstance(value, dict):
+        pruned = {k: _without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in ([], {})}
+    if isinstance(value, list):
+        return [v for v in (_without_empty(item) for item in value) if v not in ([], {})]
+    return value
 
 
 def _part_text(value: Any) -> Any:

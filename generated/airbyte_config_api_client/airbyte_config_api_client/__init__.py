@@ -55,7 +55,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.5f148c59"
+__version__ = "1.0.0+clientsmith.8a8c9e80"
 
 __all__ = [
     "DEFAULT_BASE_URL",

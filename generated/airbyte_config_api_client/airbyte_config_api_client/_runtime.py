@@ -1441,6 +1441,8 @@ def _query_pairs(
     if isinstance(value, (list, tuple, Mapping)) and not value:
         # RFC 6570: an empty list or object is undefined, so not sent (not "name=").
         return []
+    if style == "deepObject":
+        return _deep_pairs(key, value, drop_read_only, encode)
     if isinstance(value, (list, tuple)):
         if explode:
             return [(key, encode(_to_text(item, drop_read_only))) for item in value]
@@ -1457,8 +1459,6 @@ def _query_pairs(
             (encode(member), encode(_to_text(item, drop_read_only)))
             for member, item in _members(value)
         ]
-        if style == "deepObject":
-            return [(f"{key}[{member}]", text) for member, text in members]
         if explode:
             return members
         delimiter = _DELIMITERS.get(style, ",")
@@ -1469,6 +1469,33 @@ def _query_pairs(
                     f"{member}{delimiter}{text}" for member, text in members
                 ),
             )
+        ]
+    return [(key, encode(_to_text(value, drop_read_only)))]
+
+
+def _deep_pairs(
+    key: str, value: Any, drop_read_only: bool, encode: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    """``deepObject`` pairs at any depth: ``key[member]=v``, ``key[member][inner]=v``, list
+    items by index (``key[0]=v``, ``key[0][member]=v``). OpenAPI defines the style for flat
+    objects only; nested members and lists follow the ``qs`` convention that the APIs using
+    them read (Stripe's ``expand[0]=...``, ``card[address][city]=...``). A scalar is ``key=v``.
+    """
+    if isinstance(value, pydantic.BaseModel):
+        value = _to_jsonable(value, drop_read_only)
+    if isinstance(value, Mapping):
+        return [
+            pair
+            for member, item in _members(value)
+            for pair in _deep_pairs(
+                f"{key}[{encode(member)}]", item, drop_read_only, encode
+            )
+        ]
+    if isinstance(value, (list, tuple)):
+        return [
+            pair
+            for index, item in enumerate(value)
+            for pair in _deep_pairs(f"{key}[{index}]", item, drop_read_only, encode)
         ]
     return [(key, encode(_to_text(value, drop_read_only)))]
 

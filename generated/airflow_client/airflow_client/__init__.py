@@ -55,7 +55,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.5da4886c"
+__version__ = "2+clientsmith.09b91672"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -55,7 +55,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.9bf0ff89"
+__version__ = "1+clientsmith.7571351d"
 
 __all__ = [
     "DEFAULT_BASE_URL",

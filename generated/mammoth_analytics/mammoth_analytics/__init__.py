@@ -55,7 +55,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.ee17bb44"
+__version__ = "0.1.0+clientsmith.c74d3962"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -55,7 +55,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.fde2d43e"
+__version__ = "1.0+clientsmith.abdd44e7"
 
 __all__ = [
     "DEFAULT_BASE_URL",
