@@ -58,8 +58,38 @@ def features(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return importlib.import_module("features_client")
 
 
-def _client(module: Any, server: FaultServer, **options: Any) -> Any:
+#: The HTTP backends every transport test runs on: (sync transport, async transport) classes.
+BACKENDS = {"httpx": ("HttpxTransport", "AsyncHttpxTransport"), "urllib3-aiohttp": ("Urllib3Transport", "AiohttpTransport")}
+
+
+@pytest.fixture(params=list(BACKENDS))
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _sync_transport(module: Any, backend: str) -> Any:
+    return getattr(module._runtime, BACKENDS[backend][0])()
+
+
+def _async_transport(module: Any, backend: str) -> Any:
+    return getattr(module._runtime, BACKENDS[backend][1])()
+
+
+def _one_connection(module: Any, backend: str) -> tuple[Any, Any]:
+    """A sync transport over a pool of one connection, and what closes that pool."""
+    if backend == "httpx":
+        http = httpx.Client(limits=httpx.Limits(max_connections=1))
+        return module._runtime.HttpxTransport(http), http.close
+    import urllib3
+
+    pool = urllib3.PoolManager(maxsize=1, block=True)
+    return module.Urllib3Transport(pool), pool.clear
+
+
+def _client(module: Any, server: FaultServer, backend: str, **options: Any) -> Any:
     retries = options.pop("retries", module.RetryConfig(max_retries=options.pop("max_retries", 2), **FAST))
+    if "transport" not in options:
+        options["transport"] = _sync_transport(module, backend)
     return module.Client(base_url=server.url, retries=retries, **options)
 
 
@@ -67,44 +97,44 @@ def _client(module: Any, server: FaultServer, **options: Any) -> Any:
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
-def test_retryable_status_is_retried_then_succeeds(airflow: Any, server: FaultServer, status: int) -> None:
+def test_retryable_status_is_retried_then_succeeds(backend: str, airflow: Any, server: FaultServer, status: int) -> None:
     server.script(Reply(status, {"detail": "busy"}), Reply(200, CONNECTION))
-    with _client(airflow, server) as client:
+    with _client(airflow, server, backend) as client:
         result = client.connection.get_connection("c1")
     assert result.connection_id == "c1"
     assert len(server.received) == 2, f"HTTP {status} must be retried once, got {len(server.received)} requests"
 
 
-def test_non_retryable_status_is_not_retried(airflow: Any, server: FaultServer) -> None:
+def test_non_retryable_status_is_not_retried(backend: str, airflow: Any, server: FaultServer) -> None:
     server.script(Reply(404, {"detail": "missing"}), Reply(200, CONNECTION))
-    with _client(airflow, server) as client, pytest.raises(airflow.NotFoundError) as caught:
+    with _client(airflow, server, backend) as client, pytest.raises(airflow.NotFoundError) as caught:
         client.connection.get_connection("c1")
     assert len(server.received) == 1 and caught.value.body.detail == "missing"
 
 
-def test_retries_stop_after_max_retries(airflow: Any, server: FaultServer) -> None:
+def test_retries_stop_after_max_retries(backend: str, airflow: Any, server: FaultServer) -> None:
     server.script(*[Reply(503, {"detail": "down"})] * 5)
-    with _client(airflow, server, max_retries=2) as client, pytest.raises(airflow.ServiceUnavailableError):
+    with _client(airflow, server, backend, max_retries=2) as client, pytest.raises(airflow.ServiceUnavailableError):
         client.connection.get_connection("c1")
     assert len(server.received) == 3, "max_retries=2 means three attempts in all"
 
 
-def test_post_is_not_retried_unless_the_call_opts_in(airflow: Any, server: FaultServer) -> None:
+def test_post_is_not_retried_unless_the_call_opts_in(backend: str, airflow: Any, server: FaultServer) -> None:
     body = airflow.models.ConnectionBody(connection_id="c1", conn_type="http")
     server.script(Reply(503), Reply(201, CONNECTION))
-    with _client(airflow, server) as client, pytest.raises(airflow.ServiceUnavailableError):
+    with _client(airflow, server, backend) as client, pytest.raises(airflow.ServiceUnavailableError):
         client.connection.post_connection(body)
     assert len(server.received) == 1, "a POST must not be retried by default"
     server.script(Reply(503), Reply(201, CONNECTION))
-    with _client(airflow, server) as client:
+    with _client(airflow, server, backend) as client:
         opted = airflow.RetryConfig(max_retries=1, retry_non_idempotent=True, **FAST)
         assert client.connection.post_connection(body, retries=opted).connection_id == "c1"
     assert len(server.received) == 2
 
 
-def test_per_call_retries_override_the_client(airflow: Any, server: FaultServer) -> None:
+def test_per_call_retries_override_the_client(backend: str, airflow: Any, server: FaultServer) -> None:
     server.script(Reply(503), Reply(200, CONNECTION))
-    with _client(airflow, server, max_retries=3) as client, pytest.raises(airflow.ServiceUnavailableError):
+    with _client(airflow, server, backend, max_retries=3) as client, pytest.raises(airflow.ServiceUnavailableError):
         client.connection.get_connection("c1", retries=airflow.RetryConfig(max_retries=0))
     assert len(server.received) == 1
 
@@ -118,11 +148,11 @@ def test_per_call_retries_override_the_client(airflow: Any, server: FaultServer)
     ],
     ids=["seconds", "milliseconds", "http-date-in-the-past"],
 )
-def test_retry_after_is_honoured(airflow: Any, server: FaultServer, headers: dict[str, str], minimum: float) -> None:
+def test_retry_after_is_honoured(backend: str, airflow: Any, server: FaultServer, headers: dict[str, str], minimum: float) -> None:
     server.script(Reply(429, {"detail": "slow down"}, headers), Reply(200, CONNECTION))
     retries = airflow.RetryConfig(max_retries=1, initial_delay=5.0, max_delay=1.0)
     started = time.monotonic()
-    with _client(airflow, server, retries=retries) as client:
+    with _client(airflow, server, backend, retries=retries) as client:
         client.connection.get_connection("c1")
     waited = time.monotonic() - started
     assert waited >= minimum, f"the client waited {waited:.2f} s, less than the server's Retry-After"
@@ -139,14 +169,14 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
         assert 0.75 * ceiling <= delay <= ceiling, f"attempt {attempt}: delay {delay} outside [{0.75 * ceiling}, {ceiling}]"
 
 
-def test_idempotency_key_is_generated_once_and_reused_across_retries(features: Any, server: FaultServer) -> None:
+def test_idempotency_key_is_generated_once_and_reused_across_retries(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(503), Reply(201, {"id": "o1"}))
-    with _client(features, server, query_key="k") as client:
+    with _client(features, server, backend, query_key="k") as client:
         client.orders.create_order(features.models.Item(id="o1"))
     keys = [request.headers.get("idempotency-key") for request in server.received]
     assert len(keys) == 2 and keys[0] and keys[0] == keys[1], f"a retried POST must reuse its idempotency key, got {keys}"
     server.script(Reply(201, {"id": "o2"}))
-    with _client(features, server, query_key="k") as client:
+    with _client(features, server, backend, query_key="k") as client:
         client.orders.create_order(features.models.Item(id="o2"))
     assert server.received[0].headers["idempotency-key"] != keys[0], "each logical call needs a fresh key"
 
@@ -154,36 +184,36 @@ def test_idempotency_key_is_generated_once_and_reused_across_retries(features: A
 # -- timeouts and connection errors -------------------------------------------------
 
 
-def test_hung_server_raises_typed_timeout_within_the_bound(airflow: Any, server: FaultServer) -> None:
+def test_hung_server_raises_typed_timeout_within_the_bound(backend: str, airflow: Any, server: FaultServer) -> None:
     server.script(Reply(200, CONNECTION, delay=3.0))
     started = time.monotonic()
-    with _client(airflow, server, max_retries=0, timeout=0.3) as client, pytest.raises(airflow.ApiTimeoutError):
+    with _client(airflow, server, backend, max_retries=0, timeout=0.3) as client, pytest.raises(airflow.ApiTimeoutError):
         client.connection.get_connection("c1")
     assert time.monotonic() - started < 2.5, "the timeout must bound the call"
 
 
-def test_per_call_timeout_overrides_the_client(airflow: Any, server: FaultServer) -> None:
+def test_per_call_timeout_overrides_the_client(backend: str, airflow: Any, server: FaultServer) -> None:
     server.script(Reply(200, CONNECTION, delay=3.0))
-    with _client(airflow, server, max_retries=0, timeout=60) as client, pytest.raises(airflow.ApiTimeoutError):
+    with _client(airflow, server, backend, max_retries=0, timeout=60) as client, pytest.raises(airflow.ApiTimeoutError):
         client.connection.get_connection("c1", timeout=0.3)
 
 
-def test_refused_connection_raises_typed_connection_error_after_retries(airflow: Any) -> None:
+def test_refused_connection_raises_typed_connection_error_after_retries(backend: str, airflow: Any) -> None:
     port = free_port()  # nothing listens there
-    client = airflow.Client(base_url=f"http://127.0.0.1:{port}", retries=airflow.RetryConfig(max_retries=2, **FAST))
+    client = airflow.Client(base_url=f"http://127.0.0.1:{port}", transport=_sync_transport(airflow, backend), retries=airflow.RetryConfig(max_retries=2, **FAST))
     with client, pytest.raises(airflow.ApiConnectionError) as caught:
         client.connection.get_connection("c1")
     assert not isinstance(caught.value, airflow.ApiTimeoutError)
 
 
-def test_async_client_retries_and_times_out(airflow: Any, server: FaultServer) -> None:
+def test_async_client_retries_and_times_out(backend: str, airflow: Any, server: FaultServer) -> None:
     async def run() -> None:
         server.script(Reply(503), Reply(200, CONNECTION))
-        async with airflow.AsyncClient(base_url=server.url, retries=airflow.RetryConfig(max_retries=1, **FAST)) as client:
+        async with airflow.AsyncClient(base_url=server.url, transport=_async_transport(airflow, backend), retries=airflow.RetryConfig(max_retries=1, **FAST)) as client:
             assert (await client.connection.get_connection("c1")).connection_id == "c1"
         assert len(server.received) == 2
         server.script(Reply(200, CONNECTION, delay=3.0))
-        async with airflow.AsyncClient(base_url=server.url, max_retries=0, timeout=0.3) as client:
+        async with airflow.AsyncClient(base_url=server.url, transport=_async_transport(airflow, backend), max_retries=0, timeout=0.3) as client:
             with pytest.raises(airflow.ApiTimeoutError):
                 await client.connection.get_connection("c1")
 
@@ -205,11 +235,11 @@ def _offset_pages(items: list[dict[str, Any]], field: str, total_field: str | No
     return reply
 
 
-def test_offset_pagination_walks_every_page_lazily_and_stops_on_total(airflow: Any, server: FaultServer) -> None:
+def test_offset_pagination_walks_every_page_lazily_and_stops_on_total(backend: str, airflow: Any, server: FaultServer) -> None:
     items = [{"connection_id": f"c{i}", "conn_type": "http"} for i in range(4)]
     server.script()
     server.fallback = _offset_pages(items, "connections", "total_entries")
-    with _client(airflow, server) as client:
+    with _client(airflow, server, backend) as client:
         iterator = client.connection.iter_get_connections(limit=2)
         assert server.received == [], "nothing may be fetched before iteration starts"
         first = next(iterator)
@@ -220,27 +250,27 @@ def test_offset_pagination_walks_every_page_lazily_and_stops_on_total(airflow: A
     assert offsets == ["0", "2"], f"with 4 items in all, pages at offsets 0 and 2 suffice; got {offsets}"
 
 
-def test_offset_pagination_stops_on_a_short_page(features: Any, server: FaultServer) -> None:
+def test_offset_pagination_stops_on_a_short_page(backend: str, features: Any, server: FaultServer) -> None:
     items = [{"id": f"i{i}"} for i in range(5)]
     server.script()
     server.fallback = _offset_pages(items, "items", None)
-    with _client(features, server, query_key="k") as client:
+    with _client(features, server, backend, query_key="k") as client:
         assert [i.id for i in client.items.iter_list_items(limit=2)] == [f"i{i}" for i in range(5)]
     assert [parse_qs(r.query)["offset"][0] for r in server.received] == ["0", "2", "4"]
 
 
-def test_offset_pagination_stops_on_an_empty_page(features: Any, server: FaultServer) -> None:
+def test_offset_pagination_stops_on_an_empty_page(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(200, {"items": [{"id": "a"}, {"id": "b"}]}), Reply(200, {"items": []}))
-    with _client(features, server, query_key="k") as client:
+    with _client(features, server, backend, query_key="k") as client:
         assert len(list(client.items.iter_list_items(limit=2))) == 2
     assert len(server.received) == 2
 
 
-def test_page_number_pagination(features: Any, server: FaultServer) -> None:
+def test_page_number_pagination(backend: str, features: Any, server: FaultServer) -> None:
     pages = {1: [{"id": "a"}, {"id": "b"}, {"id": "c"}], 2: [{"id": "d"}, {"id": "e"}, {"id": "f"}], 3: [{"id": "g"}]}
     server.script()
     server.fallback = lambda request: Reply(200, {"results": pages.get(int(parse_qs(request.query)["page"][0]), []), "totalResults": 7})
-    with _client(features, server, query_key="k") as client:
+    with _client(features, server, backend, query_key="k") as client:
         ids = [item.id for item in client.items.iter_list_numbered()]
     assert ids == list("abcdefg")
     assert [parse_qs(r.query)["page"][0] for r in server.received] == ["1", "2", "3"]
@@ -261,23 +291,23 @@ def test_async_pagination(airflow: Any, server: FaultServer) -> None:
 # -- raw responses, hooks, logging ----------------------------------------------------
 
 
-def test_raw_response_carries_status_headers_and_parsed_body(airflow: Any, server: FaultServer) -> None:
+def test_raw_response_carries_status_headers_and_parsed_body(backend: str, airflow: Any, server: FaultServer) -> None:
     server.script(Reply(200, CONNECTION, {"x-request-id": "req-42"}))
-    with _client(airflow, server) as client:
+    with _client(airflow, server, backend) as client:
         raw = client.connection.with_raw_response.get_connection("c1")
     assert isinstance(raw, airflow.ApiResponse)
     assert (raw.status_code, raw.request_id, raw.parsed.connection_id) == (200, "req-42", "c1")
     assert raw.headers["content-type"] == "application/json" and raw.elapsed >= 0
 
 
-def test_errors_expose_headers_and_request_id(airflow: Any, server: FaultServer) -> None:
+def test_errors_expose_headers_and_request_id(backend: str, airflow: Any, server: FaultServer) -> None:
     server.script(Reply(404, {"detail": "gone"}, {"x-request-id": "req-7"}))
-    with _client(airflow, server) as client, pytest.raises(airflow.NotFoundError) as caught:
+    with _client(airflow, server, backend) as client, pytest.raises(airflow.NotFoundError) as caught:
         client.connection.get_connection("c1")
     assert caught.value.headers["x-request-id"] == "req-7"
 
 
-def test_hooks_run_around_every_attempt(airflow: Any, server: FaultServer) -> None:
+def test_hooks_run_around_every_attempt(backend: str, airflow: Any, server: FaultServer) -> None:
     seen: list[int] = []
 
     def sign(request: Any) -> Any:
@@ -285,13 +315,13 @@ def test_hooks_run_around_every_attempt(airflow: Any, server: FaultServer) -> No
 
     hooks = airflow.Hooks(before_request=[sign], after_response=[lambda request, response: seen.append(response.status_code)])
     server.script(Reply(503), Reply(200, CONNECTION))
-    with _client(airflow, server, hooks=hooks) as client:
+    with _client(airflow, server, backend, hooks=hooks) as client:
         client.connection.get_connection("c1")
     assert seen == [503, 200]
     assert all(r.headers.get("x-signature") == "s1" for r in server.received)
 
 
-def test_async_hooks_may_be_coroutines(airflow: Any, server: FaultServer) -> None:
+def test_async_hooks_may_be_coroutines(backend: str, airflow: Any, server: FaultServer) -> None:
     seen: list[int] = []
 
     async def after(request: Any, response: Any) -> None:
@@ -299,16 +329,16 @@ def test_async_hooks_may_be_coroutines(airflow: Any, server: FaultServer) -> Non
 
     async def run() -> None:
         server.script(Reply(200, CONNECTION))
-        async with airflow.AsyncClient(base_url=server.url, hooks=airflow.Hooks(after_response=[after])) as client:
+        async with airflow.AsyncClient(base_url=server.url, transport=_async_transport(airflow, backend), hooks=airflow.Hooks(after_response=[after])) as client:
             await client.connection.get_connection("c1")
 
     asyncio.run(run())
     assert seen == [200]
 
 
-def test_debug_logging_under_the_package_name_redacts_secrets(features: Any, server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_debug_logging_under_the_package_name_redacts_secrets(backend: str, features: Any, server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
     server.script(Reply(503), Reply(200, {"id": "i1"}))
-    with caplog.at_level(logging.DEBUG, logger="features_client"), _client(features, server, query_key="top-secret") as client:
+    with caplog.at_level(logging.DEBUG, logger="features_client"), _client(features, server, backend, query_key="top-secret") as client:
         client.items.get_item("i1")
     text = caplog.text
     assert "GET" in text and "/items/i1" in text and "HTTP 200" in text and "retry 1" in text, text
@@ -319,9 +349,9 @@ def test_debug_logging_under_the_package_name_redacts_secrets(features: Any, ser
 # -- safety ---------------------------------------------------------------------------
 
 
-def test_secrets_stay_out_of_repr_and_error_messages(features: Any, server: FaultServer) -> None:
+def test_secrets_stay_out_of_repr_and_error_messages(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(404, {"detail": "nope"}))
-    client = _client(features, server, query_key="top-secret")
+    client = _client(features, server, backend, query_key="top-secret")
     assert "top-secret" not in repr(client)
     with client, pytest.raises(features.NotFoundError) as caught:
         client.items.get_item("x")
@@ -342,9 +372,9 @@ def test_path_parameters_stay_one_segment(airflow: Any, value: str, expected: st
     assert seen[0].url.raw_path.decode() == expected
 
 
-def test_header_values_with_cr_or_lf_are_refused(features: Any, server: FaultServer) -> None:
+def test_header_values_with_cr_or_lf_are_refused(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(200, {"id": "i1"}))
-    with _client(features, server, query_key="k") as client:
+    with _client(features, server, backend, query_key="k") as client:
         with pytest.raises(ValueError, match="CR or LF"):
             client.items.get_item("i1", x_trace="a\r\nInjected: yes")
         with pytest.raises(ValueError, match="CR or LF"):
@@ -362,21 +392,21 @@ def test_tls_verification_is_on_by_default(airflow: Any) -> None:
     transport.close()
 
 
-def test_deprecated_operation_warns(features: Any, server: FaultServer) -> None:
+def test_deprecated_operation_warns(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(204))
-    with _client(features, server, query_key="k") as client, pytest.warns(DeprecationWarning, match="legacy_thing"):
+    with _client(features, server, backend, query_key="k") as client, pytest.warns(DeprecationWarning, match="legacy_thing"):
         client.orders.legacy_thing()
 
 
 # -- streamed binary responses ---------------------------------------------------------
 
 
-def test_binary_response_is_streamed_as_it_arrives(features: Any, server: FaultServer) -> None:
+def test_binary_response_is_streamed_as_it_arrives(backend: str, features: Any, server: FaultServer) -> None:
     # The server sends the second chunk only after the test saw the first one: a
     # client that buffered the body would get the "<not released>" marker instead.
     server.script(Reply(200, chunks=[b"first;", b"second;", b"third"], gated=True, gate_timeout=5.0))
     seen: list[bytes] = []
-    with _client(features, server, query_key="k") as client, client.exports.stream_download_export("e1") as response:
+    with _client(features, server, backend, query_key="k") as client, client.exports.stream_download_export("e1") as response:
         assert response.status_code == 200 and response.content_type == "application/octet-stream"
         for chunk in response.iter_bytes():
             seen.append(chunk)
@@ -386,12 +416,12 @@ def test_binary_response_is_streamed_as_it_arrives(features: Any, server: FaultS
     assert server.received[0].path == "/exports/e1" and "api_key=k" in server.received[0].query
 
 
-def test_async_binary_response_is_streamed_as_it_arrives(features: Any, server: FaultServer) -> None:
+def test_async_binary_response_is_streamed_as_it_arrives(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(200, chunks=[b"a", b"b", b"c"], gated=True, gate_timeout=5.0))
 
     async def scenario() -> bytes:
         seen = b""
-        async with _client_async(features, server) as client, await client.exports.stream_download_export("e1") as response:
+        async with _client_async(features, server, backend) as client, await client.exports.stream_download_export("e1") as response:
             async for chunk in response.iter_bytes():
                 seen += chunk
                 server.release()
@@ -401,47 +431,47 @@ def test_async_binary_response_is_streamed_as_it_arrives(features: Any, server: 
     assert body == b"abc", f"the async stream_<method> must yield each chunk as it arrives, got {body!r}"
 
 
-def test_plain_method_reads_the_whole_binary_body(features: Any, server: FaultServer) -> None:
+def test_plain_method_reads_the_whole_binary_body(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(200, chunks=[b"x" * 70_000, b"y" * 70_000]))
-    with _client(features, server, query_key="k") as client:
+    with _client(features, server, backend, query_key="k") as client:
         content = client.exports.download_export("e1")
     assert content == b"x" * 70_000 + b"y" * 70_000, "download_export must return the whole body as bytes"
 
 
-def test_streamed_body_can_be_written_to_a_file(features: Any, server: FaultServer, tmp_path: Path) -> None:
+def test_streamed_body_can_be_written_to_a_file(backend: str, features: Any, server: FaultServer, tmp_path: Path) -> None:
     server.script(Reply(200, chunks=[b"1" * 100_000, b"2" * 100_000]))
     target = tmp_path / "export.bin"
-    with _client(features, server, query_key="k") as client, client.exports.stream_download_export("e1") as response:
+    with _client(features, server, backend, query_key="k") as client, client.exports.stream_download_export("e1") as response:
         written = response.write_to(target)
     assert written == 200_000 and target.read_bytes() == b"1" * 100_000 + b"2" * 100_000, "write_to must save the whole body"
 
 
-def test_streamed_body_is_read_once(features: Any, server: FaultServer) -> None:
+def test_streamed_body_is_read_once(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(200, chunks=[b"only"]))
-    with _client(features, server, query_key="k") as client, client.exports.stream_download_export("e1") as response:
+    with _client(features, server, backend, query_key="k") as client, client.exports.stream_download_export("e1") as response:
         assert response.read() == b"only"
         with pytest.raises(RuntimeError, match="already read"):
             response.read()
 
 
-def test_streamed_error_is_raised_typed_and_retries_happen_first(features: Any, server: FaultServer) -> None:
+def test_streamed_error_is_raised_typed_and_retries_happen_first(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(503, {"detail": "busy"}), Reply(404, {"detail": "no such export"}))
-    with _client(features, server, query_key="k") as client, pytest.raises(features.NotFoundError) as caught:
+    with _client(features, server, backend, query_key="k") as client, pytest.raises(features.NotFoundError) as caught:
         client.exports.stream_download_export("e1")
     assert len(server.received) == 2, "a 503 before a streamed body must be retried"
     assert caught.value.body.detail == "no such export", f"the error body must be parsed, got {caught.value.body!r}"
 
 
-def test_streamed_response_closed_early_releases_the_connection(features: Any, server: FaultServer) -> None:
+def test_streamed_response_closed_early_releases_the_connection(backend: str, features: Any, server: FaultServer) -> None:
     server.script(Reply(200, chunks=[b"a", b"b"], gated=True, gate_timeout=0.5), Reply(200, chunks=[b"again"]))
-    one_connection = httpx.Client(limits=httpx.Limits(max_connections=1))
-    with _client(features, server, query_key="k", http_client=one_connection, timeout=2.0, max_retries=0) as client:
+    one_connection, close_pool = _one_connection(features, backend)
+    with _client(features, server, backend, query_key="k", transport=one_connection, timeout=2.0, max_retries=0) as client:
         with client.exports.stream_download_export("e1") as response:
             first = next(iter(response.iter_bytes()))
         assert first == b"a"
         # The pool has one connection: the next call gets it only if closing the stream released it.
         assert client.exports.download_export("e2") == b"again", "closing a stream early must release its connection"
-    one_connection.close()
+    close_pool()
 
 
 def test_transport_without_stream_falls_back_to_send(features: Any) -> None:
@@ -461,20 +491,20 @@ def test_transport_without_stream_falls_back_to_send(features: Any) -> None:
     assert chunks == [b"whole body"] and len(calls) == 1, "a transport without stream() must be served through send()"
 
 
-def _client_async(module: Any, server: FaultServer) -> Any:
-    return module.AsyncClient(base_url=server.url, retries=module.RetryConfig(max_retries=2, **FAST), query_key="k")
+def _client_async(module: Any, server: FaultServer, backend: str) -> Any:
+    return module.AsyncClient(base_url=server.url, retries=module.RetryConfig(max_retries=2, **FAST), query_key="k", transport=_async_transport(module, backend))
 
 
-def test_stream_is_released_when_a_hook_raises(features: Any, server: FaultServer) -> None:
+def test_stream_is_released_when_a_hook_raises(backend: str, features: Any, server: FaultServer) -> None:
     def boom(request: Any, response: Any) -> None:
         if "/exports/" in request.url and "e1" in request.url:
             raise RuntimeError("hook failed")
 
     server.script(Reply(200, chunks=[b"a", b"b"]), Reply(200, {"id": "i2"}))
-    one_connection = httpx.Client(limits=httpx.Limits(max_connections=1))
-    client = _client(features, server, query_key="k", http_client=one_connection, timeout=2.0, max_retries=0, hooks=features.Hooks(after_response=[boom]))
+    one_connection, close_pool = _one_connection(features, backend)
+    client = _client(features, server, backend, query_key="k", transport=one_connection, timeout=2.0, max_retries=0, hooks=features.Hooks(after_response=[boom]))
     with client, pytest.raises(RuntimeError, match="hook failed"):
         client.exports.stream_download_export("e1")
-    with _client(features, server, query_key="k", http_client=one_connection, timeout=2.0, max_retries=0) as again:
+    with _client(features, server, backend, query_key="k", transport=one_connection, timeout=2.0, max_retries=0) as again:
         assert again.items.get_item("i2").id == "i2", "a stream opened before a hook raised must release its connection"
-    one_connection.close()
+    close_pool()

@@ -34,6 +34,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Coroutine,
+    Iterable,
     Iterator,
     Mapping,
     Sequence,
@@ -41,6 +42,7 @@ from collections.abc import (
 from dataclasses import dataclass, field, replace
 from typing import (
     IO,
+    TYPE_CHECKING,
     Annotated,
     Any,
     Concatenate,
@@ -61,8 +63,13 @@ from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
 import httpx
 import pydantic
 
+if TYPE_CHECKING:  # the opt-in backends: imported when their transport is created
+    import aiohttp
+    import urllib3
+
 __all__ = [
     "NOT_GIVEN",
+    "AiohttpTransport",
     "ApiConnectionError",
     "ApiError",
     "ApiResponse",
@@ -116,6 +123,7 @@ __all__ = [
     "UnauthorizedError",
     "UnprocessableEntityError",
     "UnsupportedMediaTypeError",
+    "Urllib3Transport",
 ]
 
 T = TypeVar("T")
@@ -888,6 +896,228 @@ async def _achunks(
     with _HttpxErrors(request, timeout):
         async for chunk in response.aiter_bytes():
             yield chunk
+
+
+def _merged_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header names lower-cased, repeated headers joined with ``", "`` (as httpx reads them)."""
+    merged: dict[str, str] = {}
+    for key, value in items:
+        key = key.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return merged
+
+
+class _Urllib3Errors:
+    """Turns urllib3's errors into :class:`ApiConnectionError` / :class:`ApiTimeoutError`."""
+
+    __slots__ = ("exceptions", "request", "timeout")
+
+    def __init__(self, request: RawRequest, timeout: Timeout) -> None:
+        import urllib3.exceptions
+
+        self.exceptions = urllib3.exceptions
+        self.request = request
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: object,
+    ) -> None:
+        method, url = self.request.method, self.request.url
+        found = self.exceptions
+        # NewConnectionError subclasses ConnectTimeoutError in urllib3 2: test it first.
+        if isinstance(error, found.NewConnectionError):
+            raise ApiConnectionError(
+                f"connection failed: {error}", method=method, url=url
+            ) from error
+        if isinstance(error, (found.TimeoutError, found.EmptyPoolError)):
+            raise ApiTimeoutError(
+                f"request timed out ({self.timeout})", method=method, url=url
+            ) from error
+        if isinstance(error, found.HTTPError):
+            raise ApiConnectionError(
+                f"connection failed: {error}", method=method, url=url
+            ) from error
+
+
+class Urllib3Transport:
+    """A sync transport over a ``urllib3.PoolManager``: less overhead per call than httpx.
+
+    Needs urllib3 (the package's ``urllib3`` extra). Pass your own ``PoolManager`` for
+    TLS settings, proxies (``urllib3.ProxyManager``) or pool sizes; it is not closed
+    with the client then. urllib3 has no separate write timeout: sending the request
+    is bounded by the connect timeout. ``pool`` bounds the wait for a free connection
+    of a ``block=True`` pool.
+    """
+
+    def __init__(self, pool: urllib3.PoolManager | None = None) -> None:
+        import urllib3
+
+        self._urllib3 = urllib3
+        self._owned = pool is None
+        self._pool = pool if pool is not None else urllib3.PoolManager()
+
+    def _open(
+        self, request: RawRequest, timeout: Timeout, preload: bool
+    ) -> urllib3.BaseHTTPResponse:
+        headers = self._urllib3.HTTPHeaderDict()
+        for key, value in request.headers:
+            headers.add(key, value)
+        return self._pool.urlopen(
+            request.method,
+            request.url,
+            body=request.content,
+            headers=headers,
+            timeout=self._urllib3.Timeout(connect=timeout.connect, read=timeout.read),
+            pool_timeout=timeout.pool,
+            retries=False,  # the client retries, with its own policy
+            redirect=False,  # credentials must not reach another origin
+            preload_content=preload,
+        )
+
+    def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
+        with _Urllib3Errors(request, timeout):
+            response = self._open(request, timeout, preload=True)
+        return RawResponse(
+            response.status, _merged_headers(response.headers.items()), response.data
+        )
+
+    def stream(self, request: RawRequest, timeout: Timeout) -> RawStream:
+        """Send ``request`` and return once the headers arrived; the body is read on demand."""
+        with _Urllib3Errors(request, timeout):
+            response = self._open(request, timeout, preload=False)
+
+        def chunks() -> Iterator[bytes]:
+            with _Urllib3Errors(request, timeout):
+                while chunk := response.read1(65536):
+                    yield chunk
+
+        def close() -> None:
+            # An unread body closes the connection; a read one goes back to the pool.
+            response.close()
+            response.release_conn()
+
+        return RawStream(
+            response.status, _merged_headers(response.headers.items()), chunks(), close
+        )
+
+    def close(self) -> None:
+        if self._owned:
+            self._pool.clear()
+
+
+class _AiohttpErrors:
+    """Turns aiohttp's errors into :class:`ApiConnectionError` / :class:`ApiTimeoutError`."""
+
+    __slots__ = ("client_error", "request", "timeout")
+
+    def __init__(self, request: RawRequest, timeout: Timeout) -> None:
+        import aiohttp
+
+        self.client_error = aiohttp.ClientError
+        self.request = request
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: object,
+    ) -> None:
+        method, url = self.request.method, self.request.url
+        if isinstance(error, TimeoutError):  # aiohttp's timeouts subclass it
+            raise ApiTimeoutError(
+                f"request timed out ({self.timeout})", method=method, url=url
+            ) from error
+        if isinstance(error, self.client_error):
+            raise ApiConnectionError(
+                f"connection failed: {error}", method=method, url=url
+            ) from error
+
+
+class AiohttpTransport:
+    """An async transport over an ``aiohttp.ClientSession``: more requests per second under concurrency.
+
+    Needs aiohttp (the package's ``aiohttp`` extra). Without a ``session`` one is created
+    on the first request (inside the running event loop) and closed with the client;
+    yours is left open. aiohttp has no write timeout: ``connect`` bounds opening a
+    connection, ``pool`` plus ``connect`` getting one from the pool, ``read`` each read.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
+        import aiohttp
+        import yarl
+
+        self._aiohttp = aiohttp
+        self._url = yarl.URL
+        self._owned = session is None
+        self._session = session
+
+    async def _open(
+        self, request: RawRequest, timeout: Timeout
+    ) -> aiohttp.ClientResponse:
+        if self._session is None:
+            self._session = self._aiohttp.ClientSession()
+        connect, pool = timeout.connect, timeout.pool
+        return await self._session.request(
+            request.method,
+            # Sent as built: yarl would otherwise re-quote it (%2E%2E back to "..").
+            self._url(request.url, encoded=True),
+            headers=request.headers,
+            data=request.content,
+            timeout=self._aiohttp.ClientTimeout(
+                total=None,
+                connect=None if connect is None or pool is None else connect + pool,
+                sock_connect=connect,
+                sock_read=timeout.read,
+            ),
+            allow_redirects=False,  # credentials must not reach another origin
+        )
+
+    async def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
+        with _AiohttpErrors(request, timeout):
+            response = await self._open(request, timeout)
+            try:
+                content = await response.read()
+            finally:
+                response.release()
+        return RawResponse(
+            response.status, _merged_headers(response.headers.items()), content
+        )
+
+    async def stream(self, request: RawRequest, timeout: Timeout) -> AsyncRawStream:
+        """Send ``request`` and return once the headers arrived; the body is read on demand."""
+        with _AiohttpErrors(request, timeout):
+            response = await self._open(request, timeout)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            with _AiohttpErrors(request, timeout):
+                async for chunk in response.content.iter_any():
+                    yield chunk
+
+        async def close() -> None:
+            # An unread body closes the connection; a read one goes back to the pool.
+            if response.content.at_eof():
+                response.release()
+            else:
+                response.close()
+
+        return AsyncRawStream(
+            response.status, _merged_headers(response.headers.items()), chunks(), close
+        )
+
+    async def aclose(self) -> None:
+        if self._owned and self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 # -- operations -----------------------------------------------------------------

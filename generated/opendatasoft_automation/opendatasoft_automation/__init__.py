@@ -13,6 +13,7 @@ Models live in :mod:`opendatasoft_automation.models`.
 from ._client import DEFAULT_BASE_URL, AsyncClient, Client
 from ._runtime import (
     NOT_GIVEN,
+    AiohttpTransport,
     ApiConnectionError,
     ApiResponse,
     Hooks,
@@ -36,6 +37,7 @@ from ._runtime import (
     SyncPage,
     SyncTransport,
     Timeout,
+    Urllib3Transport,
     BadRequestError,
     UnauthorizedError,
     ForbiddenError,
@@ -55,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.abdd44e7"
+__version__ = "1.0+clientsmith.41542b95"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -72,6 +74,8 @@ __all__ = [
     "Hooks",
     "SyncTransport",
     "AsyncTransport",
+    "Urllib3Transport",
+    "AiohttpTransport",
     "RawRequest",
     "RawResponse",
     "Stream",
