@@ -10,8 +10,11 @@ package's own) and warnings recorded. The canary (and the basic-auth header buil
 must appear in none of: log output, ``str()``/``repr()`` of any exception, reprs of the
 client, resources, configuration and models, warnings, and what the other origin received.
 
-HTTP backends: the runtime offers httpx only (sync and async); a new backend joins the
-``BACKENDS`` list here.
+HTTP backends: every backend of the runtime runs the sweep: httpx (sync and async) and
+urllib3 (sync) / aiohttp (async); a new backend joins the ``BACKENDS`` list here. With
+urllib3 and aiohttp the "http_client following redirects" case is a user-supplied pool
+that follows redirects (a ``PoolManager`` with redirecting retries); aiohttp has no
+session-wide redirect setting, so its two cases both use the transport's own session.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from tests.fault_server import FaultServer, Received, Reply
 
 CANARY = "CANARY-s3cr3t-7Zq"
 LEAKS = (CANARY, base64.b64encode(f"user:{CANARY}".encode()).decode())
-BACKENDS = ["httpx"]
+BACKENDS = ["httpx", "urllib3-aiohttp"]
 
 SPEC = """
 openapi: 3.0.3
@@ -201,9 +204,21 @@ def _paths(vault: Any, home: FaultServer, other: FaultServer) -> list[tuple[str,
     ]
 
 
-def _client(vault: Any, base_url: str, asynchronous: bool, follow: bool, hook: Callable[..., Any]) -> Any:
+def _transport(vault: Any, backend: str, asynchronous: bool, follow: bool) -> Any:
+    if backend == "httpx":
+        http = (httpx.AsyncClient if asynchronous else httpx.Client)(follow_redirects=follow)
+        return (vault._runtime.AsyncHttpxTransport if asynchronous else vault._runtime.HttpxTransport)(http)
+    if asynchronous:
+        # aiohttp follows redirects per request, not per session: a session cannot opt in.
+        return vault.AiohttpTransport()
+    import urllib3
+
+    pool = urllib3.PoolManager(retries=urllib3.Retry(redirect=5) if follow else False)
+    return vault.Urllib3Transport(pool)
+
+
+def _client(vault: Any, base_url: str, backend: str, asynchronous: bool, follow: bool, hook: Callable[..., Any]) -> Any:
     cls = vault.AsyncClient if asynchronous else vault.Client
-    http = (httpx.AsyncClient if asynchronous else httpx.Client)(follow_redirects=follow)
     return cls(
         base_url=base_url,
         query_key=CANARY,
@@ -213,7 +228,7 @@ def _client(vault: Any, base_url: str, asynchronous: bool, follow: bool, hook: C
         access_token=CANARY,
         timeout=0.5,
         retries=vault.RetryConfig(max_retries=1, initial_delay=0.01, max_delay=0.02),
-        http_client=http,
+        transport=_transport(vault, backend, asynchronous, follow),
         hooks=vault.Hooks(before_request=[hook]),
     )
 
@@ -261,11 +276,17 @@ def _sweep(vault: Any, home: FaultServer, other: FaultServer, client: Any, captu
     return asyncio.run(run_all())
 
 
-async def _call_dead(vault: Any, asynchronous: bool, follow: bool) -> None:
-    dead = _client(vault, "http://127.0.0.1:9", asynchronous, follow, lambda request: None)
-    result = dead.default.list_things()
-    if asynchronous:
-        await result
+async def _call_dead(vault: Any, backend: str, asynchronous: bool, follow: bool) -> None:
+    dead = _client(vault, "http://127.0.0.1:9", backend, asynchronous, follow, lambda request: None)
+    try:
+        result = dead.default.list_things()
+        if asynchronous:
+            await result
+    finally:
+        if asynchronous:
+            await dead.close()
+        else:
+            dead.close()
 
 
 @pytest.mark.parametrize("follow", [False, True], ids=["default-http-client", "http-client-following-redirects"])
@@ -276,7 +297,7 @@ def test_the_canary_leaks_nowhere(vault: Any, servers: tuple[FaultServer, FaultS
     seen_by_hooks: list[str] = []
     with Capture() as capture, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        client = _client(vault, home.url, asynchronous, follow, lambda request: seen_by_hooks.append(request.url))
+        client = _client(vault, home.url, backend, asynchronous, follow, lambda request: seen_by_hooks.append(request.url))
         capture.note("repr(client)", repr(client))
         capture.note("repr(resource)", repr(client.default))
         capture.note("repr(retries)", repr(client.retries))
@@ -284,7 +305,7 @@ def test_the_canary_leaks_nowhere(vault: Any, servers: tuple[FaultServer, FaultS
         capture.note("str(model)", str(vault.models.Login(user="u", password=CANARY)))
         outcomes = _sweep(vault, home, other, client, capture, asynchronous)
         with pytest.raises(vault.ApiConnectionError) as refused:
-            asyncio.run(_call_dead(vault, asynchronous, follow))
+            asyncio.run(_call_dead(vault, backend, asynchronous, follow))
         capture.note("connection error", f"{refused.value!s} {refused.value!r}")
         capture.texts.extend(("warning", str(w.message)) for w in caught)
     # Hooks are the user's code: they see each request as sent, query credentials included.
@@ -304,6 +325,19 @@ def test_httpx_request_log_line_masks_query_credentials(vault: Any, servers: tup
     with caplog.at_level(logging.INFO, logger="httpx"), vault.Client(base_url=home.url, **keys) as client:
         client.default.list_things()
     lines = [record.getMessage() for record in caplog.records if record.name == "httpx"]
+    assert lines and all("api_key=REDACTED" in line for line in lines), lines
+    assert not [line for line in lines if CANARY in line], lines
+
+
+def test_urllib3_request_log_line_masks_query_credentials(vault: Any, servers: tuple[FaultServer, FaultServer], caplog: pytest.LogCaptureFixture) -> None:
+    """urllib3 logged ``http://host:port "GET /things?api_key=<key> HTTP/1.1" 200`` at DEBUG:
+    the request target stands apart from the origin, so no absolute URL held the key."""
+    home, _ = servers
+    home.script(Reply(200, {"items": []}))
+    keys = {"query_key": CANARY, "header_key": CANARY, "cookie_key": CANARY}
+    with caplog.at_level(logging.DEBUG, logger="urllib3"), vault.Client(base_url=home.url, transport=vault.Urllib3Transport(), **keys) as client:
+        client.default.list_things()
+    lines = [record.getMessage() for record in caplog.records if record.name == "urllib3.connectionpool" and "/things" in record.getMessage()]
     assert lines and all("api_key=REDACTED" in line for line in lines), lines
     assert not [line for line in lines if CANARY in line], lines
 

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.b6cb5df9"
+__version__ = "1+clientsmith.9aa0aea2"
 
 __all__ = [
     "DEFAULT_BASE_URL",

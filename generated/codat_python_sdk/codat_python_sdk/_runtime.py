@@ -160,7 +160,9 @@ def _redact_query(url: str, names: frozenset[str]) -> str:
     return base + "?" + "&".join(parts)
 
 
-_URL_IN_TEXT = re.compile(r"""https?://[^\s"'<>]+""")
+#: Absolute URLs, and request targets (``/path?query``) standing alone: urllib3 logs
+#: ``http://host:port "GET /path?api_key=... HTTP/1.1" 200``, the target apart from the origin.
+_URL_IN_TEXT = re.compile(r"""(?:https?://|(?<![^\s"'(])/)[^\s"'<>]+""")
 
 
 class _QueryCredentialFilter(logging.Filter):
