@@ -47,6 +47,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     client_port: int = 0  # the client's TCP port: requests over one kept-alive connection share it
+    raw_path: str = ""  # the path as sent, percent-encoding intact
 
 
 class FaultServer:
@@ -103,6 +104,7 @@ class FaultServer:
             headers={k.decode().lower(): v.decode() for k, v in scope["headers"]},
             body=body,
             client_port=(scope.get("client") or ("", 0))[1],
+            raw_path=(scope.get("raw_path") or b"").decode(),
         )
         self.received.append(request)
         if self.replies:

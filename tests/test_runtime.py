@@ -508,3 +508,92 @@ def test_stream_is_released_when_a_hook_raises(backend: str, features: Any, serv
     with _client(features, server, backend, query_key="k", transport=one_connection, timeout=2.0, max_retries=0) as again:
         assert again.items.get_item("i2").id == "i2", "a stream opened before a hook raised must release its connection"
     close_pool()
+
+
+# -- every backend: what the transports themselves promise -------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [("../a b", "/api/v2/connections/..%2Fa%20b"), ("..", "/api/v2/connections/%2E%2E")])
+def test_request_goes_out_as_built_and_header_names_come_back_lower_case(backend: str, airflow: Any, server: FaultServer, value: str, expected: str) -> None:
+    async def scenario(asynchronous: bool) -> Any:
+        server.script(Reply(200, CONNECTION, {"X-Request-Id": "req-1", "X-Mixed-Case": "v"}))
+        if asynchronous:
+            async with airflow.AsyncClient(base_url=server.url, transport=_async_transport(airflow, backend)) as client:
+                return await client.connection.with_raw_response.get_connection(value)
+        with _client(airflow, server, backend) as client:
+            return client.connection.with_raw_response.get_connection(value)
+
+    for asynchronous in (False, True):
+        raw = asyncio.run(scenario(asynchronous))
+        flavour = "async" if asynchronous else "sync"
+        assert server.received[0].raw_path == expected, f"{flavour}: the path was re-encoded or normalised: {server.received[0].raw_path}"
+        assert raw.headers["x-mixed-case"] == "v" and raw.request_id == "req-1", f"{flavour}: header names must be lower case, got {dict(raw.headers)}"
+
+
+def test_closing_the_client_closes_only_the_pool_the_transport_created(backend: str, airflow: Any, server: FaultServer) -> None:
+    runtime = airflow._runtime
+    if backend == "httpx":
+        mine = httpx.Client()
+        with airflow.Client(base_url=server.url, transport=runtime.HttpxTransport(mine)):
+            pass
+        assert not mine.is_closed, "a user's httpx.Client must stay open"
+        mine.close()
+        return
+    import aiohttp
+    import urllib3
+
+    server.script(Reply(200, CONNECTION), Reply(200, CONNECTION))
+    pool = urllib3.PoolManager()
+    with airflow.Client(base_url=server.url, transport=airflow.Urllib3Transport(pool)) as client:
+        client.connection.get_connection("c1")
+    assert len(pool.pools) == 1, "a user's PoolManager must keep its connections"
+    pool.clear()
+    owned = airflow.Urllib3Transport()
+    with airflow.Client(base_url=server.url, transport=owned) as client:
+        client.connection.get_connection("c1")
+    assert len(owned._pool.pools) == 0, "closing the client must close the pool the transport created"
+
+    async def scenario() -> tuple[bool, bool]:
+        server.script(Reply(200, CONNECTION), Reply(200, CONNECTION))
+        session = aiohttp.ClientSession()
+        async with airflow.AsyncClient(base_url=server.url, transport=airflow.AiohttpTransport(session)) as client:
+            await client.connection.get_connection("c1")
+        mine_open = not session.closed
+        await session.close()
+        transport = airflow.AiohttpTransport()
+        async with airflow.AsyncClient(base_url=server.url, transport=transport) as client:
+            await client.connection.get_connection("c1")
+            created = transport._session
+        return mine_open, created is not None and created.closed
+
+    mine_open, created_closed = asyncio.run(scenario())
+    assert mine_open, "a user's aiohttp.ClientSession must stay open"
+    assert created_closed, "closing the client must close the session the transport created"
+
+
+def test_async_streamed_response_closed_early_releases_the_connection(backend: str, features: Any, server: FaultServer) -> None:
+    server.script(Reply(200, chunks=[b"a", b"b"], gated=True, gate_timeout=0.5), Reply(200, chunks=[b"again"]))
+
+    async def scenario() -> tuple[bytes, bytes]:
+        # One connection in the pool: the second call gets it only if closing the stream released it.
+        if backend == "httpx":
+            http = httpx.AsyncClient(limits=httpx.Limits(max_connections=1))
+            transport, close_pool = features._runtime.AsyncHttpxTransport(http), http.aclose
+        else:
+            import aiohttp
+
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+            transport, close_pool = features.AiohttpTransport(session), session.close
+        client = features.AsyncClient(base_url=server.url, max_retries=0, timeout=2.0, query_key="k", transport=transport)
+        async with client:
+            async with await client.exports.stream_download_export("e1") as response:
+                first = b""
+                async for chunk in response.iter_bytes():
+                    first = chunk
+                    break
+            again = await client.exports.download_export("e2")
+        await close_pool()
+        return first, again
+
+    first, again = asyncio.run(scenario())
+    assert first == b"a" and again == b"again", f"an async stream closed early must not break the next call: {first!r}, {again!r}"
