@@ -56,9 +56,16 @@ def sc(generated: Path) -> Any:
     return importlib.import_module("servers_client")
 
 
-def _run(flavour: str, module: Any, scenario: Callable[[Any], Awaitable[None]], **options: Any) -> None:
-    """Build the flavour's client with ``options``, run ``scenario`` with it, close it."""
+#: HTTP backends of the transport-level tests (timeouts, deadlines, the shared pool): the
+#: default httpx transports, and urllib3 (sync) / aiohttp (async).
+BACKENDS = ["httpx", "urllib3-aiohttp"]
+
+
+def _run(flavour: str, module: Any, scenario: Callable[[Any], Awaitable[None]], backend: str = "httpx", **options: Any) -> None:
+    """Build the flavour's client on ``backend`` with ``options``, run ``scenario`` with it, close it."""
     cls = module.Client if flavour == "sync" else module.AsyncClient
+    if backend != "httpx":
+        options["transport"] = module.Urllib3Transport() if flavour == "sync" else module.AiohttpTransport()
 
     async def main() -> None:
         client = cls(**options)
@@ -140,7 +147,8 @@ def test_extra_body_refuses_bodies_that_are_not_objects(sc: Any, server: FaultSe
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_structured_timeout_applies_its_read_phase(sc: Any, server: FaultServer, flavour: str) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_structured_timeout_applies_its_read_phase(sc: Any, server: FaultServer, flavour: str, backend: str) -> None:
     server.script(Reply(200, THING, delay=0.6), Reply(200, THING, delay=1.5))
 
     async def scenario(client: Any) -> None:
@@ -151,11 +159,12 @@ def test_structured_timeout_applies_its_read_phase(sc: Any, server: FaultServer,
             await call(client.things.get_thing("t1", timeout=sc.Timeout(5.0, read=0.3)))
         assert time.monotonic() - started < 1.2, "the read phase (0.3 s) must bound the wait, not the 5 s default"
 
-    _run(flavour, sc, scenario, port=str(server.port), max_retries=0)
+    _run(flavour, sc, scenario, backend, port=str(server.port), max_retries=0)
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_deadline_bounds_the_call_across_retries(sc: Any, server: FaultServer, flavour: str) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_deadline_bounds_the_call_across_retries(sc: Any, server: FaultServer, flavour: str, backend: str) -> None:
     server.script(*[Reply(200, THING, delay=3.0)] * 6)
     elapsed: list[float] = []
 
@@ -166,13 +175,14 @@ def test_deadline_bounds_the_call_across_retries(sc: Any, server: FaultServer, f
         elapsed.append(time.monotonic() - started)
         assert isinstance(caught.value.__cause__, sc.ApiTimeoutError), "the attempt's own timeout is the cause"
 
-    _run(flavour, sc, scenario, port=str(server.port), retries=_fast(sc, 5), timeout=sc.Timeout(0.4, deadline=1.0))
+    _run(flavour, sc, scenario, backend, port=str(server.port), retries=_fast(sc, 5), timeout=sc.Timeout(0.4, deadline=1.0))
     assert 0.9 <= elapsed[0] < 1.6, f"the deadline (1 s) must end the call, not the 6 attempts of 0.4 s: {elapsed[0]:.2f} s"
     assert 2 <= len(server.received) <= 3, f"0.4 s attempts fit 2 or 3 times in 1 s: {len(server.received)}"
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_no_retry_starts_past_the_deadline(sc: Any, server: FaultServer, flavour: str) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_retry_starts_past_the_deadline(sc: Any, server: FaultServer, flavour: str, backend: str) -> None:
     server.script(Reply(503, {"detail": "busy"}, headers={"retry-after": "3"}), Reply(200, THING))
 
     async def scenario(client: Any) -> None:
@@ -181,7 +191,7 @@ def test_no_retry_starts_past_the_deadline(sc: Any, server: FaultServer, flavour
             await call(client.things.get_thing("t1", timeout=sc.Timeout(5, deadline=1.0)))
         assert time.monotonic() - started < 0.8, "a retry 3 s away cannot start before a 1 s deadline: raise at once"
 
-    _run(flavour, sc, scenario, port=str(server.port), retries=_fast(sc, 2, max_delay=10.0))
+    _run(flavour, sc, scenario, backend, port=str(server.port), retries=_fast(sc, 2, max_delay=10.0))
     assert len(server.received) == 1
 
 
@@ -189,7 +199,8 @@ def test_no_retry_starts_past_the_deadline(sc: Any, server: FaultServer, flavour
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_with_options_shares_the_pool_and_leaves_the_original(sc: Any, server: FaultServer, flavour: str) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_with_options_shares_the_pool_and_leaves_the_original(sc: Any, server: FaultServer, flavour: str, backend: str) -> None:
     server.script()
     server.fallback = lambda request: Reply(200, THING)
 
@@ -205,7 +216,7 @@ def test_with_options_shares_the_pool_and_leaves_the_original(sc: Any, server: F
         assert copy.timeout == sc.Timeout(2, deadline=9) and copy.retries.max_retries == 5
         assert copy.retries.initial_delay == client.retries.initial_delay, "max_retries changes only that field"
 
-    _run(flavour, sc, scenario, port=str(server.port), retries=_fast(sc, 0))
+    _run(flavour, sc, scenario, backend, port=str(server.port), retries=_fast(sc, 0))
     first, second, third = server.received
     assert (first.path, second.path, third.path) == ("/v1/things/a", "/v2/things/b", "/v1/things/c"), "version=v2 only for the copy"
     assert "x-copy" not in first.headers and second.headers["x-copy"] == "1" and "x-copy" not in third.headers
