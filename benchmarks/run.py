@@ -1070,9 +1070,10 @@ def _replace(path: Path, text: str) -> None:
 
 
 def _runtime_pins() -> list[str]:
-    """httpx and pydantic exactly as requirements/dev.lock pins them, plus the peers' needs."""
+    """httpx, pydantic and the opt-in backends' aiohttp exactly as requirements/dev.lock pins
+    them, plus the peers' needs (urllib3 serves the urllib3 backend too)."""
     lock = (ROOT / "requirements" / "dev.lock").read_text("utf-8")
-    pins = re.findall(r"^((?:httpx|pydantic)==\S+)", lock, re.MULTILINE)
+    pins = re.findall(r"^((?:httpx|pydantic|aiohttp)==\S+)", lock, re.MULTILINE)
     return sorted(pins) + RUNTIME_EXTRA_PINS
 
 

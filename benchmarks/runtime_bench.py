@@ -122,6 +122,28 @@ async def floor_httpx_async(base: str) -> AsyncPair:
     return get, list_, client.aclose
 
 
+async def floor_aiohttp(base: str) -> AsyncPair:
+    import aiohttp
+
+    pet, pets = _floor_models()
+    session = aiohttp.ClientSession()
+    get_url, list_url = f"{base}/pets/1", f"{base}/pets?limit={LIST_LIMIT}"
+
+    async def get() -> Any:
+        async with session.get(get_url) as response:
+            if response.status != 200:
+                raise RuntimeError(response.status)
+            return pet.model_validate_json(await response.read())
+
+    async def list_() -> Any:
+        async with session.get(list_url) as response:
+            if response.status != 200:
+                raise RuntimeError(response.status)
+            return pets.validate_json(await response.read())
+
+    return get, list_, session.close
+
+
 # -- clientsmith ----------------------------------------------------------------------
 
 
@@ -357,6 +379,8 @@ def variants() -> dict[str, tuple[str, bool, Callable[..., Any], dict[str, Any]]
         "floor: httpx + pydantic": ("floor", False, floor_httpx, {}),
         "floor: async httpx + pydantic": ("floor", True, floor_httpx_async, {}),
     }
+    if _importable("aiohttp"):
+        table["floor: aiohttp + pydantic"] = ("floor", True, floor_aiohttp, {})
     if _importable(CS_PACKAGE):
         table["clientsmith sync"] = ("clientsmith", False, clientsmith_sync, {})
         table["clientsmith async"] = ("clientsmith", True, clientsmith_async, {})
