@@ -36,6 +36,8 @@ EXPECTED_PACKAGES = {
 }
 FORBIDDEN_IMPORTS = {"generator", "jinja2", "yaml", "black", "datamodel_code_generator", "openapi_spec_validator", "typer"}
 ALLOWED_THIRD_PARTY = {"httpx", "pydantic", "typing_extensions"}
+#: The package's extras (Urllib3Transport, AiohttpTransport; yarl comes with aiohttp).
+OPT_IN_THIRD_PARTY = {"urllib3", "aiohttp", "yarl"}
 
 
 def test_every_seed_client_is_configured() -> None:
@@ -105,15 +107,23 @@ def test_generated_package_passes_mypy_strict(client: config.ClientConfig) -> No
     assert result.returncode == 0, f"mypy --strict fails on {client.package}:\n{result.stdout}{result.stderr}"
 
 
-def _imports(path: Path) -> list[tuple[str, int]]:
-    """(module, level) for every import in a file."""
-    tree = ast.parse(path.read_text("utf-8"))
-    found: list[tuple[str, int]] = []
-    for node in ast.walk(tree):
+def _imports(path: Path) -> list[tuple[str, int, bool]]:
+    """(module, level, lazy) for every import in a file; lazy: inside a function or under
+    ``if TYPE_CHECKING:``, so not run when the module is imported."""
+    found: list[tuple[str, int, bool]] = []
+
+    def visit(node: ast.AST, lazy: bool) -> None:
         if isinstance(node, ast.Import):
-            found.extend((alias.name, 0) for alias in node.names)
+            found.extend((alias.name, 0, lazy) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            found.append((node.module or "", node.level))
+            found.append((node.module or "", node.level, lazy))
+        inner = lazy or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            inner = True
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text("utf-8")), False)
     return found
 
 
@@ -122,13 +132,16 @@ def test_generated_package_is_self_contained(client: config.ClientConfig) -> Non
     package_dir = client.output / client.package
     stdlib = set(sys.stdlib_module_names)
     for path in sorted(package_dir.rglob("*.py")):
-        for module, level in _imports(path):
+        for module, level, lazy in _imports(path):
             if level:
                 continue
             top = module.split(".")[0]
             where = f"{path.relative_to(ROOT)} imports {module!r}"
             assert top not in FORBIDDEN_IMPORTS, f"{where}: generated code must not depend on the generator's tools"
             assert top != client.package, f"{where}: use a relative import so the package can be vendored"
+            if top in OPT_IN_THIRD_PARTY:
+                assert lazy and path.name == "_runtime.py", f"{where}: the opt-in backends' libraries are imported only by their transports, lazily"
+                continue
             assert top in stdlib or top in ALLOWED_THIRD_PARTY, f"{where}: runtime dependencies are httpx and pydantic only"
     assert (package_dir / "py.typed").is_file(), f"{package_dir} lacks py.typed"
 

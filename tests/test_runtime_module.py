@@ -16,6 +16,7 @@ import email.utils
 import importlib.util
 import inspect
 import json
+import subprocess
 import sys
 import warnings
 from collections.abc import Iterator
@@ -345,3 +346,26 @@ def test_streamed_form_returns_the_body_unread_under_its_own_name(rt: ModuleType
         assert isinstance(response, rt.BinaryResponse)
         with response:
             assert response.read() == b"\x00\x01"
+
+
+def test_the_opt_in_backends_are_imported_only_by_their_transports() -> None:
+    """Without urllib3 and aiohttp the package imports and its default client works; the
+    opt-in transports then say which extra to install."""
+    script = """
+import sys
+sys.modules.update(urllib3=None, aiohttp=None, yarl=None)  # as if not installed
+import airflow_client as package
+package.Client(base_url="http://127.0.0.1:9").close()
+for name in ("Urllib3Transport", "AiohttpTransport"):
+    try:
+        getattr(package, name)()
+    except ImportError as error:
+        print(name, error)
+"""
+    client = next(c for c in CLIENTS if c.package == "airflow_client")
+    result = subprocess.run([sys.executable, "-c", script], cwd=client.output, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"the package must import without the opt-in libraries:\n{result.stderr}"
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, f"each opt-in transport must raise ImportError without its library: {lines}"
+    assert "Urllib3Transport needs urllib3" in lines[0] and "[urllib3] extra" in lines[0], lines[0]
+    assert "AiohttpTransport needs aiohttp" in lines[1] and "[aiohttp] extra" in lines[1], lines[1]

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.9aa0aea2"
+__version__ = "1+clientsmith.7502a178"
 
 __all__ = [
     "DEFAULT_BASE_URL",

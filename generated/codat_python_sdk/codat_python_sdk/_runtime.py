@@ -909,6 +909,15 @@ def _merged_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return merged
 
 
+def _missing_extra(transport: str, extra: str) -> str:
+    package = (__package__ or __name__).partition(".")[0]
+    return (
+        f"{transport} needs {extra}, which this package lists as its {extra!r} extra: "
+        f"install it with the package's [{extra}] extra or `pip install {extra}` "
+        f"({package} itself needs only httpx and pydantic)"
+    )
+
+
 class _Urllib3Errors:
     """Turns urllib3's errors into :class:`ApiConnectionError` / :class:`ApiTimeoutError`."""
 
@@ -958,7 +967,10 @@ class Urllib3Transport:
     """
 
     def __init__(self, pool: urllib3.PoolManager | None = None) -> None:
-        import urllib3
+        try:
+            import urllib3
+        except ImportError as error:
+            raise ImportError(_missing_extra("Urllib3Transport", "urllib3")) from error
 
         self._urllib3 = urllib3
         self._owned = pool is None
@@ -1055,8 +1067,11 @@ class AiohttpTransport:
     """
 
     def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
-        import aiohttp
-        import yarl
+        try:
+            import aiohttp
+            import yarl
+        except ImportError as error:
+            raise ImportError(_missing_extra("AiohttpTransport", "aiohttp")) from error
 
         self._aiohttp = aiohttp
         self._url = yarl.URL

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.d8549994"
+__version__ = "0.1.0+clientsmith.168f3a01"
 
 __all__ = [
     "DEFAULT_BASE_URL",
