@@ -265,8 +265,20 @@ def _chunk(index: int, delta: str) -> dict[str, Any]:
     return {"index": index, "delta": delta}
 
 
-def _client(events: Any, server: SseServer, cls: str = "Client") -> Any:
-    return getattr(events, cls)(base_url=server.url, max_retries=0)
+#: HTTP backends the live tests run on: the default httpx transports, urllib3 (sync) / aiohttp (async).
+BACKENDS = ["httpx", "urllib3-aiohttp"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _client(events: Any, server: SseServer, backend: str, cls: str = "Client") -> Any:
+    options: dict[str, Any] = {}
+    if backend != "httpx":
+        options["transport"] = events.Urllib3Transport() if cls == "Client" else events.AiohttpTransport()
+    return getattr(events, cls)(base_url=server.url, max_retries=0, **options)
 
 
 def _wait_for_disconnect(server: SseServer, what: str) -> None:
@@ -277,12 +289,12 @@ def _wait_for_disconnect(server: SseServer, what: str) -> None:
     assert server.disconnected.is_set(), f"the server never saw the client hang up after {what}"
 
 
-def test_first_event_arrives_before_the_server_sent_the_last(events: Any, server: SseServer) -> None:
+def test_first_event_arrives_before_the_server_sent_the_last(backend: str, events: Any, server: SseServer) -> None:
     # The server sends the rest only after the test saw the first event: a client that
     # buffered the response would get the NOT RELEASED marker (or hang until the timeout).
     server.script(Script([_sse(_chunk(0, "a")), GATE, _sse(_chunk(1, "b")), b"data: [DONE]\n\n"]))
     seen = []
-    with _client(events, server) as client:
+    with _client(events, server, backend) as client:
         request = events.models.ChatRequest(prompt="hi")
         with client.chat.create_chat(request, stream=True) as stream:
             for chunk in stream:
@@ -295,12 +307,12 @@ def test_first_event_arrives_before_the_server_sent_the_last(events: Any, server
     assert json.loads(sent.body) == {"prompt": "hi", "stream": True}, f"stream=True must set the body's flag, sent {sent.body!r}"
 
 
-def test_async_first_event_arrives_before_the_server_sent_the_last(events: Any, server: SseServer) -> None:
+def test_async_first_event_arrives_before_the_server_sent_the_last(backend: str, events: Any, server: SseServer) -> None:
     server.script(Script([_sse(_chunk(0, "a")), GATE, _sse(_chunk(1, "b")), b"data: [DONE]\n\n"]))
 
     async def scenario() -> list[str]:
         seen = []
-        async with _client(events, server, "AsyncClient") as client:
+        async with _client(events, server, backend, "AsyncClient") as client:
             request = events.models.ChatRequest(prompt="hi")
             async with await client.chat.create_chat(request, stream=True) as stream:
                 async for chunk in stream:
@@ -313,9 +325,9 @@ def test_async_first_event_arrives_before_the_server_sent_the_last(events: Any, 
     assert server.seen[0].headers["accept"] == "text/event-stream"
 
 
-def test_without_stream_the_same_operation_returns_json(events: Any, server: SseServer) -> None:
+def test_without_stream_the_same_operation_returns_json(backend: str, events: Any, server: SseServer) -> None:
     server.script(Script([json.dumps({"id": "c1", "text": "whole"}).encode()], content_type="application/json"))
-    with _client(events, server) as client:
+    with _client(events, server, backend) as client:
         completion = client.chat.create_chat(events.models.ChatRequest(prompt="hi"))
     assert completion.text == "whole"
     sent = server.seen[0]
@@ -323,33 +335,33 @@ def test_without_stream_the_same_operation_returns_json(events: Any, server: Sse
     assert json.loads(sent.body) == {"prompt": "hi"}, "without stream=True the flag is left as the caller set it"
 
 
-def test_a_body_asking_for_events_without_stream_true_is_refused(events: Any, server: SseServer) -> None:
+def test_a_body_asking_for_events_without_stream_true_is_refused(backend: str, events: Any, server: SseServer) -> None:
     server.script()
-    with _client(events, server) as client, pytest.raises(ValueError, match="stream=True"):
+    with _client(events, server, backend) as client, pytest.raises(ValueError, match="stream=True"):
         client.chat.create_chat(events.models.ChatRequest(prompt="hi", stream=True))
     assert server.seen == [], "nothing may be sent"
 
 
-def test_events_only_operation_returns_a_stream(events: Any, server: SseServer) -> None:
+def test_events_only_operation_returns_a_stream(backend: str, events: Any, server: SseServer) -> None:
     body = b": keep-alive\r\n\r\n" + _sse(_chunk(0, "x"), _chunk(1, "y")).replace(b"\n", b"\r\n")
     server.script(Script([body]), Script([body]))
-    with _client(events, server) as client:
+    with _client(events, server, backend) as client:
         got = [chunk.delta for chunk in client.chat.replay_chat("c1")]
 
     async def scenario() -> list[str]:
-        async with _client(events, server, "AsyncClient") as client:
+        async with _client(events, server, backend, "AsyncClient") as client:
             return [chunk.delta async for chunk in await client.chat.replay_chat("c1")]
 
     assert got == ["x", "y"] and asyncio.run(scenario()) == ["x", "y"], "events-only operations yield every event"
     assert all(seen.headers["accept"] == "text/event-stream" for seen in server.seen), "Accept must be text/event-stream"
 
 
-def test_whole_event_objects_and_text_events(events: Any, server: SseServer) -> None:
+def test_whole_event_objects_and_text_events(backend: str, events: Any, server: SseServer) -> None:
     server.script(
         Script([b'event: progress\nid: 1\nretry: 500\ndata: {"percent": 10}\n\n', b'event: done\ndata: {"percent": 100}\n\n']),
         Script([b"data: line one\ndata: line two\n\ndata: [DONE]\n\n"]),
     )
-    with _client(events, server) as client:
+    with _client(events, server, backend) as client:
         with client.jobs.watch_job("j1") as stream:
             watched = list(stream)
             assert stream.last_event_id == "1" and stream.retry == 500
@@ -358,32 +370,32 @@ def test_whole_event_objects_and_text_events(events: Any, server: SseServer) -> 
     assert lines == ["line one\nline two"], f"text events stay text: {lines}"
 
 
-def test_accept_alone_chooses_events(events: Any, server: SseServer) -> None:
+def test_accept_alone_chooses_events(backend: str, events: Any, server: SseServer) -> None:
     server.script(Script([_sse({"state": "running"}, {"state": "finished"})]), Script([_sse({"state": "queued"})]))
 
     async def scenario() -> list[Any]:
-        async with _client(events, server, "AsyncClient") as client:
+        async with _client(events, server, backend, "AsyncClient") as client:
             return [status.state async for status in await client.jobs.get_job_status("j1", stream=True)]
 
     assert asyncio.run(scenario()) == ["running", "finished"]
-    with _client(events, server) as client:
+    with _client(events, server, backend) as client:
         assert [s.state for s in client.jobs.get_job_status("j1", stream=True)] == ["queued"]
     assert [seen.headers["accept"] for seen in server.seen] == ["text/event-stream"] * 2
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_error_event_raises_and_closes(events: Any, server: SseServer, flavour: str) -> None:
+def test_error_event_raises_and_closes(backend: str, events: Any, server: SseServer, flavour: str) -> None:
     server.script(Script([_sse(_chunk(0, "a")), _sse({"message": "model overloaded"}, event="error")], hold=True))
     seen: list[str] = []
 
     async def scenario() -> None:
-        async with _client(events, server, "AsyncClient") as client:
+        async with _client(events, server, backend, "AsyncClient") as client:
             async for chunk in await client.chat.replay_chat("c1"):
                 seen.append(chunk.delta)
 
     with pytest.raises(events.SdkError) as caught:
         if flavour == "sync":
-            with _client(events, server) as client:
+            with _client(events, server, backend) as client:
                 for chunk in client.chat.replay_chat("c1"):
                     seen.append(chunk.delta)
         else:
@@ -394,15 +406,15 @@ def test_error_event_raises_and_closes(events: Any, server: SseServer, flavour: 
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_done_sentinel_ends_the_stream_and_hangs_up(events: Any, server: SseServer, flavour: str) -> None:
+def test_done_sentinel_ends_the_stream_and_hangs_up(backend: str, events: Any, server: SseServer, flavour: str) -> None:
     server.script(Script([_sse(_chunk(0, "a")), b"data: [DONE]\n\n", _sse(_chunk(1, "after done"))], hold=True))
 
     async def scenario() -> list[str]:
-        async with _client(events, server, "AsyncClient") as client:
+        async with _client(events, server, backend, "AsyncClient") as client:
             return [chunk.delta async for chunk in await client.chat.replay_chat("c1")]
 
     if flavour == "sync":
-        with _client(events, server) as client:
+        with _client(events, server, backend) as client:
             got = [chunk.delta for chunk in client.chat.replay_chat("c1")]
     else:
         got = asyncio.run(scenario())
@@ -411,9 +423,9 @@ def test_done_sentinel_ends_the_stream_and_hangs_up(events: Any, server: SseServ
 
 
 @pytest.mark.parametrize("how", ["with", "close", "break"])
-def test_early_close_hangs_up(events: Any, server: SseServer, how: str) -> None:
+def test_early_close_hangs_up(backend: str, events: Any, server: SseServer, how: str) -> None:
     server.script(Script([_sse(_chunk(0, "a"))], hold=True))
-    with _client(events, server) as client:
+    with _client(events, server, backend) as client:
         if how == "with":
             with client.chat.replay_chat("c1") as stream:
                 assert next(stream).delta == "a"
@@ -429,11 +441,11 @@ def test_early_close_hangs_up(events: Any, server: SseServer, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["with", "break"])
-def test_async_early_close_hangs_up(events: Any, server: SseServer, how: str) -> None:
+def test_async_early_close_hangs_up(backend: str, events: Any, server: SseServer, how: str) -> None:
     server.script(Script([_sse(_chunk(0, "a"))], hold=True))
 
     async def scenario() -> None:
-        async with _client(events, server, "AsyncClient") as client:
+        async with _client(events, server, backend, "AsyncClient") as client:
             if how == "with":
                 async with await client.chat.replay_chat("c1") as stream:
                     assert (await stream.__anext__()).delta == "a"
@@ -451,23 +463,23 @@ def test_async_early_close_hangs_up(events: Any, server: SseServer, how: str) ->
     _wait_for_disconnect(server, f"leaving the async stream ({how})")
 
 
-def test_error_status_raises_before_any_event(events: Any, server: SseServer) -> None:
+def test_error_status_raises_before_any_event(backend: str, events: Any, server: SseServer) -> None:
     server.script(Script([b'{"detail": "bad prompt"}'], status=422, content_type="application/json"))
-    with _client(events, server) as client, pytest.raises(events.UnprocessableEntityError) as caught:
+    with _client(events, server, backend) as client, pytest.raises(events.UnprocessableEntityError) as caught:
         client.chat.create_chat(events.models.ChatRequest(prompt=""), stream=True)
     assert caught.value.body.detail == "bad prompt", "the error body is parsed into the spec's model"
 
 
-def test_json_answer_to_a_request_for_events_raises(events: Any, server: SseServer) -> None:
+def test_json_answer_to_a_request_for_events_raises(backend: str, events: Any, server: SseServer) -> None:
     server.script(Script([b'{"id": "c1", "text": "whole"}'], content_type="application/json"))
-    with _client(events, server) as client, pytest.raises(events.ResponseValidationError, match="text/event-stream") as caught:
+    with _client(events, server, backend) as client, pytest.raises(events.ResponseValidationError, match="text/event-stream") as caught:
         client.chat.create_chat(events.models.ChatRequest(prompt="hi"), stream=True)
     assert caught.value.content == b'{"id": "c1", "text": "whole"}', "the body must be kept"
 
 
-def test_raw_response_of_a_stream(events: Any, server: SseServer) -> None:
+def test_raw_response_of_a_stream(backend: str, events: Any, server: SseServer) -> None:
     server.script(Script([_sse(_chunk(0, "a"))]))
-    with _client(events, server) as client:
+    with _client(events, server, backend) as client:
         response = client.chat.with_raw_response.create_chat(events.models.ChatRequest(prompt="hi"), stream=True)
         assert response.status_code == 200 and response.headers["content-type"] == "text/event-stream"
         with response.parsed as stream:
