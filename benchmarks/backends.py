@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -89,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--output", type=Path, help="also write the JSON there (e.g. benchmarks/results/backends.json)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         package = Path(folder) / runtime_bench.CS_PACKAGE
@@ -111,13 +113,24 @@ def main() -> None:
             )
             sys.path.insert(0, str(package))
             result = {
+                "environment": {
+                    "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "cpus": os.cpu_count(),
+                    "load average (1 min), after the sync part": round(os.getloadavg()[0], 2),
+                    "calls": args.calls,
+                    "rounds": args.rounds,
+                    "server": "benchmarks/server.py on 127.0.0.1",
+                },
                 "sync per call (median µs)": json.loads(sync.stdout.strip().splitlines()[-1]),
                 "async throughput": asyncio.run(measure_async(f"http://127.0.0.1:{port}", args.calls, args.rounds)),
             }
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    if args.output:
+        args.output.write_text(text + "\n", "utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

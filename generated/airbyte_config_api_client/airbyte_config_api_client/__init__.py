@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.8b3efc4d"
+__version__ = "1.0.0+clientsmith.128f05dd"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.cdc9c130"
+__version__ = "2+clientsmith.bc01a4ea"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.7502a178"
+__version__ = "1+clientsmith.b44e7ecf"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.168f3a01"
+__version__ = "0.1.0+clientsmith.e0a29032"
 
 __all__ = [
     "DEFAULT_BASE_URL",
