@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.128f05dd"
+__version__ = "1.0.0+clientsmith.429b540a"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.bc01a4ea"
+__version__ = "2+clientsmith.8f154fd0"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.b44e7ecf"
+__version__ = "1+clientsmith.e7338312"
 
 __all__ = [
     "DEFAULT_BASE_URL",

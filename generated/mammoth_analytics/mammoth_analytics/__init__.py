@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.e0a29032"
+__version__ = "0.1.0+clientsmith.9322c4c5"
 
 __all__ = [
     "DEFAULT_BASE_URL",

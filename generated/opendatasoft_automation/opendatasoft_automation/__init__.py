@@ -57,7 +57,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.26e3f3d6"
+__version__ = "1.0+clientsmith.72dfbf41"
 
 __all__ = [
     "DEFAULT_BASE_URL",
