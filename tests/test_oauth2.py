@@ -310,6 +310,16 @@ def test_operations_without_security_fetch_no_token(tokens: Any, fresh: Servers,
     assert fresh.token.received == [], "an operation needing no credentials fetched a token"
 
 
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_password_flow_of_a_public_client_sends_no_client_authentication(tokens: Any, fresh: Servers, flavour: str) -> None:
+    client = make(tokens, fresh, flavour, client_id=None, client_secret=None, username="ann", password=USER_PASSWORD)
+    run(flavour, lambda: client.default.list_things())
+    sent = [request for request in fresh.api.received if request.path == "/oauth/password"]
+    assert len(sent) == 1 and "authorization" not in sent[0].headers, "a client without client_id sent client authentication"
+    assert dict(parse_qsl(sent[0].body.decode()))["grant_type"] == "password"
+    assert fresh.api_tokens() == ["Bearer tok-1"]
+
+
 def test_credentials_fall_back_to_environment_variables(tokens: Any, fresh: Servers, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOKENS_CLIENT_CLIENT_ID", "env-app")
     monkeypatch.setenv("TOKENS_CLIENT_CLIENT_SECRET", SECRET)

@@ -947,8 +947,9 @@ class SecurityScheme:
 class OAuth2Credentials:
     """What a client fetches OAuth2 access tokens with (its ``repr`` hides the secrets).
 
-    ``username`` and ``password`` select the password flow where the scheme has one;
-    otherwise the client credentials flow is used. ``scopes`` ``None``: the scopes the
+    ``username`` and ``password`` select the password flow where the scheme has one
+    (``client_id`` optional there: without it no client authentication is sent);
+    otherwise the client credentials flow is used, which needs ``client_id``. ``scopes`` ``None``: the scopes the
     operations need.
     """
 
@@ -1008,18 +1009,20 @@ class _TokenCache:
             ]
         if self._scopes:
             fields.append(("scope", " ".join(self._scopes)))
-        # RFC 6749 section 2.3.1: the client authenticates with HTTP Basic, its id and
-        # secret form-encoded first.
-        client_id = quote_plus(self._credentials.client_id or "")
-        secret = quote_plus(self._credentials.client_secret or "")
-        pair = f"{client_id}:{secret}"
-        basic = base64.b64encode(pair.encode("utf-8")).decode("ascii")
         headers = [
             ("user-agent", user_agent),
             ("accept", "application/json"),
             ("content-type", "application/x-www-form-urlencoded"),
-            ("authorization", f"Basic {basic}"),
         ]
+        if self._credentials.client_id is not None:
+            # RFC 6749 section 2.3.1: the client authenticates with HTTP Basic, its id
+            # and secret form-encoded first. A public client (password flow without a
+            # client id) sends no client authentication.
+            client_id = quote_plus(self._credentials.client_id)
+            secret = quote_plus(self._credentials.client_secret or "")
+            pair = f"{client_id}:{secret}"
+            basic = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+            headers.append(("authorization", f"Basic {basic}"))
         return RawRequest(
             "POST", self.token_url, headers, urlencode(fields).encode("ascii")
         )
@@ -2466,7 +2469,7 @@ class BaseClient:
         }
         self._schemes = schemes
         self._user_agent = user_agent
-        if oauth2 is not None and oauth2.client_id is not None:
+        if oauth2 is not None:
             self._fetch_tokens(oauth2)
         self._secret_query_names = frozenset(
             s.name
@@ -2502,7 +2505,9 @@ class BaseClient:
                 if wants_password and "password" in flows
                 else "client_credentials"
             )
-            if grant not in flows:
+            if grant not in flows or (
+                grant == "client_credentials" and oauth2.client_id is None
+            ):
                 continue
             url = flows[grant]
             if "://" not in url:

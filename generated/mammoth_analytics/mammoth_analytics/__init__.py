@@ -24,6 +24,7 @@ from ._runtime import (
     ClientError,
     EventStreamError,
     NotGiven,
+    OAuth2TokenError,
     PaginationError,
     RawRequest,
     RawResponse,
@@ -55,7 +56,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.c74d3962"
+__version__ = "0.1.0+clientsmith.7a286120"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -80,6 +81,7 @@ __all__ = [
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "OAuth2TokenError",
     "ResponseValidationError",
     "EventStreamError",
     "ApiError",
