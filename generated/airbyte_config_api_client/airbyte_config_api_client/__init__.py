@@ -56,7 +56,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.932d2b19"
+__version__ = "1.0.0+clientsmith.f37b90a9"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -56,7 +56,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.dd2c4351"
+__version__ = "2+clientsmith.d131b984"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -56,7 +56,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.7c629e3d"
+__version__ = "1+clientsmith.df8a8a48"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -986,7 +986,6 @@ class _TokenCache:
         self._renew_at = 0.0
         self._thread_lock = threading.Lock()
         self._async_lock: asyncio.Lock | None = None
-        self.fetches = 0  # token requests sent (for tests and diagnostics)
 
     def __repr__(self) -> str:
         # Never show the secrets or the token.
@@ -1064,7 +1063,6 @@ class _TokenCache:
         else:
             self._renew_at = float("inf")  # until the API refuses it
         self.token = token
-        self.fetches += 1
         _log.debug("fetched an OAuth2 access token from %s", self.token_url)
         return token
 

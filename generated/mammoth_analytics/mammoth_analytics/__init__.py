@@ -56,7 +56,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.7a286120"
+__version__ = "0.1.0+clientsmith.f095cf38"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -56,7 +56,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.6b73d432"
+__version__ = "1.0+clientsmith.cbb9e417"
 
 __all__ = [
     "DEFAULT_BASE_URL",
