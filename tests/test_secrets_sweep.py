@@ -64,6 +64,11 @@ paths:
       operationId: withBearer
       security: [{bearer: []}]
       responses: {'204': {description: done}}
+  /oauth:
+    get:
+      operationId: withOauth
+      security: [{oauth: []}]
+      responses: {'204': {description: done}}
   /login:
     post:
       operationId: login
@@ -99,6 +104,10 @@ components:
     cookie_key: {type: apiKey, in: cookie, name: session}
     basic: {type: http, scheme: basic}
     bearer: {type: http, scheme: bearer}
+    oauth:
+      type: oauth2
+      x-clientsmith-name: oauth_token
+      flows: {clientCredentials: {tokenUrl: /oauth/token, scopes: {}}, password: {tokenUrl: /oauth/token, scopes: {}}}
   schemas:
     Login:
       type: object
@@ -195,6 +204,14 @@ def _paths(vault: Any, home: FaultServer, other: FaultServer) -> list[tuple[str,
         ("other-origin redirect", [Reply(307, None, headers={"location": f"{other.url}/things?next=1"})], lambda c: c.default.list_things()),
         ("basic auth", [Reply(204)], lambda c: c.default.with_basic()),
         ("bearer", [Reply(401, {"detail": "no"})], lambda c: c.default.with_bearer()),
+        # OAuth2 password flow: a refused token request; then the token (itself the canary),
+        # a 401, the renewal and a second 401.
+        ("oauth2 token endpoint error", [Reply(400, {"error": "invalid_grant", "error_description": "bad password"})], lambda c: c.default.with_oauth()),
+        (
+            "oauth2 token renewed on 401",
+            [Reply(200, {"access_token": CANARY, "expires_in": 3600}), Reply(401, {"detail": "no"}), Reply(200, {"access_token": CANARY + "2"}), Reply(401, {"detail": "no"})],
+            lambda c: c.default.with_oauth(),
+        ),
         ("password in JSON", [Reply(422, {"detail": "bad"})], lambda c: c.default.login(login)),
         ("password in a form", [Reply(400, {"detail": "bad"})], lambda c: c.default.login_form(login)),
         ("password in multipart", [Reply(500, {"detail": "x"})], lambda c: c.default.upload({"file": b"x", "password": CANARY})),
@@ -226,6 +243,10 @@ def _client(vault: Any, base_url: str, backend: str, asynchronous: bool, follow:
         cookie_key=CANARY,
         basic_auth=("user", CANARY),
         access_token=CANARY,
+        client_id="user",
+        client_secret=CANARY,
+        username="user",
+        password=CANARY,
         timeout=0.5,
         retries=vault.RetryConfig(max_retries=1, initial_delay=0.01, max_delay=0.02),
         transport=_transport(vault, backend, asynchronous, follow),
@@ -301,6 +322,8 @@ def test_the_canary_leaks_nowhere(vault: Any, servers: tuple[FaultServer, FaultS
         capture.note("repr(client)", repr(client))
         capture.note("repr(resource)", repr(client.default))
         capture.note("repr(retries)", repr(client.retries))
+        oauth2 = vault._client.OAuth2Credentials(client_id="user", client_secret=CANARY, username="user", password=CANARY)
+        capture.note("repr(oauth2 credentials)", repr(oauth2))
         capture.note("repr(model)", repr(vault.models.Login(user="u", password=CANARY)))
         capture.note("str(model)", str(vault.models.Login(user="u", password=CANARY)))
         outcomes = _sweep(vault, home, other, client, capture, asynchronous)
@@ -310,7 +333,7 @@ def test_the_canary_leaks_nowhere(vault: Any, servers: tuple[FaultServer, FaultS
         capture.texts.extend(("warning", str(w.message)) for w in caught)
     # Hooks are the user's code: they see each request as sent, query credentials included.
     assert any(CANARY in url for url in seen_by_hooks), f"the hooks did not see the requests: {seen_by_hooks}"
-    expected = {"success: ok", "404 typed error: NotFoundError", "timeout: ApiTimeoutError", "other-origin redirect: ApiError"}
+    expected = {"success: ok", "404 typed error: NotFoundError", "timeout: ApiTimeoutError", "other-origin redirect: ApiError", "oauth2 token renewed on 401: UnauthorizedError", "oauth2 token endpoint error: OAuth2TokenError"}
     assert expected <= set(outcomes), f"the sweep did not take the paths it names: {outcomes}"
     leaks = capture.leaks()
     assert not leaks, f"the canary leaked ({backend}, {'async' if asynchronous else 'sync'}):\n" + "\n".join(leaks)

@@ -63,6 +63,10 @@ class SecurityScheme:
     description: str
     spec_type: str  # the spec's own type: apiKey, http, oauth2, openIdConnect
     token_url: str = ""  # oauth2 password/clientCredentials flows
+    # The OAuth2 flows the client fetches tokens with: (grant type, tokenUrl), grant type
+    # "client_credentials" or "password"; and the scopes the operations ask for, in order.
+    flows: tuple[tuple[str, str], ...] = ()
+    scopes: tuple[str, ...] = ()
     prefix: str = ""  # x-clientsmith-prefix: text sent before an API key (e.g. "apikey ")
 
 

@@ -434,6 +434,25 @@ def events_constant(operation: str) -> str:
     return f"{operation}_EVENTS"
 
 
+#: The ``Client(...)`` arguments an OAuth2 token flow takes, in signature order.
+OAUTH2_ROLES = ("client_id", "client_secret", "username", "password", "scopes")
+
+
+def oauth2_arguments(password_flow: bool, taken: Iterable[str]) -> dict[str, str]:
+    """``Client(...)`` argument per OAuth2 role: ``client_id``, ``client_secret``, ``scopes``
+    and, with a password flow, ``username`` and ``password``. A name a credential or server
+    variable already has is prefixed ``oauth2_``."""
+    taken_set = set(taken) | _runtime_surface()[2] | {"self"}
+    result: dict[str, str] = {}
+    for role in OAUTH2_ROLES:
+        if role in ("username", "password") and not password_flow:
+            continue
+        name = role if role not in taken_set else f"oauth2_{role}"
+        result[role] = _avoid(name, taken_set)
+        taken_set.add(result[role])
+    return result
+
+
 def stream_argument(taken: Iterable[str]) -> str:
     """The keyword argument that asks an operation for its event stream: ``stream``, unless a
     parameter of the operation has that name."""

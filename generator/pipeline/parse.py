@@ -29,6 +29,8 @@ from generator.pipeline.pytypes import TypeNode
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 EXTENSION = "x-clientsmith-pagination"
+#: The OAuth2 flows the generated clients fetch tokens with -> their grant_type (RFC 6749).
+OAUTH2_GRANTS = {"clientCredentials": "client_credentials", "password": "password"}
 
 
 def _model_properties(schema: dict[str, Any], models: dict[str, Any]) -> dict[str, Any]:
@@ -316,8 +318,36 @@ class _Builder:
                     if isinstance(flow, dict) and flow.get("tokenUrl"):
                         token_url = str(flow["tokenUrl"])
                         break
-                result.append(ir.SecurityScheme(key, "bearer", arg, "header", "Authorization", description, kind_spec, token_url))
+                flows: list[tuple[str, str]] = []
+                if kind_spec == "oauth2":
+                    declared = scheme.get("flows") or {}
+                    for spec_flow, grant in OAUTH2_GRANTS.items():
+                        flow = declared.get(spec_flow)
+                        if isinstance(flow, dict) and flow.get("tokenUrl"):
+                            flows.append((grant, str(flow["tokenUrl"])))
+                result.append(
+                    ir.SecurityScheme(
+                        key, "bearer", arg, "header", "Authorization", description, kind_spec, token_url,
+                        flows=tuple(flows), scopes=self._required_scopes(key) if flows else (),
+                    )
+                )
         return result
+
+    def _required_scopes(self, key: str) -> tuple[str, ...]:
+        """The scopes the document's and the operations' security requirements ask of scheme ``key``, in order."""
+        requirements = list(self.source.get("security") or [])
+        for path_item in (self.source.get("paths") or {}).values():
+            path_item = self._deref(path_item)
+            if isinstance(path_item, dict):
+                for method in HTTP_METHODS:
+                    operation = path_item.get(method)
+                    if isinstance(operation, dict):
+                        requirements += operation.get("security") or []
+        scopes: dict[str, None] = {}
+        for requirement in requirements:
+            if isinstance(requirement, dict) and isinstance(requirement.get(key), list):
+                scopes.update((str(scope), None) for scope in requirement[key])
+        return tuple(scopes)
 
     def _security(self, requirement: Any, known: set[str]) -> list[list[str]]:
         alternatives: list[list[str]] = []

@@ -558,6 +558,8 @@ def _scheme_view(api: ir.Api, scheme: ir.SecurityScheme) -> dict[str, Any]:
         "description": scheme.description,
         "spec_type": scheme.spec_type,
         "prefix": scheme.prefix,
+        "flows": scheme.flows,
+        "scopes": scheme.scopes,
     }
 
 
@@ -581,6 +583,28 @@ def _credential_views(schemes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return views
 
 
+def _oauth2_view(api: ir.Api, server_arguments: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ``Client`` arguments that fetch OAuth2 tokens, when some scheme has a flow for it."""
+    with_flows = [scheme for scheme in api.security_schemes if scheme.flows]
+    if not with_flows:
+        return None
+    password_flow = any(grant == "password" for scheme in with_flows for grant, _ in scheme.flows)
+    taken = [scheme.arg_name for scheme in api.security_schemes] + [argument["py_name"] for argument in server_arguments]
+    names = naming.oauth2_arguments(password_flow, taken)
+    environment = {
+        role: naming.environment_variable(api.package_name, name) for role, name in names.items() if role != "scopes"
+    }
+    token_arguments = sorted({scheme.arg_name for scheme in with_flows})
+    return {
+        **names,
+        "env": environment,
+        "password_flow": password_flow,
+        "token_arguments": token_arguments,
+        "token_urls": sorted({url for scheme in with_flows for _, url in scheme.flows}),
+        "scopes_default": sorted({scope for scheme in with_flows for scope in scheme.scopes}),
+    }
+
+
 def _has_password(node: Any) -> bool:
     """Whether some schema under ``node`` is a ``format: password`` string (a ``SecretStr`` field)."""
     if isinstance(node, dict):
@@ -602,6 +626,7 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
     env = environment()
     groups = [_group_view(group) for group in api.groups]
     schemes = [_scheme_view(api, scheme) for scheme in api.security_schemes]
+    servers = _server_context(api)
     context: dict[str, Any] = {
         "api": {
             "title": api.title,
@@ -610,9 +635,10 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
             "package_name": api.package_name,
             "distribution_name": api.distribution_name,
             "default_base_url": api.default_base_url,
-            **_server_context(api),
+            **servers,
             "groups": groups,
             "security_schemes": schemes,
+            "oauth2": _oauth2_view(api, servers["server_arguments"]),
             "credentials": _credential_views(schemes),
             "pagers": [
                 {**op["pager"], "group": view["name"], "position": op["pager"]["position_name"]}

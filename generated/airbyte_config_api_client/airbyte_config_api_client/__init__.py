@@ -25,6 +25,7 @@ from ._runtime import (
     ClientError,
     EventStreamError,
     NotGiven,
+    OAuth2TokenError,
     PaginationError,
     RawRequest,
     RawResponse,
@@ -57,7 +58,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.429b540a"
+__version__ = "1.0.0+clientsmith.b1ea341d"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -84,6 +85,7 @@ __all__ = [
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "OAuth2TokenError",
     "ResponseValidationError",
     "EventStreamError",
     "ApiError",

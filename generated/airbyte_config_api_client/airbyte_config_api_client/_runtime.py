@@ -26,6 +26,7 @@ import mimetypes
 import os
 import random
 import re
+import threading
 import time
 import types
 import uuid
@@ -58,7 +59,15 @@ from typing import (
     cast,
     overload,
 )
-from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import (
+    quote,
+    quote_plus,
+    unquote,
+    urldefrag,
+    urlencode,
+    urljoin,
+    urlsplit,
+)
 
 import httpx
 import pydantic
@@ -127,6 +136,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R")
 E = TypeVar("E")
 P = ParamSpec("P")
 
@@ -341,6 +351,32 @@ class ApiConnectionError(SdkError):
 
 class ApiTimeoutError(ApiConnectionError):
     """The request did not complete within its timeout."""
+
+
+class OAuth2TokenError(SdkError):
+    """The OAuth2 token endpoint refused to issue an access token.
+
+    ``error`` and ``error_description`` are the endpoint's own (RFC 6749 section 5.2:
+    ``invalid_client``, ``invalid_grant``, ``invalid_scope`` ...); ``status_code`` is the
+    HTTP status of the token response. The client's secrets never appear in the message.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        status_code: int,
+        error: str,
+        error_description: str | None,
+    ) -> None:
+        detail = f"{error}: {error_description}" if error_description else error
+        super().__init__(
+            f"OAuth2 token request to {token_url} failed with HTTP {status_code}: {detail}"
+        )
+        self.token_url = token_url
+        self.status_code = status_code
+        self.error = error
+        self.error_description = error_description
 
 
 class ResponseValidationError(SdkError):
@@ -1148,6 +1184,172 @@ class SecurityScheme:
     location: str  # "header" | "query" | "cookie"
     name: str  # header, query or cookie name
     prefix: str = ""  # sent before an API key, e.g. "apikey "
+    # OAuth2 flows the client can fetch tokens with: (grant type, token URL), the grant
+    # type "client_credentials" or "password"; the token URL may be relative to base_url.
+    flows: tuple[tuple[str, str], ...] = ()
+    scopes: tuple[str, ...] = ()  # asked for by default: those the operations need
+
+
+@dataclass(frozen=True)
+class OAuth2Credentials:
+    """What a client fetches OAuth2 access tokens with (its ``repr`` hides the secrets).
+
+    ``username`` and ``password`` select the password flow where the scheme has one
+    (``client_id`` optional there: without it no client authentication is sent);
+    otherwise the client credentials flow is used, which needs ``client_id``. ``scopes`` ``None``: the scopes the
+    operations need.
+    """
+
+    client_id: str | None
+    client_secret: str | None = field(default=None, repr=False)
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    scopes: Sequence[str] | None = None
+
+
+#: A token is renewed this share of its lifetime before it expires (at most _RENEW_CAP s).
+_RENEW_SHARE: Final = 0.1
+_RENEW_CAP: Final = 60.0
+
+
+class _TokenCache:
+    """One OAuth2 scheme's access token: fetched when first needed, renewed shortly before
+    it expires and once when the API answers 401; one fetch at a time (a thread lock for
+    the sync client, an asyncio lock for the async one), so concurrent calls share it.
+    """
+
+    def __init__(
+        self,
+        grant: str,
+        token_url: str,
+        credentials: OAuth2Credentials,
+        scopes: Sequence[str],
+    ) -> None:
+        self._grant = grant
+        self.token_url = token_url
+        self._credentials = credentials
+        self._scopes = tuple(scopes)
+        self.token: str | None = None
+        self._renew_at = 0.0
+        self._thread_lock = threading.Lock()
+        self._async_lock: asyncio.Lock | None = None
+
+    def __repr__(self) -> str:
+        # Never show the secrets or the token.
+        return f"_TokenCache(grant={self._grant!r}, token_url={self.token_url!r})"
+
+    def _usable(self, stale: str | None) -> str | None:
+        """The cached token, unless missing, about to expire or the one ``stale`` refused."""
+        if self.token is None or self.token == stale:
+            return None
+        if time.monotonic() >= self._renew_at:
+            return None
+        return self.token
+
+    def _request(self, user_agent: str) -> RawRequest:
+        fields = [("grant_type", self._grant)]
+        if self._grant == "password":
+            fields += [
+                ("username", self._credentials.username or ""),
+                ("password", self._credentials.password or ""),
+            ]
+        if self._scopes:
+            fields.append(("scope", " ".join(self._scopes)))
+        headers = [
+            ("user-agent", user_agent),
+            ("accept", "application/json"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ]
+        if self._credentials.client_id is not None:
+            # RFC 6749 section 2.3.1: the client authenticates with HTTP Basic, its id
+            # and secret form-encoded first. A public client (password flow without a
+            # client id) sends no client authentication.
+            client_id = quote_plus(self._credentials.client_id)
+            secret = quote_plus(self._credentials.client_secret or "")
+            pair = f"{client_id}:{secret}"
+            basic = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+            headers.append(("authorization", f"Basic {basic}"))
+        return RawRequest(
+            "POST", self.token_url, headers, urlencode(fields).encode("ascii")
+        )
+
+    def _accept(self, response: RawResponse) -> str:
+        """Cache the token in ``response`` or raise :class:`OAuth2TokenError`."""
+        try:
+            data = json.loads(response.content) if response.content else {}
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        token = data.get("access_token")
+        if (
+            not 200 <= response.status_code < 300
+            or not isinstance(token, str)
+            or not token
+        ):
+            error = data.get("error")
+            description = data.get("error_description")
+            raise OAuth2TokenError(
+                token_url=self.token_url,
+                status_code=response.status_code,
+                error=str(error) if error else "invalid_response",
+                error_description=(
+                    str(description)
+                    if description
+                    else (None if error else "the response carries no access_token")
+                ),
+            )
+        expires_in = data.get("expires_in")
+        now = time.monotonic()
+        if isinstance(expires_in, (int, float, str)) and str(expires_in).strip():
+            try:
+                lifetime = float(expires_in)
+            except ValueError:
+                lifetime = float("inf")
+            self._renew_at = now + lifetime - min(_RENEW_CAP, lifetime * _RENEW_SHARE)
+        else:
+            self._renew_at = float("inf")  # until the API refuses it
+        self.token = token
+        _log.debug("fetched an OAuth2 access token from %s", self.token_url)
+        return token
+
+    def get(
+        self,
+        transport: SyncTransport,
+        timeout: Timeout,
+        user_agent: str,
+        stale: str | None = None,
+    ) -> str:
+        """A usable token, fetched (once for all threads waiting) when there is none."""
+        token = self._usable(stale)
+        if token is not None:
+            return token
+        with self._thread_lock:
+            token = self._usable(stale)
+            if token is not None:
+                return token
+            return self._accept(transport.send(self._request(user_agent), timeout))
+
+    async def aget(
+        self,
+        transport: AsyncTransport,
+        timeout: Timeout,
+        user_agent: str,
+        stale: str | None = None,
+    ) -> str:
+        """A usable token, fetched (once for all tasks waiting) when there is none."""
+        token = self._usable(stale)
+        if token is not None:
+            return token
+        if self._async_lock is None:
+            self._async_lock = asyncio.Lock()
+        async with self._async_lock:
+            token = self._usable(stale)
+            if token is not None:
+                return token
+            return self._accept(
+                await transport.send(self._request(user_agent), timeout)
+            )
 
 
 @dataclass(frozen=True)
@@ -2493,6 +2695,7 @@ class BaseClient:
         variables: Mapping[str, str | None] | None = None,
         declared: Mapping[str, ServerVariable] | None = None,
         require_base_url: bool = False,
+        oauth2: OAuth2Credentials | None = None,
     ) -> None:
         self._servers = tuple(servers)
         self._declared = declared or {}
@@ -2510,6 +2713,9 @@ class BaseClient:
             key: value for key, value in credentials.items() if value is not None
         }
         self._schemes = schemes
+        self._user_agent = user_agent
+        if oauth2 is not None:
+            self._fetch_tokens(oauth2)
         self._secret_query_names = frozenset(
             s.name
             for s in schemes.values()
@@ -2529,6 +2735,41 @@ class BaseClient:
     def __repr__(self) -> str:
         # Never show credentials.
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _fetch_tokens(self, oauth2: OAuth2Credentials) -> None:
+        """Fetch tokens with ``oauth2`` for each OAuth2 scheme with a flow the client
+        supports and no ready token: the password flow when ``username`` and ``password``
+        are given and the scheme has one, else the client credentials flow."""
+        wants_password = oauth2.username is not None and oauth2.password is not None
+        for key, scheme in self._schemes.items():
+            if key in self._credentials or not scheme.flows:
+                continue
+            flows = dict(scheme.flows)
+            grant = (
+                "password"
+                if wants_password and "password" in flows
+                else "client_credentials"
+            )
+            if grant not in flows or (
+                grant == "client_credentials" and oauth2.client_id is None
+            ):
+                continue
+            url = flows[grant]
+            if "://" not in url:
+                url = urljoin(self.base_url + "/", url)
+            scopes = scheme.scopes if oauth2.scopes is None else tuple(oauth2.scopes)
+            self._credentials[key] = _TokenCache(grant, url, oauth2, scopes)
+
+    def _token_cache(self, operation: Operation[Any]) -> _TokenCache | None:
+        """The token cache the credentials chosen for ``operation`` use, if any."""
+        for alternative in operation.security:
+            if all(key in self._credentials for key in alternative):
+                for key in alternative:
+                    credential = self._credentials[key]
+                    if isinstance(credential, _TokenCache):
+                        return credential
+                return None
+        return None
 
     def _locate(
         self, base_url: str | None, server: str | int | None, values: Mapping[str, str]
@@ -2808,7 +3049,10 @@ class BaseClient:
         cookies: list[tuple[str, str]],
     ) -> None:
         if scheme.kind == "bearer":
-            headers.append(("authorization", f"Bearer {credential}"))
+            token = (
+                credential.token if isinstance(credential, _TokenCache) else credential
+            )
+            headers.append(("authorization", f"Bearer {token}"))
         elif scheme.kind == "basic":
             username, password = credential
             token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
@@ -3166,6 +3410,42 @@ class SyncApiClient(BaseClient):
         With ``events``, ask for the operation's ``text/event-stream`` response and return a
         :class:`Stream` of its events once the headers arrived (its ``parsed`` if ``raw``).
         """
+        return self._authorized(
+            operation,
+            lambda: self._request(
+                operation,
+                path=path,
+                query=query,
+                headers=headers,
+                cookies=cookies,
+                body=body,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                raw=raw,
+                events=events,
+            ),
+        )
+
+    def _request(
+        self,
+        operation: Operation[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        raw: bool = False,
+        events: EventFormat[Any] | None = None,
+    ) -> Any:
         request = self._build(
             operation,
             path=path or {},
@@ -3214,6 +3494,38 @@ class SyncApiClient(BaseClient):
         Error responses are read whole and raised as usual; retries happen before any of a
         successful body is read.
         """
+        return self._authorized(
+            operation,
+            lambda: self._stream(
+                operation,
+                path=path,
+                query=query,
+                headers=headers,
+                cookies=cookies,
+                body=body,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
+        )
+
+    def _stream(
+        self,
+        operation: Operation[Any],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+    ) -> BinaryResponse:
         request = self._build(
             operation,
             path=path or {},
@@ -3307,6 +3619,20 @@ class SyncApiClient(BaseClient):
                     time.sleep(delay)
                     continue
             return sent, response
+
+    def _authorized(self, operation: Operation[Any], call: Callable[[], R]) -> R:
+        """``call()`` with a fresh OAuth2 token where ``operation`` uses a fetched one; on a
+        401 the token is renewed once (unless another call already did) and ``call`` repeated.
+        """
+        cache = self._token_cache(operation)
+        if cache is None:
+            return call()
+        used = cache.get(self._transport, self.timeout, self._user_agent)
+        try:
+            return call()
+        except UnauthorizedError:
+            cache.get(self._transport, self.timeout, self._user_agent, stale=used)
+            return call()
 
     def close(self) -> None:
         """Close the underlying connections (only those the client opened itself; a copy made
@@ -3404,6 +3730,42 @@ class AsyncApiClient(BaseClient):
         With ``events``, ask for the operation's ``text/event-stream`` response and return an
         :class:`AsyncStream` of its events once the headers arrived (its ``parsed`` if ``raw``).
         """
+        return await self._aauthorized(
+            operation,
+            lambda: self._request(
+                operation,
+                path=path,
+                query=query,
+                headers=headers,
+                cookies=cookies,
+                body=body,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                raw=raw,
+                events=events,
+            ),
+        )
+
+    async def _request(
+        self,
+        operation: Operation[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        raw: bool = False,
+        events: EventFormat[Any] | None = None,
+    ) -> Any:
         request = self._build(
             operation,
             path=path or {},
@@ -3452,6 +3814,38 @@ class AsyncApiClient(BaseClient):
         Error responses are read whole and raised as usual; retries happen before any of a
         successful body is read.
         """
+        return await self._aauthorized(
+            operation,
+            lambda: self._stream(
+                operation,
+                path=path,
+                query=query,
+                headers=headers,
+                cookies=cookies,
+                body=body,
+                timeout=timeout,
+                retries=retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
+        )
+
+    async def _stream(
+        self,
+        operation: Operation[Any],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        retries: RetryConfig | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+    ) -> AsyncBinaryResponse:
         request = self._build(
             operation,
             path=path or {},
@@ -3551,6 +3945,24 @@ class AsyncApiClient(BaseClient):
                     await asyncio.sleep(delay)
                     continue
             return sent, response
+
+    async def _aauthorized(
+        self, operation: Operation[Any], call: Callable[[], Awaitable[R]]
+    ) -> R:
+        """``await call()`` with a fresh OAuth2 token where ``operation`` uses a fetched one;
+        on a 401 the token is renewed once (unless another task already did) and ``call``
+        repeated."""
+        cache = self._token_cache(operation)
+        if cache is None:
+            return await call()
+        used = await cache.aget(self._transport, self.timeout, self._user_agent)
+        try:
+            return await call()
+        except UnauthorizedError:
+            await cache.aget(
+                self._transport, self.timeout, self._user_agent, stale=used
+            )
+            return await call()
 
     async def close(self) -> None:
         """Close the underlying connections (only those the client opened itself; a copy made

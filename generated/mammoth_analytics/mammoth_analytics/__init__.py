@@ -25,6 +25,7 @@ from ._runtime import (
     ClientError,
     EventStreamError,
     NotGiven,
+    OAuth2TokenError,
     PaginationError,
     RawRequest,
     RawResponse,
@@ -57,7 +58,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.9322c4c5"
+__version__ = "0.1.0+clientsmith.792b765b"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -84,6 +85,7 @@ __all__ = [
     "SdkError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "OAuth2TokenError",
     "ResponseValidationError",
     "EventStreamError",
     "ApiError",
