@@ -27,6 +27,8 @@ $(STAMP): pyproject.toml $(DEV_LOCK)
 	@$(call logged,installing $(DEV_LOCK),$(BIN)/python -m pip install --require-hashes --no-deps -r $(DEV_LOCK))
 	@# setuptools prints an "Editable installation." notice (its InformationOnly class, not a
 	@# problem with the package) for every editable install with a package-dir mapping.
+	@# A stale clientsmith.egg-info (from an older pyproject.toml) would keep old entry points.
+	@rm -rf clientsmith.egg-info
 	@$(call logged,installing clientsmith (editable),PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --no-deps --no-build-isolation -e .)
 	@$(BIN)/python -m pip check >>$(SETUP_LOG) 2>&1 || { tail -n 20 $(SETUP_LOG) >&2; echo "make: $(DEV_LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
 	@touch $(STAMP)

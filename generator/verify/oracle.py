@@ -98,6 +98,7 @@ def oracle_document(document: dict[str, Any]) -> dict[str, Any]:
         # read it as 3.1, which is what its authors' tools do.
         result["openapi"] = "3.1.0"
     _drop_unknown_formats(result)
+    _drop_unresolvable_discriminators(result, result)
     for path_item in (result.get("paths") or {}).values():
         if not isinstance(path_item, dict):
             continue
@@ -168,6 +169,33 @@ def _drop_unknown_formats(node: Any, names: bool = False) -> None:
     elif isinstance(node, list):
         for item in node:
             _drop_unknown_formats(item)
+
+
+def _drop_unresolvable_discriminators(node: Any, document: dict[str, Any]) -> None:
+    """Drops a ``discriminator`` without a ``mapping`` whose tag values do not name component
+    schemas (TGI's ``type: json`` beside inline options): openapi-core then looks the value up
+    as ``#/components/schemas/json``, fails, and refuses every value; the ``oneOf`` alone still
+    checks each value, as the spec's authors meant."""
+    if isinstance(node, list):
+        for item in node:
+            _drop_unresolvable_discriminators(item, document)
+        return
+    if not isinstance(node, dict):
+        return
+    discriminator = node.get("discriminator")
+    if isinstance(discriminator, dict) and not discriminator.get("mapping"):
+        names = set((document.get("components") or {}).get("schemas") or {})
+        tag = discriminator.get("propertyName")
+        options = [option for key in ("oneOf", "anyOf") for option in node.get(key) or []]
+        for option in options:
+            resolved = _resolved(document, option)
+            prop = _resolved(document, ((resolved or {}).get("properties") or {}).get(tag)) if isinstance(resolved, dict) else None
+            values = (prop or {}).get("enum") if isinstance(prop, dict) else None
+            if not isinstance(values, list) or any(str(value) not in names for value in values):
+                del node["discriminator"]
+                break
+    for value in node.values():
+        _drop_unresolvable_discriminators(value, document)
 
 
 def _multipart_media(document: dict[str, Any]) -> list[dict[str, Any]]:
