@@ -223,14 +223,7 @@ def _text_parts(document: dict[str, Any], schema: Any) -> Any:
     """A multipart body schema whose integer, number and boolean properties accept any part: a
     part is text on the wire, and openapi-core 0.23 validates parts without casting them (the
     runner compares those values with what was passed as text instead)."""
-    from generator.errors import MISSING, follow_pointer
-
-    resolved = schema
-    for _ in range(8):
-        if not (isinstance(resolved, dict) and isinstance(resolved.get("$ref"), str) and resolved["$ref"].startswith("#/")):
-            break
-        target = follow_pointer(document, resolved["$ref"][1:])
-        resolved = target if target is not MISSING else {}
+    resolved = _resolved(document, schema)
     if not isinstance(resolved, dict) or not isinstance(resolved.get("properties"), dict):
         return schema
     relaxed = copy.deepcopy(resolved)
