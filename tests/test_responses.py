@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -311,11 +312,35 @@ reveal_type(client.files.stream_download_text)
 reveal_type(aclient.files.stream_download_text)
 client.pets.with_raw_response.get_pet(1)
 client.files.stream_download_text("f1", limit=3)
+client.pets.list_pets(timeout="slow")
+async def calls() -> None:
+    await aclient.pets.get_pet("p1", extra_headers={"x-n": 1})
+    await aclient.pets.with_raw_response.get_pet("p1", retries=None)
 """
 
 
+#: The per-call options of every generated method, in the order ``RequestOptions`` declares them.
+_OPTIONS = ("timeout", "retries", "extra_headers", "extra_query", "extra_body")
+
+
+def _expanded(signature: str) -> str:
+    """A method's signature as mypy shows it, with ``**options: Unpack[RequestOptions]`` spelt out
+    as the keyword arguments it stands for, in their declared order: the way mypy shows the forms
+    derived through ``ParamSpec``."""
+    match = re.search(r"\*\*options: \*\*TypedDict\([\w.]+, \{(.*)\}\)", signature)
+    if match is None:
+        return signature
+    entries = re.split(r"'(\w+)'\?: ", match.group(1))[1:]
+    kinds = {name: kind.removesuffix(", ") for name, kind in zip(entries[::2], entries[1::2], strict=True)}
+    assert sorted(kinds) == sorted(_OPTIONS), f"RequestOptions changed: {list(kinds)}; update _OPTIONS"
+    before = signature[: match.start()]
+    keyword_only = "" if "*, " in before else "*, "  # the options are keyword-only arguments
+    return before + keyword_only + ", ".join(f"{name}: {kinds[name]} =" for name in _OPTIONS) + signature[match.end() :]
+
+
 def test_raw_and_streamed_forms_have_the_methods_parameters_for_mypy(client_module: Any, tmp_path: Path) -> None:
-    """``with_raw_response.<m>`` and ``stream_<m>`` take exactly the parameters of ``<m>``."""
+    """``with_raw_response.<m>``, ``stream_<m>`` and the async ``<m>`` take exactly the parameters of ``<m>``,
+    the per-call options included (each checked by its type)."""
     (tmp_path / "usage.py").write_text(_FORMS, "utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", "usage.py"],
@@ -325,7 +350,7 @@ def test_raw_and_streamed_forms_have_the_methods_parameters_for_mypy(client_modu
     revealed = [line.split('Revealed type is "', 1)[1].rstrip('"') for line in result.stdout.splitlines() if "Revealed type" in line]
     errors = [line.split(": error: ", 1)[1] for line in result.stdout.splitlines() if ": error: " in line]
     assert len(revealed) == 8, result.stdout
-    signature = [text.rsplit(" -> ", 1) for text in revealed]
+    signature = [_expanded(text).rsplit(" -> ", 1) for text in revealed]
     rt = "responses_client._runtime."
     pets, pets_raw, apets, apets_raw, text, text_raw, text_stream, atext_stream = signature
     assert pets[1] == "responses_client.models.ListPets200Response"
@@ -338,4 +363,7 @@ def test_raw_and_streamed_forms_have_the_methods_parameters_for_mypy(client_modu
     assert errors == [
         'Argument 1 has incompatible type "int"; expected "str"  [arg-type]',
         'Unexpected keyword argument "limit"  [call-arg]',
+        'Argument "timeout" to "list_pets" of "PetsResource" has incompatible type "str"; expected "float | Timeout | NotGiven | None"  [arg-type]',
+        'Dict entry 0 has incompatible type "str": "int"; expected "str": "str"  [dict-item]',
+        'Argument "retries" has incompatible type "None"; expected "RetryConfig | NotGiven"  [arg-type]',
     ], result.stdout

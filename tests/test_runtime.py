@@ -392,10 +392,24 @@ def test_tls_verification_is_on_by_default(airflow: Any) -> None:
     transport.close()
 
 
-def test_deprecated_operation_warns(backend: str, features: Any, server: FaultServer) -> None:
-    server.script(Reply(204))
-    with _client(features, server, backend, query_key="k") as client, pytest.warns(DeprecationWarning, match="legacy_thing"):
-        client.orders.legacy_thing()
+def test_deprecated_operation_warns_at_the_callers_line(backend: str, features: Any, server: FaultServer) -> None:
+    server.script(Reply(204), Reply(204), Reply(204), Reply(204))
+    def sync_calls() -> None:
+        with _client(features, server, backend, query_key="k") as client:
+            client.orders.legacy_thing()
+            client.orders.with_raw_response.legacy_thing()
+
+    async def calls() -> None:
+        async with _client_async(features, server, backend) as client:
+            await client.orders.legacy_thing()
+            await client.orders.with_raw_response.legacy_thing()
+
+    with pytest.warns(DeprecationWarning, match="legacy_thing") as caught:
+        sync_calls()
+    with pytest.warns(DeprecationWarning, match="legacy_thing") as caught_async:
+        asyncio.run(calls())
+    where = [Path(warning.filename).name for warning in [*caught, *caught_async]]
+    assert where == [Path(__file__).name] * 4, f"sync, raw, async and async raw calls must warn at the caller's line, not inside the package: {where}"
 
 
 # -- streamed binary responses ---------------------------------------------------------

@@ -11,6 +11,7 @@ test_client_behaviour.py exercise it through generated clients.)
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import importlib.util
@@ -296,7 +297,7 @@ def _resources(rt: ModuleType) -> tuple[type, type]:
             Returns:
                 The file.
             """
-            warnings.warn("download is deprecated by the API.", DeprecationWarning, stacklevel=2)
+            rt.deprecated("download is deprecated by the API.")
             return self._client.request(download, path={"id": file_id}, extra_headers=extra_headers)  # type: ignore[no-any-return]
 
         stream_download = rt.streamed_response(download)
@@ -325,6 +326,49 @@ def test_raw_response_form_is_the_method_itself_returning_the_api_response(rt: M
     assert isinstance(raw, rt.ApiResponse) and (raw.status_code, raw.parsed, raw.request_id) == (200, b"\x00\x01", "r1")
     assert raw.url == "https://api.example.test/v1/files/f%2F1" and ("x-trace", "t") in transport.sent[1].headers
     assert [(w.category, w.filename) for w in caught] == [(DeprecationWarning, __file__)] * 2, "warnings point at the caller, not the runtime"
+
+
+class AsyncCapture(Capture):
+    """:class:`Capture` for an async client."""
+
+    async def send(self, request: Any, timeout: float | None) -> Any:  # type: ignore[override]
+        return super().send(request, timeout)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_awaitable_form_is_the_method_written_once_and_awaited(rt: ModuleType) -> None:
+    files_class, _ = _resources(rt)
+
+    class AsyncFiles:
+        def __init__(self, client: Any) -> None:
+            self._client = client
+
+        download = rt.awaitable(files_class.download)
+
+    class AsyncFilesWithRawResponse(rt.WithRawResponse):
+        download = rt.async_raw_response(AsyncFiles.download)
+
+    transport = AsyncCapture(rt)
+    transport.response = rt.RawResponse(200, {"content-type": "application/octet-stream"}, b"\x00\x01")
+    client = rt.AsyncApiClient(
+        transport=transport, base_url="https://api.example.test/v1", credentials={}, schemes={}, timeout=None,
+        retries=rt.RetryConfig(max_retries=0), headers=None, hooks=None, user_agent=USER_AGENT, drop_read_only=False,
+    )
+    method = AsyncFiles.download
+    assert inspect.iscoroutinefunction(method), "an async resource's method must be a coroutine function"
+    assert (method.__name__, method.__doc__) == ("download", files_class.download.__doc__), "name and docstring are the method's"
+    assert inspect.signature(method) == inspect.signature(files_class.download), "arguments are the method's"
+
+    async def calls() -> tuple[Any, Any]:
+        return await AsyncFiles(client).download("f/1"), await AsyncFilesWithRawResponse(client).download("f/2", extra_headers={"x-trace": "t"})
+
+    with pytest.warns(DeprecationWarning):
+        parsed, raw = asyncio.run(calls())
+    assert parsed == b"\x00\x01" and isinstance(raw, rt.ApiResponse) and raw.parsed == b"\x00\x01"
+    assert [request.url for request in transport.sent] == ["https://api.example.test/v1/files/f%2F1", "https://api.example.test/v1/files/f%2F2"]
+    assert ("x-trace", "t") in transport.sent[1].headers
 
 
 def test_streamed_form_returns_the_body_unread_under_its_own_name(rt: ModuleType) -> None:

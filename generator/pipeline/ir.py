@@ -249,7 +249,8 @@ class ResourceGroup:
     operations: list[Operation] = field(default_factory=list)
     model_imports: list[str] = field(default_factory=list)  # model classes its module imports
     typing_imports: list[str] = field(default_factory=list)  # names from typing its annotations use
-    module_imports: list[str] = field(default_factory=list)  # stdlib modules (datetime, warnings)
+    module_imports: list[str] = field(default_factory=list)  # stdlib modules (datetime)
+    abc_imports: list[str] = field(default_factory=list)  # names from collections.abc (Mapping)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ _RESERVED_PARAMETERS = frozenset(
         "cast",
         "warnings",
         "datetime",
+        "options",
         "typing",
     }
 )
@@ -108,13 +109,19 @@ _IMPORTED_CLASSES = frozenset(
         "ApiResponse",
         "AsyncBinaryResponse",
         "BinaryResponse",
+        "NotGiven",
+        "RetryConfig",
+        "Timeout",
     }
 )
 _CLIENT_BASES = ("BaseClient", "SyncApiClient", "AsyncApiClient")
 #: What a resource module imports from the runtime, by what its operations use (render.py picks;
 #: a model must not take any of these names, since resource modules import models too).
 RESOURCE_RUNTIME_IMPORTS: dict[str, frozenset[str]] = {
-    "always": frozenset({"NOT_GIVEN", "NotGiven", "Operation", "RetryConfig", "Timeout", "WithRawResponse", "async_raw_response", "raw_response"}),
+    "always": frozenset({"Operation", "RequestOptions", "WithRawResponse", "async_raw_response", "raw_response"}),
+    "optional": frozenset({"NOT_GIVEN", "NotGiven"}),  # an optional argument without a default
+    "awaitable": frozenset({"awaitable"}),  # an async method written as its sync one, awaited
+    "deprecated": frozenset({"deprecated"}),
     "streaming": frozenset({"async_streamed_response", "streamed_response"}),
     "pagination": frozenset({"ApiResponse", "AsyncPage", "Pagination", "SyncPage", "afirst_page", "aiterate_items", "first_page", "iterate_items"}),
     "parts": frozenset({"Part"}),

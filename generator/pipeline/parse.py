@@ -208,12 +208,11 @@ class _Builder:
                     op.stream_name = naming.dedupe([*taken, naming.stream_name(op.py_name)])[-1]
                     taken.append(op.stream_name)
             imports = pytypes.Imports.of(_operation_types(resource.operations))
-            if any(op.deprecated for op in resource.operations):
-                imports.modules.add("warnings")
             resource.class_name = naming.group_class_name(key, imports.models)  # never a model it imports
             resource.model_imports = sorted(imports.models)
             resource.typing_imports = sorted(imports.typing)
             resource.module_imports = sorted(imports.modules)
+            resource.abc_imports = sorted(imports.abc)
 
         if self.problems:
             raise SpecError(self.problems)

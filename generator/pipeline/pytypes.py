@@ -198,13 +198,16 @@ class Imports:
     models: set[str]
     typing: set[str]
     modules: set[str]
+    abc: set[str]  # from collections.abc
 
     @classmethod
     def of(cls, nodes: Iterable[TypeNode | None]) -> Imports:
-        found = cls(set(), set(), set())
+        found = cls(set(), set(), set(), set())
         for node in nodes:
             for part in walk(node) if node is not None else ():
-                if isinstance(part, Model):
+                if isinstance(part, MappingOf):
+                    found.abc.add("Mapping")
+                elif isinstance(part, Model):
                     found.models.add(part.class_name)
                 elif isinstance(part, LiteralOf):
                     found.typing.add("Literal")

@@ -150,18 +150,19 @@ class Flavour:
     raw_response: str  # the runtime function giving a method its ``with_raw_response`` form
     streamed_response: str  # ... its ``stream_<name>`` form
     event_stream: str  # the runtime class a call reading server-sent events returns
+    awaitable: str  # the runtime function making a sync method this flavour's (none: written out)
 
 
 FLAVOURS = [
     Flavour(
         "Client", "SyncApiClient", "", "Synchronous", "", "", "__enter__", "__exit__", "httpx.Client", "SyncTransport",
         "HttpxTransport", "Iterator", "SyncPage", "first_page", "iterate_items", "raw_response", "streamed_response",
-        "Stream",
+        "Stream", "",
     ),
     Flavour(
         "AsyncClient", "AsyncApiClient", "Async", "Asynchronous", "async ", "await ", "__aenter__", "__aexit__",
         "httpx.AsyncClient", "AsyncTransport", "AsyncHttpxTransport", "AsyncIterator", "AsyncPage", "afirst_page", "aiterate_items",
-        "async_raw_response", "async_streamed_response", "AsyncStream",
+        "async_raw_response", "async_streamed_response", "AsyncStream", "awaitable",
     ),
 ]
 
@@ -294,6 +295,9 @@ def _operation_view(op: ir.Operation) -> dict[str, Any]:
         **{f"{location}_parameters": op.parameters_in(location) for location in ir.LOCATIONS},
         "positional": positional,
         "keyword": keyword,
+        # An optional argument without a default is ``NOT_GIVEN`` until given.
+        "not_given": any(p.default_repr is None for p in op.optional_parameters)
+        or (op.body is not None and not op.body.fields and not op.body.required),
         "return_annotation": op.return_annotation,
         # What the README says a call returns.
         "returns": (
@@ -436,6 +440,13 @@ def _part_view(part: ir.PartEncoding) -> dict[str, Any]:
     return {"name": part.name, "arguments": ", ".join(arguments)}
 
 
+#: How a method's docstring describes its ``**options`` (:class:`RequestOptions` in the runtime).
+OPTIONS_DOC = (
+    "Per-call options: ``timeout``, ``retries``, ``extra_headers``, ``extra_query`` and "
+    "``extra_body`` (see :class:`RequestOptions`)."
+)
+
+
 def operation_doc(op: ir.Operation) -> str:
     """The docstring of a generated method (Google style); its ``stream_<name>`` form adds a note to it at run time."""
     parts = [op.summary.strip() or f"{op.http_method} {op.path}"]
@@ -455,11 +466,7 @@ def operation_doc(op: ir.Operation) -> str:
     if op.events is not None and not op.events.only:
         how = f"sets the body's ``{op.events.flag}`` to true and asks" if op.events.flag else "asks"
         args.append(f"    {op.stream_argument}: Read the response as server-sent events: {how} for ``text/event-stream``.")
-    args.append("    timeout: Seconds (or a :class:`Timeout`) for this call, overriding the client's timeout.")
-    args.append("    retries: Retry policy for this call, overriding the client's.")
-    args.append("    extra_headers: Headers added to this request (replacing those of the same name).")
-    args.append("    extra_query: Query parameters added to this request (replacing those of the same name).")
-    args.append("    extra_body: Fields merged into this request's JSON object, form or multipart body.")
+    args.append(f"    **options: {OPTIONS_DOC}")
     parts.append("Args:\n" + "\n".join(args))
     returned = [r for r in op.success if r.annotation and not (op.events is not None and op.events.only)]
     lines = [f"    {_sentence(r.description) or r.annotation} (HTTP {r.status})." for r in returned]
@@ -498,7 +505,7 @@ def _sentence(text: str) -> str:
 
 
 def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
-    typing_names = {"TYPE_CHECKING", *group.typing_imports}
+    typing_names = {"TYPE_CHECKING", "Unpack", *group.typing_imports}
     if any(op.events is not None and not op.events.only for op in group.operations):
         typing_names |= {"Literal", "overload"}
     operations = [_operation_view(op) for op in group.operations]
@@ -511,7 +518,7 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
         "operations": operations,
         "model_imports": group.model_imports,
         "module_imports": group.module_imports,
-        "has_pagination": any(op["pager"] for op in operations),
+        "abc_imports": sorted(set(group.abc_imports) | ({"AsyncIterator", "Iterator"} if any(op["pager"] for op in operations) else set())),
         "typing_line": ", ".join(sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n))),
         "runtime_imports": _runtime_imports(operations),
     }
@@ -520,6 +527,12 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
 def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
     """What a resource module imports from ``_runtime``, in isort's order (constants, classes, functions)."""
     names = set(naming.RESOURCE_RUNTIME_IMPORTS["always"])
+    if any(op["not_given"] for op in operations):
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["optional"]
+    if any(not op["events"] for op in operations):
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["awaitable"]
+    if any(op["deprecated"] for op in operations):
+        names |= naming.RESOURCE_RUNTIME_IMPORTS["deprecated"]
     if any(op["stream"] for op in operations):
         names |= naming.RESOURCE_RUNTIME_IMPORTS["streaming"]
     if any(op["pager"] for op in operations):

@@ -29,6 +29,7 @@ from ._runtime import (
     PaginationError,
     RawRequest,
     RawResponse,
+    RequestOptions,
     ResponseValidationError,
     RetryConfig,
     SdkError,
@@ -58,7 +59,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.cefea97d"
+__version__ = "1+clientsmith.b514c0ba"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -68,6 +69,7 @@ __all__ = [
     "NotGiven",
     "RetryConfig",
     "Timeout",
+    "RequestOptions",
     "ApiResponse",
     "SyncPage",
     "AsyncPage",

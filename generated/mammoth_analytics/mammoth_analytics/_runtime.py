@@ -26,10 +26,12 @@ import mimetypes
 import os
 import random
 import re
+import sys
 import threading
 import time
 import types
 import uuid
+import warnings
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -115,6 +117,7 @@ __all__ = [
     "RawRequest",
     "RawResponse",
     "RawStream",
+    "RequestOptions",
     "RequestTimeoutError",
     "ResponseValidationError",
     "RetryConfig",
@@ -3206,12 +3209,33 @@ def _error_detail(body: Any) -> str:
     return ""
 
 
-class RequestArguments(TypedDict, total=False):
+class RequestOptions(TypedDict, total=False):
+    """The per-call options every generated method takes as keyword arguments (``**options``).
+
+    All are optional::
+
+        client.pets.get_pet("p1", timeout=5, extra_headers={"x-trace": "t1"})
+
+    ``timeout``: seconds, or a :class:`Timeout`, for this call, replacing the client's.
+    ``retries``: the :class:`RetryConfig` for this call, replacing the client's.
+    ``extra_headers``: headers added to the request, replacing those of the same name.
+    ``extra_query``: query parameters added to the request, replacing those of the same name.
+    ``extra_body``: fields merged into the request's JSON object, form or multipart body.
+    """
+
+    timeout: float | Timeout | None | NotGiven
+    retries: RetryConfig | NotGiven
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, object] | None
+    extra_body: Mapping[str, object] | None
+
+
+class RequestArguments(RequestOptions, total=False):
     """What :meth:`SyncApiClient.request` and ``stream`` take besides the operation.
 
     ``path``, ``query``, ``headers``, ``cookies``: parameter values by wire name (``NOT_GIVEN``
-    leaves one out); ``body``: the request body; the rest are the per-call options of every
-    generated method.
+    leaves one out); ``body``: the request body; the rest are the :class:`RequestOptions`
+    of every generated method.
     """
 
     path: Mapping[str, Any] | None
@@ -3219,11 +3243,6 @@ class RequestArguments(TypedDict, total=False):
     headers: Mapping[str, Any] | None
     cookies: Mapping[str, Any] | None
     body: Any
-    timeout: float | Timeout | None | NotGiven
-    retries: RetryConfig | NotGiven
-    extra_headers: Mapping[str, str] | None
-    extra_query: Mapping[str, object] | None
-    extra_body: Mapping[str, object] | None
 
 
 class _Deadline:
@@ -4537,6 +4556,42 @@ def async_raw_response(
     return cast(
         "Callable[Concatenate[Any, P], Coroutine[Any, Any, ApiResponse[T]]]", method
     )
+
+
+def awaitable(
+    method: Callable[Concatenate[Any, P], T],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, T]]:
+    """A generated method as the async resource's method of the same name: its body, awaited.
+
+    The body of a generated method builds the call and returns ``self._client.request(...)``;
+    on an async resource that is a coroutine, which this awaits. So each operation is written
+    once, and the async method keeps the method's arguments and docstring, for type checkers
+    (through ``P``) and for ``help()``.
+    """
+
+    @functools.wraps(method)
+    async def awaited(resource: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        coroutine = cast("Coroutine[Any, Any, T]", method(resource, *args, **kwargs))
+        return await coroutine
+
+    return awaited
+
+
+def deprecated(message: str) -> None:
+    """Warn that the API deprecates an operation, pointing at the first caller outside this package.
+
+    A generated method is reached directly, through :func:`awaitable`, or through its raw or
+    streamed form, so a fixed ``stacklevel`` would point into the package for some of them.
+    """
+    package = __name__.rpartition(".")[0] + "."
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        package
+    ):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, DeprecationWarning, stacklevel=level)
 
 
 def streamed_response(
