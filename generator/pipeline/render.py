@@ -527,7 +527,7 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
 def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
     """What a resource module imports from ``_runtime``, in isort's order (constants, classes, functions)."""
     names = set(naming.RESOURCE_RUNTIME_IMPORTS["always"])
-    if any(op["not_given"] for op in operations):
+    if any(op["not_given"] or (op["pager"] and op["pager"]["start"] == "NOT_GIVEN") for op in operations):
         names |= naming.RESOURCE_RUNTIME_IMPORTS["optional"]
     if any(not op["events"] for op in operations):
         names |= naming.RESOURCE_RUNTIME_IMPORTS["awaitable"]
