@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -526,25 +527,19 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
 
 def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
     """What a resource module imports from ``_runtime``, in isort's order (constants, classes, functions)."""
+    uses: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "optional": lambda op: op["not_given"] or (op["pager"] and op["pager"]["start"] == "NOT_GIVEN"),
+        "awaitable": lambda op: not op["events"],
+        "deprecated": lambda op: op["deprecated"],
+        "streaming": lambda op: op["stream"],
+        "pagination": lambda op: op["pager"],
+        "parts": lambda op: op["parts"],
+        "events": lambda op: op["events"],
+        "servers": lambda op: op["servers"],
+        "server_variables": lambda op: op["server_variables"],
+    }
     names = set(naming.RESOURCE_RUNTIME_IMPORTS["always"])
-    if any(op["not_given"] or (op["pager"] and op["pager"]["start"] == "NOT_GIVEN") for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["optional"]
-    if any(not op["events"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["awaitable"]
-    if any(op["deprecated"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["deprecated"]
-    if any(op["stream"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["streaming"]
-    if any(op["pager"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["pagination"]
-    if any(op["parts"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["parts"]
-    if any(op["events"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["events"]
-    if any(op["servers"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["servers"]
-    if any(op["server_variables"] for op in operations):
-        names |= naming.RESOURCE_RUNTIME_IMPORTS["server_variables"]
+    names.update(name for key, used in uses.items() if any(used(op) for op in operations) for name in naming.RESOURCE_RUNTIME_IMPORTS[key])
     return sorted(names, key=lambda name: (not name.isupper(), not name[0].isupper(), name))
 
 
