@@ -249,6 +249,7 @@ def _pager_view(op: ir.Operation) -> dict[str, Any] | None:
         "item_annotation": pagination.item_annotation,
         "position_name": position.py_name if position is not None else "",
         "start": start,
+        "starts_unset": not driven and position is None,  # ``start=NOT_GIVEN``: the first page names no position
         "size_expr": pagination.size.py_name if pagination.size is not None and driven else "None",
         "positional": positional,
         "keyword": keyword,
@@ -528,7 +529,7 @@ def _group_view(group: ir.ResourceGroup) -> dict[str, Any]:
 def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
     """What a resource module imports from ``_runtime``, in isort's order (constants, classes, functions)."""
     uses: dict[str, Callable[[dict[str, Any]], Any]] = {
-        "optional": lambda op: op["not_given"] or (op["pager"] and op["pager"]["start"] == "NOT_GIVEN"),
+        "optional": lambda op: op["not_given"] or (op["pager"] and op["pager"]["starts_unset"]),
         "awaitable": lambda op: not op["events"],
         "deprecated": lambda op: op["deprecated"],
         "streaming": lambda op: op["stream"],
