@@ -87,6 +87,7 @@ class _Param:
     default: Any  # the spec default, or _ABSENT
     style_json: bool = False
     allow_empty: bool = False  # allowEmptyValue: an empty query value may be sent
+    form_wire: bool = False  # sent as form pairs (a deepObject query parameter, a form body field)
 
 
 _ABSENT = object()
@@ -191,12 +192,15 @@ class OperationChecker:
                     spec[(str(param["in"]), str(param["name"]))] = (param, f"{where}/parameters/{index}")
         result: list[_Param] = []
         body_schema = self._body_schema(op)
+        form_wire = self._form_wire_fields(op)
         for p in op.parameters:
             if p.location == "body":
                 resolved = self.shapes.resolve(body_schema)
                 sub = (resolved.get("properties") or {}).get(p.wire_name, {})
                 pointer = f"{base}/requestBody"
-                result.append(_Param(p.py_name, p.wire_name, "body", p.required, sub, pointer, self._default(sub)))
+                result.append(
+                    _Param(p.py_name, p.wire_name, "body", p.required, sub, pointer, self._default(sub), form_wire=p.wire_name in form_wire)
+                )
                 continue
             found = spec.get((p.location, p.wire_name))
             if found is None:
@@ -212,6 +216,7 @@ class OperationChecker:
                 _Param(
                     p.py_name, p.wire_name, p.location, p.required, schema if schema is not None else {}, pointer,
                     self._default(schema), style_json, param.get("allowEmptyValue") is True,
+                    form_wire=p.location == "query" and param.get("style") == "deepObject",
                 )
             )
         return result
@@ -237,6 +242,26 @@ class OperationChecker:
         resolved = self.shapes.resolve(schema) if isinstance(schema, dict) else {}
         return resolved.get("default", _ABSENT)
 
+    def _form_wire_fields(self, op: ir.Operation) -> frozenset[str]:
+        """The body properties sent as form pairs: those of a form body that its ``encoding``
+        map does not send as a content type (JSON text can say ``{}``), and the ``deepObject``
+        fields of a multipart body (Stripe's ``file_link_data[create]``)."""
+        if op.body is None or op.body.encoding not in ("form", "multipart"):
+            return frozenset()
+        _, operation, _ = self._spec_operation(op)
+        body = self._deref(operation.get("requestBody")) or {}
+        media = (body.get("content") or {}).get(op.body.content_type) or {}
+        encodings: dict[str, Any] = media["encoding"] if isinstance(media.get("encoding"), dict) else {}
+        properties = self.shapes.resolve(media.get("schema") or {}).get("properties") or {}
+        names: set[str] = set()
+        for name in properties:
+            entry = encodings.get(name)
+            entry = entry if isinstance(entry, dict) else {}
+            styled = not entry or any(key in entry for key in ("style", "explode", "allowReserved"))
+            if (styled if op.body.encoding == "form" else entry.get("style") == "deepObject"):
+                names.add(name)
+        return frozenset(names)
+
     def _body_schema(self, op: ir.Operation) -> Any:
         if op.body is None:
             return None
@@ -255,10 +280,10 @@ class OperationChecker:
         if param.location in ("header", "cookie") or (param.location in ("query", "path") and structured and not param.style_json):
             safe = _SAFE_TEXT
         if param.location == "body":
-            return strategy(self.requests.convert(param.schema))
+            return strategy(self.requests.convert(param.schema, form_wire=param.form_wire))
         # An empty path segment routes elsewhere; an empty query value needs allowEmptyValue.
         non_empty = param.location == "path" or (param.location == "query" and not param.allow_empty)
-        converted = self.requests.convert(param.schema, safe_strings=safe, min_length=1 if non_empty else 0)
+        converted = self.requests.convert(param.schema, safe_strings=safe, min_length=1 if non_empty else 0, form_wire=param.form_wire)
         if param.location == "path":
             # an empty list or object expands to an empty segment, which routes elsewhere
             return strategy(converted).filter(lambda value: value is not None and value != [] and value != {})
@@ -288,7 +313,7 @@ class OperationChecker:
             elif op.body.encoding == "text":
                 body = st.text(min_size=1, max_size=64)
             else:
-                body = strategy(self.requests.convert(schema))
+                body = strategy(self.requests.convert(schema, form_wire=self._form_wire_fields(op)))
                 if op.body.encoding in ("form", "multipart") and self.shapes.resolve(schema).get("properties"):
                     # openapi-core reads an empty form body as no body at all
                     body = body.filter(_sends_something)
@@ -525,7 +550,7 @@ class OperationChecker:
         expected_body = plain(expected_body)
         actual_body = plain(reading.body)
         if op.body.encoding in ("form", "multipart") and isinstance(actual_body, dict) and isinstance(expected_body, dict):
-            expected_body, actual_body = _form_views(expected_body, actual_body, op.body.encoding)
+            expected_body, actual_body = _form_views(expected_body, actual_body, op.body.encoding, reading.deep_fields)
             if op.body.encoding == "form":
                 # openapi-core 0.23 drops exploded objects of form bodies: read them from the wire
                 pairs = parse_qsl((sent.content or b"").decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -762,17 +787,23 @@ def _sends_something(value: Any) -> bool:
     return not isinstance(value, dict) or any(item not in ([], {}, None) for item in value.values())
 
 
-def _form_views(expected: dict[str, Any], actual: dict[str, Any], encoding: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _form_views(
+    expected: dict[str, Any], actual: dict[str, Any], encoding: str, deep: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Form and multipart bodies as the wire can carry them: an empty array or object sends
     nothing (and openapi-core reads an array that was not sent as []), inside a deepObject
-    field too; a multipart part is text."""
+    field too; a multipart part is text, unless it is a ``deepObject`` field (``deep``), which
+    the oracle reads and casts by its schema."""
     if encoding == "form":
         expected, actual = _without_empty(expected), _without_empty(actual)
+    else:
+        expected = {k: _without_empty(v) if k in deep else v for k, v in expected.items()}
+        actual = {k: _without_empty(v) if k in deep else v for k, v in actual.items()}
     expected = {k: v for k, v in expected.items() if v not in ([], {})}
     actual = {k: v for k, v in actual.items() if v not in ([], {}) or k in expected}
     if encoding == "multipart":
-        expected = {k: _part_text(v) for k, v in expected.items()}
-        actual = {k: _part_text(v) for k, v in actual.items()}
+        expected = {k: v if k in deep else _part_text(v) for k, v in expected.items()}
+        actual = {k: v if k in deep else _part_text(v) for k, v in actual.items()}
     return expected, actual
 
 
