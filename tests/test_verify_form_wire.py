@@ -9,6 +9,9 @@ SDKs send them, one part per ``name[member]``.
 
 from __future__ import annotations
 
+import json
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -175,3 +178,54 @@ def test_multipart_deep_object_fields_are_checked(parts: list[tuple[str, str]], 
     headers, body = _multipart(parts)
     reading = Oracle(_multipart_spec()).read("/files", "POST", f"{BASE_URL}/files", headers, body)
     assert message in reading.errors, f"expected {message!r}, the oracle said {reading.errors}"
+
+
+# -- the shrink budget -------------------------------------------------------------------
+def _checker(shrink_seconds: float) -> Any:
+    """An OperationChecker with only what ``_run`` reads (no package: the check is a function)."""
+    from generator.verify.runner import Budget, OperationChecker
+
+    checker = OperationChecker.__new__(OperationChecker)
+    checker.budget = Budget(examples=100, seed=1, shrink_seconds=shrink_seconds)
+    checker.failures = []
+    checker.skipped = []
+    return checker
+
+
+def _slow_check(calls: list[list[int]]) -> Any:
+    from generator.verify.runner import CheckFailed
+
+    def check(value: list[int]) -> None:
+        calls.append(value)
+        time.sleep(0.02)  # a Stripe-sized call: every shrink step costs time
+        if sum(value) > 100:
+            raise CheckFailed("#/paths/~1x/post", f"sum {sum(value)} is too large")
+
+    return check
+
+
+def test_a_failure_is_reported_when_the_shrink_budget_is_spent() -> None:
+    """Past the budget the smallest failing example found so far is reported, not a minimal one
+    that took minutes: it is a real failure (it fails the check) and says it may not be minimal."""
+    from hypothesis import strategies as st
+
+    op = SimpleNamespace(group="g", py_name="m")
+    drawn = st.lists(st.integers(0, 10**6), min_size=5, max_size=30)
+    checker = _checker(shrink_seconds=0.3)
+    calls: list[list[int]] = []
+    started = time.monotonic()
+    assert checker._run(op, "#/paths/~1x/post", "request", drawn, _slow_check(calls)) == "FAIL"
+    spent = time.monotonic() - started
+    assert spent < 10, f"the check took {spent:.1f} s with a 0.3 s shrink budget"
+    [failure] = checker.failures
+    assert failure.operation == "g.m" and failure.check == "request"
+    assert "maybe not minimal" in failure.message and "is too large" in failure.message, failure.message
+    example = json.loads(failure.example)
+    assert sum(example) > 100, f"the reported example {example} does not fail the check"
+
+    # with time to spare, the same failure shrinks all the way (and says nothing about a budget)
+    unhurried = _checker(shrink_seconds=600)
+    assert unhurried._run(op, "#/paths/~1x/post", "request", drawn, _slow_check([])) == "FAIL"
+    [minimal] = unhurried.failures
+    assert "maybe not minimal" not in minimal.message, minimal.message
+    assert sum(json.loads(minimal.example)) == 101, minimal.example

@@ -24,6 +24,7 @@ import importlib
 import inspect
 import json
 import sys
+import time
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -70,10 +71,23 @@ class OperationResult:
     checks: dict[str, str] = field(default_factory=dict)  # check -> "ok" | "FAIL" | "-" (nothing to check) | "skip"
 
 
+#: Seconds a check may spend shrinking one failure: past them the smallest failing example
+#: found so far is reported, marked as not minimal. Hypothesis' own limit is 5 minutes per
+#: check; on Stripe's objects (hundreds of fields per example, every call sent twice and read
+#: by openapi-core) one shrink step takes a good part of a second.
+SHRINK_SECONDS = 20.0
+
+
 @dataclass
 class Budget:
     examples: int
     seed: int
+    shrink_seconds: float = SHRINK_SECONDS
+
+
+class _ShrinkBudgetSpent(BaseException):
+    """Raised into hypothesis when a check has shrunk for :attr:`Budget.shrink_seconds`: not an
+    ``Exception``, so hypothesis stops there instead of taking it for one more failure."""
 
 
 @dataclass
@@ -409,6 +423,7 @@ class OperationChecker:
         from hypothesis.errors import HypothesisException, UnsatisfiedAssumption
 
         last: list[tuple[Any, CheckFailed]] = []
+        failed_at: list[float] = []  # when the first failure was found: shrinking starts
 
         @settings(
             max_examples=self.budget.examples,
@@ -423,16 +438,20 @@ class OperationChecker:
         @seed(self.budget.seed)
         @given(drawn)
         def prop(value: Any) -> None:
+            if failed_at and time.monotonic() - failed_at[0] > self.budget.shrink_seconds:
+                raise _ShrinkBudgetSpent
             try:
                 test(value)
             except CheckFailed as failed:
                 last.append((value, failed))
+                failed_at[:] = failed_at or [time.monotonic()]
                 raise
             except UnsatisfiedAssumption:
                 raise
             except Exception as exc:  # any exception of the client is a failed check
                 wrapped = CheckFailed(pointer, f"raised {type(exc).__name__}: {_one_line(exc)}")
                 last.append((value, wrapped))
+                failed_at[:] = failed_at or [time.monotonic()]
                 raise wrapped from exc
 
         try:
@@ -440,6 +459,13 @@ class OperationChecker:
         except CheckFailed:
             value, failed = last[-1]
             self.failures.append(Failure(failed.pointer, f"{op.group}.{op.py_name}", check, failed.message, _example(value)))
+            return "FAIL"
+        except _ShrinkBudgetSpent:
+            # every example hypothesis tries while shrinking is smaller than the failing one it
+            # holds, so the last one that failed is the smallest found
+            value, failed = last[-1]
+            message = f"{failed.message} (example shrunk for {self.budget.shrink_seconds:g} s, maybe not minimal)"
+            self.failures.append(Failure(failed.pointer, f"{op.group}.{op.py_name}", check, message, _example(value)))
             return "FAIL"
         except (HypothesisException, RecursionError, ValueError, TypeError) as exc:
             # The drawing itself failed (a schema hypothesis-jsonschema cannot handle): visible, not hidden.
