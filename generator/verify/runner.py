@@ -23,7 +23,9 @@ import asyncio
 import importlib
 import inspect
 import json
+import signal
 import sys
+import threading
 import time
 import types
 import typing
@@ -88,6 +90,50 @@ class Budget:
 class _ShrinkBudgetSpent(BaseException):
     """Raised into hypothesis when a check has shrunk for :attr:`Budget.shrink_seconds`: not an
     ``Exception``, so hypothesis stops there instead of taking it for one more failure."""
+
+
+class _ShrinkClock:
+    """Stops a check that has been shrinking one failure for ``seconds``.
+
+    Hypothesis spends much of that time between calls of the check (sorting and comparing the
+    choices of Stripe-sized examples: minutes without a single call), so on the main thread a
+    timer signal interrupts it wherever it is; a call of the check in progress is let finish
+    (the client and its event loop are not stopped halfway), and the next one is not made.
+    Elsewhere (no signals off the main thread) the clock is read at each call.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started: float | None = None
+        self.running = False  # hypothesis is running: the timer may interrupt it
+        self.in_call = False  # the check is running: the timer only marks the time spent
+        self.expired = False
+        self._previous: Any = None
+        self._armed = False
+
+    def start(self) -> None:
+        if self.started is not None:
+            return
+        self.started = time.monotonic()
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            self._previous = signal.signal(signal.SIGALRM, self._alarm)
+            signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.001))
+            self._armed = True
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        self.expired = True
+        if self.running and not self.in_call:
+            raise _ShrinkBudgetSpent
+
+    def spent(self) -> bool:
+        return self.expired or (self.started is not None and time.monotonic() - self.started > self.seconds)
+
+    def stop(self) -> None:
+        self.running = False
+        if self._armed:
+            self._armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
 
 
 @dataclass
@@ -423,7 +469,7 @@ class OperationChecker:
         from hypothesis.errors import HypothesisException, UnsatisfiedAssumption
 
         last: list[tuple[Any, CheckFailed]] = []
-        failed_at: list[float] = []  # when the first failure was found: shrinking starts
+        clock = _ShrinkClock(self.budget.shrink_seconds)  # started by the first failure
 
         @settings(
             max_examples=self.budget.examples,
@@ -438,29 +484,40 @@ class OperationChecker:
         @seed(self.budget.seed)
         @given(drawn)
         def prop(value: Any) -> None:
-            if failed_at and time.monotonic() - failed_at[0] > self.budget.shrink_seconds:
+            if clock.spent():
                 raise _ShrinkBudgetSpent
+            clock.in_call = True
             try:
                 test(value)
             except CheckFailed as failed:
                 last.append((value, failed))
-                failed_at[:] = failed_at or [time.monotonic()]
                 raise
             except UnsatisfiedAssumption:
                 raise
             except Exception as exc:  # any exception of the client is a failed check
                 wrapped = CheckFailed(pointer, f"raised {type(exc).__name__}: {_one_line(exc)}")
                 last.append((value, wrapped))
-                failed_at[:] = failed_at or [time.monotonic()]
                 raise wrapped from exc
+            finally:
+                clock.in_call = False
+                if last:
+                    clock.start()
+                if clock.spent():
+                    # this call's failure is recorded (if it failed); hypothesis stops here
+                    raise _ShrinkBudgetSpent
 
         try:
-            prop()
+            clock.running = True
+            try:
+                prop()
+            finally:
+                clock.stop()
         except CheckFailed:
             value, failed = last[-1]
             self.failures.append(Failure(failed.pointer, f"{op.group}.{op.py_name}", check, failed.message, _example(value)))
             return "FAIL"
         except _ShrinkBudgetSpent:
+            clock.stop()  # again: the timer may have fired inside the first stop()
             # every example hypothesis tries while shrinking is smaller than the failing one it
             # holds, so the last one that failed is the smallest found
             value, failed = last[-1]
