@@ -214,7 +214,8 @@ def test_a_failure_is_reported_when_the_shrink_budget_is_spent() -> None:
     checker = _checker(shrink_seconds=0.3)
     calls: list[list[int]] = []
     started = time.monotonic()
-    assert checker._run(op, "#/paths/~1x/post", "request", drawn, _slow_check(calls)) == "FAIL"
+    outcome = checker._run(op, "#/paths/~1x/post", "request", drawn, _slow_check(calls))
+    assert outcome == "FAIL", f"{outcome}: {checker.skipped}"
     spent = time.monotonic() - started
     assert spent < 10, f"the check took {spent:.1f} s with a 0.3 s shrink budget"
     [failure] = checker.failures
@@ -225,7 +226,30 @@ def test_a_failure_is_reported_when_the_shrink_budget_is_spent() -> None:
 
     # with time to spare, the same failure shrinks all the way (and says nothing about a budget)
     unhurried = _checker(shrink_seconds=600)
-    assert unhurried._run(op, "#/paths/~1x/post", "request", drawn, _slow_check([])) == "FAIL"
+    outcome = unhurried._run(op, "#/paths/~1x/post", "request", drawn, _slow_check([]))
+    assert outcome == "FAIL", f"{outcome}: {unhurried.skipped}"
     [minimal] = unhurried.failures
     assert "maybe not minimal" not in minimal.message, minimal.message
     assert sum(json.loads(minimal.example)) == 101, minimal.example
+
+
+def test_a_value_that_cannot_be_drawn_is_reported_as_a_skip_on_the_same_clock() -> None:
+    """Hypothesis shrinks an error raised while drawing like a failure (minutes on Stripe, with
+    no call of the check to look at the clock): drawing errors start the clock too."""
+    from hypothesis import strategies as st
+
+    op = SimpleNamespace(group="g", py_name="m")
+    # one option of three raises when drawn (a collection of nothing with a non-zero max_size)
+    drawn = st.one_of(st.integers(), st.text(), st.lists(st.nothing(), max_size=4))
+    checker = _checker(shrink_seconds=0.0)
+    assert checker._run(op, "#/paths/~1x/post", "response", drawn, lambda value: time.sleep(0.01)) == "skip"
+    assert checker.failures == []
+    [skipped] = checker.skipped
+    assert "g.m: response: cannot draw examples: Cannot create a collection of max_size=4" in skipped, skipped
+
+
+def test_an_array_whose_items_cannot_be_drawn_is_drawn_empty() -> None:
+    """Past the depth cut nothing is drawn (``false``): such an array can only be empty, and
+    drawing it must not raise (hypothesis refuses lists of nothing with max_size > 0)."""
+    assert {repr(value) for value in _draws({"type": "array", "items": False}, 20)} == {"[]"}
+    assert strategy({"type": "array", "items": False, "minItems": 1}).is_empty

@@ -466,10 +466,24 @@ class OperationChecker:
 
     def _run(self, op: ir.Operation, pointer: str, check: str, drawn: Any, test: Callable[[Any], None]) -> str:
         from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-        from hypothesis.errors import HypothesisException, UnsatisfiedAssumption
+        from hypothesis import strategies as st
+        from hypothesis.errors import Frozen, HypothesisException, UnsatisfiedAssumption
 
         last: list[tuple[Any, CheckFailed]] = []
         clock = _ShrinkClock(self.budget.shrink_seconds)  # started by the first failure
+        undrawable: list[BaseException] = []
+
+        @st.composite
+        def guarded(draw: Any) -> Any:
+            # a value that cannot be drawn is a failure hypothesis shrinks too: on the clock
+            try:
+                return draw(drawn)
+            except (UnsatisfiedAssumption, Frozen):
+                raise
+            except Exception as exc:
+                undrawable.append(exc)
+                clock.start()
+                raise
 
         @settings(
             max_examples=self.budget.examples,
@@ -482,7 +496,7 @@ class OperationChecker:
             phases=(Phase.explicit, Phase.generate, Phase.shrink),
         )
         @seed(self.budget.seed)
-        @given(drawn)
+        @given(guarded())
         def prop(value: Any) -> None:
             if clock.spent():
                 raise _ShrinkBudgetSpent
@@ -518,17 +532,29 @@ class OperationChecker:
             return "FAIL"
         except _ShrinkBudgetSpent:
             clock.stop()  # again: the timer may have fired inside the first stop()
-            # every example hypothesis tries while shrinking is smaller than the failing one it
-            # holds, so the last one that failed is the smallest found
-            value, failed = last[-1]
-            message = f"{failed.message} (example shrunk for {self.budget.shrink_seconds:g} s, maybe not minimal)"
-            self.failures.append(Failure(failed.pointer, f"{op.group}.{op.py_name}", check, message, _example(value)))
-            return "FAIL"
+            return self._budget_spent(op, pointer, check, last, undrawable)
         except (HypothesisException, RecursionError, ValueError, TypeError) as exc:
+            if _interrupted(exc):
+                # the timer stopped hypothesis amid a draw, which it reports as inconsistent data generation
+                return self._budget_spent(op, pointer, check, last, undrawable)
             # The drawing itself failed (a schema hypothesis-jsonschema cannot handle): visible, not hidden.
             self.skipped.append(f"{pointer}: {op.group}.{op.py_name}: {check}: cannot draw examples: {_one_line(exc)}")
             return "skip"
         return "ok"
+
+    def _budget_spent(
+        self, op: ir.Operation, pointer: str, check: str, last: list[tuple[Any, CheckFailed]], undrawable: list[BaseException]
+    ) -> str:
+        """The outcome of a check stopped by its shrink budget."""
+        if not last:
+            self.skipped.append(f"{pointer}: {op.group}.{op.py_name}: {check}: cannot draw examples: {_one_line(undrawable[-1])}")
+            return "skip"
+        # every example hypothesis tries while shrinking is smaller than the failing one it
+        # holds, so the last one that failed is the smallest found
+        value, failed = last[-1]
+        message = f"{failed.message} (example shrunk for {self.budget.shrink_seconds:g} s, maybe not minimal)"
+        self.failures.append(Failure(failed.pointer, f"{op.group}.{op.py_name}", check, message, _example(value)))
+        return "FAIL"
 
     def _check_request(self, op: ir.Operation, params: list[_Param], arguments: dict[str, Any], pointer: str) -> None:
         kwargs = self._typed(op, arguments, pointer)
@@ -776,6 +802,23 @@ class OperationChecker:
 
 
 # -- helpers ---------------------------------------------------------------------
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is hypothesis' report of the shrink timer's interruption (its cause,
+    context or one of a group's exceptions is :class:`_ShrinkBudgetSpent`)."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _ShrinkBudgetSpent):
+            return True
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        pending += list(getattr(current, "exceptions", ()))
+    return False
+
+
 def _is_event_stream(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() == "text/event-stream"
 

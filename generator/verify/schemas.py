@@ -369,7 +369,13 @@ def strategy(json_schema: Any) -> st.SearchStrategy[Any]:
     if _plain_array(json_schema):
         low = int(json_schema.get("minItems", 0))
         high = int(json_schema.get("maxItems", max(low, _MAX_ITEMS)))
-        return st.lists(strategy(json_schema.get("items", {})), min_size=low, max_size=min(high, max(low, _MAX_ITEMS)))
+        items = strategy(json_schema.get("items", {}))
+        if items.is_empty:
+            # no item can be drawn (the recursion or depth cut reached them): only the empty
+            # list, if allowed; hypothesis refuses lists of nothing with a non-zero max_size,
+            # and only where one is drawn (then it shrank that error for minutes on Stripe)
+            return st.just([]) if low == 0 else st.nothing()
+        return st.lists(items, min_size=low, max_size=min(high, max(low, _MAX_ITEMS)))
     return _leaf(json_schema)
 
 
