@@ -420,7 +420,10 @@ class OperationChecker:
             self._skip(result, pointer, CHECKS, f"cannot draw arguments: {_one_line(exc)}")
             return result
         unreadable = [p.py_name for p in op.parameters_in("path") if p.style in ("label", "matrix")]
-        undefined = [p.py_name for p in params if p.location != "body" and not p.style_json and self._nested(p.schema)]
+        # deepObject query parameters nest as qs reads them (a[b][c]=v, a[0]=v), and so does the oracle
+        undefined = [
+            p.py_name for p in params if p.location != "body" and not p.style_json and not (p.location == "query" and p.form_wire) and self._nested(p.schema)
+        ]
         multipart_31 = op.body is not None and op.body.encoding == "multipart" and str(self.oracle.document.get("openapi", "")).startswith("3.1")
         if multipart_31:
             # openapi-core 0.23 reads multipart parts as bytes, which no 3.1 `type: string` accepts
