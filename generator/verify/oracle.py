@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import copy
 import re
+import typing
 import warnings
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.http import parse_cookie
@@ -34,6 +35,8 @@ class Reading:
     header: dict[str, Any]
     cookie: dict[str, Any]
     body: Any
+    #: the body's fields read by qs-codec (``deepObject``), as typed values
+    deep_fields: frozenset[str] = frozenset()
 
 
 _KEEP_ENCODED = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
@@ -80,7 +83,9 @@ class _Request:
             cookie=ImmutableMultiDict(parse_cookie(header_map.get("cookie", ""))),
         )
         self.body = content
-        self.content_type = (header_map.get("content-type") or "application/octet-stream").lower()
+        media_type, semicolon, parameters = (header_map.get("content-type") or "application/octet-stream").partition(";")
+        # the media type is case-insensitive, a multipart boundary is not
+        self.content_type = media_type.strip().lower() + semicolon + parameters
 
 
 def oracle_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -296,20 +301,25 @@ def _flat_object(document: dict[str, Any], schema: Any) -> bool:
     return True
 
 
-#: (routable path, method) -> ("query" | "form", name) -> schema: the ``deepObject`` values
-#: openapi-core 0.23 cannot read (lists, nested objects, unions: OpenAPI defines the style for
-#: flat objects only). qs-codec, a port of the ``qs`` library those APIs follow, reads them.
-DeepValues = dict[tuple[str, str], dict[tuple[str, str], Any]]
+#: (routable path, method) -> ("query" | "form" | "multipart", name) -> (schema, required): the
+#: ``deepObject`` values openapi-core 0.23 cannot read (lists, nested objects, unions: OpenAPI
+#: defines the style for flat objects only, and for form bodies only before 3.1; multipart
+#: fields of that style it refuses whatever their schema). qs-codec, a port of the ``qs``
+#: library those APIs follow, reads them.
+DeepValues = dict[tuple[str, str], dict[tuple[str, str], tuple[Any, bool]]]
+
+#: The body media types whose ``deepObject`` fields qs-codec reads, and the kind they are read as.
+_DEEP_BODIES = {"application/x-www-form-urlencoded": "form", "multipart/form-data": "multipart"}
 
 
 def _without_deep_values(document: dict[str, Any]) -> tuple[dict[str, Any], DeepValues]:
     """A copy of ``document`` without the ``deepObject`` query parameters and form fields that
-    openapi-core cannot read, and where they were."""
+    openapi-core cannot read, nor the ``deepObject`` fields of multipart bodies, and where they were."""
     result = copy.deepcopy(document)
     deep: DeepValues = {}
-    def deep_parameters(parameters: list[Any]) -> tuple[list[Any], dict[tuple[str, str], Any]]:
+    def deep_parameters(parameters: list[Any]) -> tuple[list[Any], dict[tuple[str, str], tuple[Any, bool]]]:
         kept: list[Any] = []
-        found: dict[tuple[str, str], Any] = {}
+        found: dict[tuple[str, str], tuple[Any, bool]] = {}
         for parameter in parameters:
             resolved = _resolved(result, parameter)
             if (
@@ -318,7 +328,7 @@ def _without_deep_values(document: dict[str, Any]) -> tuple[dict[str, Any], Deep
                 and resolved.get("style") == "deepObject"
                 and not _flat_object(result, resolved.get("schema"))
             ):
-                found[("query", str(resolved.get("name")))] = resolved.get("schema") or {}
+                found[("query", str(resolved.get("name")))] = (resolved.get("schema") or {}, resolved.get("required") is True)
             else:
                 kept.append(parameter)
         return kept, found
@@ -333,20 +343,33 @@ def _without_deep_values(document: dict[str, Any]) -> tuple[dict[str, Any], Deep
             operation["parameters"], own = deep_parameters(operation.get("parameters") or [])
             found = {**shared, **own}
             body = _resolved(result, operation.get("requestBody"))
-            media = ((body or {}).get("content") or {}).get("application/x-www-form-urlencoded") if isinstance(body, dict) else None
-            if isinstance(media, dict) and isinstance(media.get("encoding"), dict):
+            content = dict((body or {}).get("content") or {}) if isinstance(body, dict) else {}
+            changed = False
+            for media_type, kind in _DEEP_BODIES.items():
+                media = content.get(media_type)
+                if not (isinstance(media, dict) and isinstance(media.get("encoding"), dict)):
+                    continue
                 schema = copy.deepcopy(_resolved(result, media.get("schema")))
                 properties = schema.get("properties") if isinstance(schema, dict) else None
+                if not isinstance(properties, dict):
+                    continue
+                encodings = dict(media["encoding"])
                 for name, encoding in media["encoding"].items():
-                    deep_field = isinstance(encoding, dict) and encoding.get("style") == "deepObject"
-                    if deep_field and isinstance(properties, dict) and name in properties and not _flat_object(result, properties[name]):
-                        found[("form", name)] = properties.pop(name)
-                        required = [r for r in schema.get("required") or [] if r != name]
-                        schema.pop("required", None)
-                        if required:
-                            schema["required"] = required
-                if any(kind == "form" for kind, _ in found):
-                    operation["requestBody"] = {**body, "content": {**body["content"], "application/x-www-form-urlencoded": {**media, "schema": schema}}}
+                    deep_field = isinstance(encoding, dict) and encoding.get("style") == "deepObject" and name in properties
+                    if not deep_field or (kind == "form" and _flat_object(result, properties[name])):
+                        continue
+                    required = [r for r in schema.get("required") or [] if r != name]
+                    found[(kind, name)] = (properties.pop(name), len(required) != len(schema.get("required") or []))
+                    schema.pop("required", None)
+                    if required:
+                        schema["required"] = required
+                    if kind == "multipart":
+                        del encodings[name]  # openapi-core looks each entry up in the parts, sent or not
+                if any(k == kind for k, _ in found):
+                    content[media_type] = {**media, "schema": schema, "encoding": encodings}
+                    changed = True
+            if changed:
+                operation["requestBody"] = {**body, "content": content}
             if found:
                 deep[(routable(path_key), method)] = found
     return result, deep
@@ -426,21 +449,28 @@ class Oracle:
             header=dict(params.header or {}),
             cookie=dict(params.cookie or {}),
             body=body,
+            deep_fields=frozenset(name for kind, name in deep or {} if kind in ("form", "multipart")),
         )
 
     def _read_deep(
-        self, deep: dict[tuple[str, str], Any], url: str, request: _Request, query: dict[str, Any], body: Any, errors: list[str]
+        self, deep: dict[tuple[str, str], tuple[Any, bool]], url: str, request: _Request, query: dict[str, Any], body: Any, errors: list[str]
     ) -> Any:
         """The ``deepObject`` values openapi-core left out, read by qs-codec, cast by their
-        schema and validated by openapi-schema-validator (openapi-core's own validator)."""
+        schema and validated by openapi-schema-validator (openapi-core's own validator). A
+        multipart body's parts read as the ``name=value`` pairs of a form (Stripe's SDKs send
+        ``file_link_data[create]`` as a part of that name)."""
         import qs_codec
 
         options = qs_codec.DecodeOptions(depth=32, list_limit=1000, parameter_limit=100000)
         wire = {"query": qs_codec.decode(urlsplit(url).query, options)}
         if any(kind == "form" for kind, _ in deep):
             wire["form"] = qs_codec.decode((request.body or b"").decode("utf-8", errors="replace"), options)
-        for (kind, name), schema in deep.items():
+        if any(kind == "multipart" for kind, _ in deep):
+            wire["multipart"] = qs_codec.decode(urlencode(_part_pairs(request)), options)
+        for (kind, name), (schema, required) in deep.items():
             if name not in wire[kind]:
+                if required:
+                    errors.append(f"{kind} {name} (deepObject, read by qs-codec): required, but not sent")
                 continue
             value = self._cast(wire[kind][name], schema)
             problem = self._invalid(value, schema)
@@ -497,6 +527,19 @@ class Oracle:
         validator = validator_class({"allOf": [schema], "components": self.document.get("components") or {}})
         error = next(iter(validator.iter_errors(value)), None)
         return "" if error is None else f"{'/'.join(str(p) for p in error.path) or '(value)'}: {error.message}"
+
+
+def _part_pairs(request: _Request) -> list[tuple[str, str]]:
+    """The ``(name, text)`` of each part of a multipart body, split as openapi-core splits them."""
+    from email.message import Message
+
+    from openapi_core.deserializing.media_types.util import data_form_loads
+
+    header = Message()
+    header["content-type"] = request.content_type
+    boundary = header.get_param("boundary")
+    parts = data_form_loads(request.body or b"", boundary=boundary if isinstance(boundary, str) else "")
+    return [(name, value.decode("utf-8", errors="replace")) for name, value in typing.cast(Any, parts).items(multi=True)]
 
 
 def _describe(error: BaseException) -> str:

@@ -23,7 +23,10 @@ import asyncio
 import importlib
 import inspect
 import json
+import signal
 import sys
+import threading
+import time
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -70,10 +73,67 @@ class OperationResult:
     checks: dict[str, str] = field(default_factory=dict)  # check -> "ok" | "FAIL" | "-" (nothing to check) | "skip"
 
 
+#: Seconds a check may spend shrinking one failure: past them the smallest failing example
+#: found so far is reported, marked as not minimal. Hypothesis' own limit is 5 minutes per
+#: check; on Stripe's objects (hundreds of fields per example, every call sent twice and read
+#: by openapi-core) one shrink step takes a good part of a second.
+SHRINK_SECONDS = 20.0
+
+
 @dataclass
 class Budget:
     examples: int
     seed: int
+    shrink_seconds: float = SHRINK_SECONDS
+
+
+class _ShrinkBudgetSpent(BaseException):
+    """Raised into hypothesis when a check has shrunk for :attr:`Budget.shrink_seconds`: not an
+    ``Exception``, so hypothesis stops there instead of taking it for one more failure."""
+
+
+class _ShrinkClock:
+    """Stops a check that has been shrinking one failure for ``seconds``.
+
+    Hypothesis spends much of that time between calls of the check (sorting and comparing the
+    choices of Stripe-sized examples: minutes without a single call), so on the main thread a
+    timer signal interrupts it wherever it is; a call of the check in progress is let finish
+    (the client and its event loop are not stopped halfway), and the next one is not made.
+    Elsewhere (no signals off the main thread) the clock is read at each call.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started: float | None = None
+        self.running = False  # hypothesis is running: the timer may interrupt it
+        self.in_call = False  # the check is running: the timer only marks the time spent
+        self.expired = False
+        self._previous: Any = None
+        self._armed = False
+
+    def start(self) -> None:
+        if self.started is not None:
+            return
+        self.started = time.monotonic()
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            self._previous = signal.signal(signal.SIGALRM, self._alarm)
+            signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.001))
+            self._armed = True
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        self.expired = True
+        if self.running and not self.in_call:
+            raise _ShrinkBudgetSpent
+
+    def spent(self) -> bool:
+        return self.expired or (self.started is not None and time.monotonic() - self.started > self.seconds)
+
+    def stop(self) -> None:
+        self.running = False
+        if self._armed:
+            self._armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
 
 
 @dataclass
@@ -87,6 +147,7 @@ class _Param:
     default: Any  # the spec default, or _ABSENT
     style_json: bool = False
     allow_empty: bool = False  # allowEmptyValue: an empty query value may be sent
+    form_wire: bool = False  # sent as form pairs (a deepObject query parameter, a form body field)
 
 
 _ABSENT = object()
@@ -191,12 +252,15 @@ class OperationChecker:
                     spec[(str(param["in"]), str(param["name"]))] = (param, f"{where}/parameters/{index}")
         result: list[_Param] = []
         body_schema = self._body_schema(op)
+        form_wire = self._form_wire_fields(op)
         for p in op.parameters:
             if p.location == "body":
                 resolved = self.shapes.resolve(body_schema)
                 sub = (resolved.get("properties") or {}).get(p.wire_name, {})
                 pointer = f"{base}/requestBody"
-                result.append(_Param(p.py_name, p.wire_name, "body", p.required, sub, pointer, self._default(sub)))
+                result.append(
+                    _Param(p.py_name, p.wire_name, "body", p.required, sub, pointer, self._default(sub), form_wire=p.wire_name in form_wire)
+                )
                 continue
             found = spec.get((p.location, p.wire_name))
             if found is None:
@@ -212,6 +276,7 @@ class OperationChecker:
                 _Param(
                     p.py_name, p.wire_name, p.location, p.required, schema if schema is not None else {}, pointer,
                     self._default(schema), style_json, param.get("allowEmptyValue") is True,
+                    form_wire=p.location == "query" and param.get("style") == "deepObject",
                 )
             )
         return result
@@ -237,6 +302,26 @@ class OperationChecker:
         resolved = self.shapes.resolve(schema) if isinstance(schema, dict) else {}
         return resolved.get("default", _ABSENT)
 
+    def _form_wire_fields(self, op: ir.Operation) -> frozenset[str]:
+        """The body properties sent as form pairs: those of a form body that its ``encoding``
+        map does not send as a content type (JSON text can say ``{}``), and the ``deepObject``
+        fields of a multipart body (Stripe's ``file_link_data[create]``)."""
+        if op.body is None or op.body.encoding not in ("form", "multipart"):
+            return frozenset()
+        _, operation, _ = self._spec_operation(op)
+        body = self._deref(operation.get("requestBody")) or {}
+        media = (body.get("content") or {}).get(op.body.content_type) or {}
+        encodings: dict[str, Any] = media["encoding"] if isinstance(media.get("encoding"), dict) else {}
+        properties = self.shapes.resolve(media.get("schema") or {}).get("properties") or {}
+        names: set[str] = set()
+        for name in properties:
+            entry = encodings.get(name)
+            entry = entry if isinstance(entry, dict) else {}
+            styled = not entry or any(key in entry for key in ("style", "explode", "allowReserved"))
+            if (styled if op.body.encoding == "form" else entry.get("style") == "deepObject"):
+                names.add(name)
+        return frozenset(names)
+
     def _body_schema(self, op: ir.Operation) -> Any:
         if op.body is None:
             return None
@@ -255,10 +340,10 @@ class OperationChecker:
         if param.location in ("header", "cookie") or (param.location in ("query", "path") and structured and not param.style_json):
             safe = _SAFE_TEXT
         if param.location == "body":
-            return strategy(self.requests.convert(param.schema))
+            return strategy(self.requests.convert(param.schema, form_wire=param.form_wire))
         # An empty path segment routes elsewhere; an empty query value needs allowEmptyValue.
         non_empty = param.location == "path" or (param.location == "query" and not param.allow_empty)
-        converted = self.requests.convert(param.schema, safe_strings=safe, min_length=1 if non_empty else 0)
+        converted = self.requests.convert(param.schema, safe_strings=safe, min_length=1 if non_empty else 0, form_wire=param.form_wire)
         if param.location == "path":
             # an empty list or object expands to an empty segment, which routes elsewhere
             return strategy(converted).filter(lambda value: value is not None and value != [] and value != {})
@@ -288,7 +373,7 @@ class OperationChecker:
             elif op.body.encoding == "text":
                 body = st.text(min_size=1, max_size=64)
             else:
-                body = strategy(self.requests.convert(schema))
+                body = strategy(self.requests.convert(schema, form_wire=self._form_wire_fields(op)))
                 if op.body.encoding in ("form", "multipart") and self.shapes.resolve(schema).get("properties"):
                     # openapi-core reads an empty form body as no body at all
                     body = body.filter(_sends_something)
@@ -335,7 +420,10 @@ class OperationChecker:
             self._skip(result, pointer, CHECKS, f"cannot draw arguments: {_one_line(exc)}")
             return result
         unreadable = [p.py_name for p in op.parameters_in("path") if p.style in ("label", "matrix")]
-        undefined = [p.py_name for p in params if p.location != "body" and not p.style_json and self._nested(p.schema)]
+        # deepObject query parameters nest as qs reads them (a[b][c]=v, a[0]=v), and so does the oracle
+        undefined = [
+            p.py_name for p in params if p.location != "body" and not p.style_json and not (p.location == "query" and p.form_wire) and self._nested(p.schema)
+        ]
         multipart_31 = op.body is not None and op.body.encoding == "multipart" and str(self.oracle.document.get("openapi", "")).startswith("3.1")
         if multipart_31:
             # openapi-core 0.23 reads multipart parts as bytes, which no 3.1 `type: string` accepts
@@ -381,9 +469,24 @@ class OperationChecker:
 
     def _run(self, op: ir.Operation, pointer: str, check: str, drawn: Any, test: Callable[[Any], None]) -> str:
         from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-        from hypothesis.errors import HypothesisException, UnsatisfiedAssumption
+        from hypothesis import strategies as st
+        from hypothesis.errors import Frozen, HypothesisException, UnsatisfiedAssumption
 
         last: list[tuple[Any, CheckFailed]] = []
+        clock = _ShrinkClock(self.budget.shrink_seconds)  # started by the first failure
+        undrawable: list[BaseException] = []
+
+        @st.composite
+        def guarded(draw: Any) -> Any:
+            # a value that cannot be drawn is a failure hypothesis shrinks too: on the clock
+            try:
+                return draw(drawn)
+            except (UnsatisfiedAssumption, Frozen):
+                raise
+            except Exception as exc:
+                undrawable.append(exc)
+                clock.start()
+                raise
 
         @settings(
             max_examples=self.budget.examples,
@@ -396,8 +499,11 @@ class OperationChecker:
             phases=(Phase.explicit, Phase.generate, Phase.shrink),
         )
         @seed(self.budget.seed)
-        @given(drawn)
+        @given(guarded())
         def prop(value: Any) -> None:
+            if clock.spent():
+                raise _ShrinkBudgetSpent
+            clock.in_call = True
             try:
                 test(value)
             except CheckFailed as failed:
@@ -409,18 +515,49 @@ class OperationChecker:
                 wrapped = CheckFailed(pointer, f"raised {type(exc).__name__}: {_one_line(exc)}")
                 last.append((value, wrapped))
                 raise wrapped from exc
+            finally:
+                clock.in_call = False
+                if last:
+                    clock.start()
+                if clock.spent():
+                    # this call's failure is recorded (if it failed); hypothesis stops here
+                    raise _ShrinkBudgetSpent
 
         try:
-            prop()
+            clock.running = True
+            try:
+                prop()
+            finally:
+                clock.stop()
         except CheckFailed:
             value, failed = last[-1]
             self.failures.append(Failure(failed.pointer, f"{op.group}.{op.py_name}", check, failed.message, _example(value)))
             return "FAIL"
+        except _ShrinkBudgetSpent:
+            clock.stop()  # again: the timer may have fired inside the first stop()
+            return self._budget_spent(op, pointer, check, last, undrawable)
         except (HypothesisException, RecursionError, ValueError, TypeError) as exc:
+            if _interrupted(exc):
+                # the timer stopped hypothesis amid a draw, which it reports as inconsistent data generation
+                return self._budget_spent(op, pointer, check, last, undrawable)
             # The drawing itself failed (a schema hypothesis-jsonschema cannot handle): visible, not hidden.
             self.skipped.append(f"{pointer}: {op.group}.{op.py_name}: {check}: cannot draw examples: {_one_line(exc)}")
             return "skip"
         return "ok"
+
+    def _budget_spent(
+        self, op: ir.Operation, pointer: str, check: str, last: list[tuple[Any, CheckFailed]], undrawable: list[BaseException]
+    ) -> str:
+        """The outcome of a check stopped by its shrink budget."""
+        if not last:
+            self.skipped.append(f"{pointer}: {op.group}.{op.py_name}: {check}: cannot draw examples: {_one_line(undrawable[-1])}")
+            return "skip"
+        # every example hypothesis tries while shrinking is smaller than the failing one it
+        # holds, so the last one that failed is the smallest found
+        value, failed = last[-1]
+        message = f"{failed.message} (example shrunk for {self.budget.shrink_seconds:g} s, maybe not minimal)"
+        self.failures.append(Failure(failed.pointer, f"{op.group}.{op.py_name}", check, message, _example(value)))
+        return "FAIL"
 
     def _check_request(self, op: ir.Operation, params: list[_Param], arguments: dict[str, Any], pointer: str) -> None:
         kwargs = self._typed(op, arguments, pointer)
@@ -525,7 +662,7 @@ class OperationChecker:
         expected_body = plain(expected_body)
         actual_body = plain(reading.body)
         if op.body.encoding in ("form", "multipart") and isinstance(actual_body, dict) and isinstance(expected_body, dict):
-            expected_body, actual_body = _form_views(expected_body, actual_body, op.body.encoding)
+            expected_body, actual_body = _form_views(expected_body, actual_body, op.body.encoding, reading.deep_fields)
             if op.body.encoding == "form":
                 # openapi-core 0.23 drops exploded objects of form bodies: read them from the wire
                 pairs = parse_qsl((sent.content or b"").decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -668,6 +805,23 @@ class OperationChecker:
 
 
 # -- helpers ---------------------------------------------------------------------
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is hypothesis' report of the shrink timer's interruption (its cause,
+    context or one of a group's exceptions is :class:`_ShrinkBudgetSpent`)."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _ShrinkBudgetSpent):
+            return True
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        pending += list(getattr(current, "exceptions", ()))
+    return False
+
+
 def _is_event_stream(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() == "text/event-stream"
 
@@ -762,17 +916,23 @@ def _sends_something(value: Any) -> bool:
     return not isinstance(value, dict) or any(item not in ([], {}, None) for item in value.values())
 
 
-def _form_views(expected: dict[str, Any], actual: dict[str, Any], encoding: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _form_views(
+    expected: dict[str, Any], actual: dict[str, Any], encoding: str, deep: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Form and multipart bodies as the wire can carry them: an empty array or object sends
     nothing (and openapi-core reads an array that was not sent as []), inside a deepObject
-    field too; a multipart part is text."""
+    field too; a multipart part is text, unless it is a ``deepObject`` field (``deep``), which
+    the oracle reads and casts by its schema."""
     if encoding == "form":
         expected, actual = _without_empty(expected), _without_empty(actual)
+    else:
+        expected = {k: _without_empty(v) if k in deep else v for k, v in expected.items()}
+        actual = {k: _without_empty(v) if k in deep else v for k, v in actual.items()}
     expected = {k: v for k, v in expected.items() if v not in ([], {})}
     actual = {k: v for k, v in actual.items() if v not in ([], {}) or k in expected}
     if encoding == "multipart":
-        expected = {k: _part_text(v) for k, v in expected.items()}
-        actual = {k: _part_text(v) for k, v in actual.items()}
+        expected = {k: v if k in deep else _part_text(v) for k, v in expected.items()}
+        actual = {k: v if k in deep else _part_text(v) for k, v in actual.items()}
     return expected, actual
 
 

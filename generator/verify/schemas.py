@@ -53,6 +53,10 @@ _FORMAT_NAMES = {
     "byte": "x-verify-byte",
 }
 
+#: Marks a property of a form or multipart body whose value goes on the wire as form pairs
+#: (``a[b][0]=v``), where nothing says "empty": see :meth:`Converter.convert`.
+_FORM_WIRE = "x-verify-form-wire"
+
 _OFFSETS = [datetime.UTC, datetime.timezone(datetime.timedelta(hours=5, minutes=30)), datetime.timezone(datetime.timedelta(hours=-8))]
 
 
@@ -87,14 +91,38 @@ class Converter:
         self.direction = direction
         self.is_31 = str(document.get("openapi", "")).startswith("3.1")
 
-    def convert(self, schema: Any, *, safe_strings: str | None = None, min_length: int = 0) -> dict[str, Any] | bool:
+    def convert(
+        self, schema: Any, *, safe_strings: str | None = None, min_length: int = 0, form_wire: bool | frozenset[str] = False
+    ) -> dict[str, Any] | bool:
         """The JSON Schema of ``schema``; ``safe_strings`` (a regex) limits strings without a
-        pattern, format or enum to what a header, cookie or delimited parameter can carry."""
+        pattern, format or enum to what a header, cookie or delimited parameter can carry.
+
+        ``form_wire``: the value (True), or those properties of it (a set of names), is sent as
+        form pairs: a ``deepObject`` query parameter, a form body field, a multipart
+        ``deepObject`` field. Its objects and arrays, at every depth, are drawn non-empty
+        (``minProperties``/``minItems`` 1): the form wire format has no way to express an
+        empty one (``a[b]`` with no members, ``a[]`` with no items send no pair at all), so a
+        required ``business_profile: {}`` would be a value no client can send and no server
+        can read. An optional one drawn empty would only repeat "left out"."""
         self._safe = safe_strings
         self._min_length = min_length
         self._expanded = 0
-        converted: dict[str, Any] | bool = self._convert(schema, (), 0, minimal=False, in_all_of=False)
+        if isinstance(form_wire, frozenset):
+            schema = self._marked(schema, form_wire)
+        converted: dict[str, Any] | bool = self._convert(schema, (), 0, minimal=False, in_all_of=False, wire=form_wire is True)
         return converted
+
+    def _marked(self, schema: Any, names: frozenset[str]) -> Any:
+        """``schema`` (an object, maybe behind ``$ref``s) with its properties ``names`` marked as
+        sent as form pairs."""
+        for _ in range(16):
+            if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+                break
+            schema = self._resolve(schema["$ref"])
+        if not names or not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+            return schema
+        properties = {name: {_FORM_WIRE: prop} if name in names else prop for name, prop in schema["properties"].items()}
+        return {**schema, "properties": properties}
 
     def _resolve(self, ref: str) -> Any:
         if not ref.startswith("#"):
@@ -102,7 +130,9 @@ class Converter:
         found = follow_pointer(self.document, ref[1:])
         return {} if found is MISSING else found
 
-    def _convert(self, schema: Any, stack: tuple[str, ...], depth: int, *, minimal: bool, in_all_of: bool) -> Any:
+    def _convert(self, schema: Any, stack: tuple[str, ...], depth: int, *, minimal: bool, in_all_of: bool, wire: bool = False) -> Any:
+        if isinstance(schema, dict) and _FORM_WIRE in schema:
+            return self._convert(schema[_FORM_WIRE], stack, depth, minimal=minimal, in_all_of=in_all_of, wire=True)
         if isinstance(schema, bool):
             return schema
         if depth > _DEPTH_LIMIT:
@@ -118,19 +148,19 @@ class Converter:
             seen = stack.count(ref)
             self._expanded += 1
             cut = seen >= RECURSION_LIMIT or self._expanded > EXPANSION_LIMIT
-            converted = self._convert(target, (*stack, ref), depth + 1, minimal=minimal or cut, in_all_of=in_all_of)
+            converted = self._convert(target, (*stack, ref), depth + 1, minimal=minimal or cut, in_all_of=in_all_of, wire=wire)
             if self.is_31:
                 siblings = {k: v for k, v in schema.items() if k != "$ref"}
                 if siblings:
-                    rest = self._convert(siblings, stack, depth + 1, minimal=minimal, in_all_of=True)
+                    rest = self._convert(siblings, stack, depth + 1, minimal=minimal, in_all_of=True, wire=wire)
                     return {"allOf": [converted, rest]}
             return converted  # 3.0: keywords beside $ref (nullable too) are ignored
 
         def sub(node: Any, *, all_of: bool = False) -> Any:
-            return self._convert(node, stack, depth + 1, minimal=minimal, in_all_of=all_of)
+            return self._convert(node, stack, depth + 1, minimal=minimal, in_all_of=all_of, wire=wire)
 
         if minimal:
-            schema = self._pruned(schema)
+            schema = self._pruned(schema, wire)
         result: dict[str, Any] = {}
         for key, value in schema.items():
             if key in _DROPPED or key.startswith("x-"):
@@ -190,8 +220,10 @@ class Converter:
         # which it draws as any text, the empty one included
         if free_text and self._min_length and not result.get("minLength"):
             result["minLength"] = self._min_length
+        if wire:
+            self._non_empty(result)
         if minimal:
-            self._minimise(result)
+            self._minimise(result, wire)
         elif (
             not in_all_of
             and isinstance(result.get("properties"), dict)
@@ -209,6 +241,8 @@ class Converter:
         return result
 
     def _one_way(self, prop: Any) -> bool:
+        if isinstance(prop, dict) and _FORM_WIRE in prop:
+            prop = prop[_FORM_WIRE]
         if isinstance(prop, dict) and isinstance(prop.get("$ref"), str) and len(prop) == 1:
             prop = self._resolve(prop["$ref"])
         if not isinstance(prop, dict):
@@ -224,16 +258,22 @@ class Converter:
     def _is_string(self, schema: dict[str, Any]) -> bool:
         return self._is_kind(schema, "string")
 
-    def _pruned(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _pruned(self, schema: dict[str, Any], wire: bool = False) -> dict[str, Any]:
         """What :meth:`_minimise` keeps of ``schema``, cut before its subschemas are converted
         (converting all of them first, and then dropping most, took minutes on Stripe's objects,
         which reference each other everywhere): required properties only, no items in an array
-        that may be empty, and the first option of a union that leads somewhere."""
+        that may be empty, and the first option of a union that leads somewhere. On the form
+        wire (``wire``), where nothing may be empty, an object without required properties
+        keeps one (the first that is not a reference, which would expand further)."""
         pruned = dict(schema)
         if isinstance(schema.get("properties"), dict):
             required = set(schema.get("required") or [])
             pruned["properties"] = {k: v for k, v in schema["properties"].items() if k in required}
-        if isinstance(schema.get("items"), dict) and not schema.get("minItems"):
+            if wire and not pruned["properties"] and schema["properties"]:
+                members = list(schema["properties"].items())
+                name, prop = next(((k, v) for k, v in members if not (isinstance(v, dict) and "$ref" in v)), members[0])
+                pruned["properties"] = {name: prop}
+        if isinstance(schema.get("items"), dict) and not schema.get("minItems") and not wire:
             pruned["items"] = {}
         for key in ("anyOf", "oneOf"):
             options = schema.get(key)
@@ -243,11 +283,24 @@ class Converter:
         return pruned
 
     @staticmethod
-    def _minimise(schema: dict[str, Any]) -> None:
-        """Below the recursion limit: only required properties, arrays as short as allowed."""
+    def _non_empty(schema: dict[str, Any]) -> None:
+        """An object or array on the form wire: not empty (see :meth:`convert`). A union or
+        ``allOf`` gets it from its parts."""
+        if any(key in schema for key in ("anyOf", "oneOf", "allOf")):
+            return
+        if "items" in schema or Converter._is_kind(schema, "array"):
+            schema["minItems"] = max(int(schema.get("minItems", 0)), 1)
+        if "properties" in schema or isinstance(schema.get("additionalProperties"), dict) or Converter._is_kind(schema, "object"):
+            schema["minProperties"] = max(int(schema.get("minProperties", 0)), 1)
+
+    @staticmethod
+    def _minimise(schema: dict[str, Any], wire: bool = False) -> None:
+        """Below the recursion limit: only required properties (or the one :meth:`_pruned` kept
+        on the form wire), arrays as short as allowed."""
         if isinstance(schema.get("properties"), dict):
             required = set(schema.get("required") or [])
-            schema["properties"] = {k: v for k, v in schema["properties"].items() if k in required}
+            if not (wire and not required):
+                schema["properties"] = {k: v for k, v in schema["properties"].items() if k in required}
             schema["additionalProperties"] = False
         if "items" in schema or schema.get("type") == "array":
             schema["maxItems"] = max(int(schema.get("minItems", 0)), 0)
@@ -294,21 +347,42 @@ def strategy(json_schema: Any) -> st.SearchStrategy[Any]:
         required = set(json_schema.get("required") or [])
         fixed = {name: strategy(sub) for name, sub in properties.items() if name in required}
         optional = {name: strategy(sub) for name, sub in properties.items() if name not in required}
-        return st.fixed_dictionaries(fixed, optional=optional)
+        missing = int(json_schema.get("minProperties", 0)) - len(fixed)
+        if missing <= 0:
+            return st.fixed_dictionaries(fixed, optional=optional)
+        if missing > len(optional):
+            return st.nothing()
+        if missing == 1:
+            # one optional property made present in turn: no draw is thrown away
+            return st.one_of(
+                *(
+                    st.fixed_dictionaries({**fixed, name: value}, optional={k: v for k, v in optional.items() if k != name})
+                    for name, value in optional.items()
+                )
+            )
+        return st.fixed_dictionaries(fixed, optional=optional).filter(lambda value: len(value) >= len(fixed) + missing)
     if _plain_map(json_schema):
         values = json_schema.get("additionalProperties")
-        return st.dictionaries(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8), strategy(values if isinstance(values, dict) else {}), max_size=3)
+        low = int(json_schema.get("minProperties", 0))
+        names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
+        return st.dictionaries(names, strategy(values if isinstance(values, dict) else {}), min_size=low, max_size=max(3, low))
     if _plain_array(json_schema):
         low = int(json_schema.get("minItems", 0))
         high = int(json_schema.get("maxItems", max(low, _MAX_ITEMS)))
-        return st.lists(strategy(json_schema.get("items", {})), min_size=low, max_size=min(high, max(low, _MAX_ITEMS)))
+        items = strategy(json_schema.get("items", {}))
+        if items.is_empty:
+            # no item can be drawn (the recursion or depth cut reached them): only the empty
+            # list, if allowed; hypothesis refuses lists of nothing with a non-zero max_size,
+            # and only where one is drawn (then it shrank that error for minutes on Stripe)
+            return st.just([]) if low == 0 else st.nothing()
+        return st.lists(items, min_size=low, max_size=min(high, max(low, _MAX_ITEMS)))
     return _leaf(json_schema)
 
 
 def _merged_all_of(schema: dict[str, Any]) -> dict[str, Any] | None:
     """``allOf`` of plain objects (the usual inheritance) as one plain object, or None."""
     parts = schema.get("allOf")
-    if not isinstance(parts, list) or not parts or set(schema) - {"allOf", "type", "title", "description", "default"}:
+    if not isinstance(parts, list) or not parts or set(schema) - {"allOf", "type", "title", "description", "default", "minProperties"}:
         return None
     flat: list[dict[str, Any]] = []
     for part in parts:
@@ -329,6 +403,9 @@ def _merged_all_of(schema: dict[str, Any]) -> dict[str, Any] | None:
     merged: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         merged["required"] = required
+    least = max(int(part.get("minProperties", 0)) for part in [schema, *flat])
+    if least:
+        merged["minProperties"] = least
     return merged
 
 
@@ -337,7 +414,7 @@ def _kind_is(schema: dict[str, Any], wanted: str) -> bool:
     return kind == wanted
 
 
-_OBJECT_KEYS = frozenset({"type", "properties", "required", "additionalProperties", "title", "description", "default"})
+_OBJECT_KEYS = frozenset({"type", "properties", "required", "additionalProperties", "minProperties", "title", "description", "default"})
 _ARRAY_KEYS = frozenset({"type", "items", "minItems", "maxItems", "title", "description", "default"})
 
 
