@@ -104,45 +104,12 @@ def test_fixture_specs_verify(name: str, runs: dict[Path, Future[subprocess.Comp
     assert_verified(runs[spec].result(), spec)
 
 
-#: Client defects verify finds in corpus specs and that are not fixed yet: spec -> failing
-#: operation -> the finding. Kept exact: those operations must fail and no other may, so a new
-#: failure still fails the test, and so does a fixed one until its entry is removed.
-OPEN_FINDINGS: dict[str, dict[str, str]] = {
-    "stripe_spec3.json": {
-        "default.post_files": (
-            "multipart deepObject fields go out as OpenAPI 3.0 multipart parts (file_link_data as one JSON part, "
-            "expand as repeated 'expand' parts), where Stripe reads form pairs as parts: file_link_data[create]=true, "
-            "expand[0]=..."
-        ),
-    },
-}
-
-
-def failing_operations(done: subprocess.CompletedProcess[str]) -> set[str]:
-    """The operations verify's table marks FAIL (``operation  request  response ...`` rows)."""
-    rows = [line.split() for line in done.stdout.splitlines() if line and not line.startswith(("FAIL", " ", "skip", "-", "operation"))]
-    return {row[0] for row in rows if len(row) > 1 and "FAIL" in row[1:]}
-
-
 @pytest.mark.parametrize("name", sorted(CORPUS_SPECS))
 def test_corpus_specs_verify(name: str, runs: dict[Path, Future[subprocess.CompletedProcess[str]]]) -> None:
     spec = CORPUS / name
     if not spec.exists():
         pytest.fail(f"corpus file {spec} is missing: the corpus is expected next to the repository (../shared/corpus)")
-    done = runs[spec].result()
-    findings = OPEN_FINDINGS.get(name)
-    if not findings:
-        assert_verified(done, spec)
-        return
-    failing = failing_operations(done)
-    report = "\n".join(line for line in done.stdout.splitlines() if line.startswith(("FAIL", "     minimal")))
-    assert failing - set(findings) == set(), (
-        f"clientsmith verify {spec}: new failures beyond the open findings:\n{report}\n{done.stderr[-3000:]}"
-    )
-    assert set(findings) - failing == set(), (
-        f"clientsmith verify {spec}: {sorted(set(findings) - failing)} pass now: remove them from OPEN_FINDINGS\n{report}"
-    )
-    assert done.returncode == 1, f"verify exited {done.returncode}, expected 1 (the open findings):\n{done.stderr[-3000:]}"
+    assert_verified(runs[spec].result(), spec)
 
 
 def test_json_report_is_deterministic_with_a_seed() -> None:

@@ -552,7 +552,7 @@ class _Builder:
         media = content[content_type] or {}
         schema = media.get("schema") or {}
         encoding = _encoding(content_type, schema)
-        parts = _part_encodings(media.get("encoding"), form=encoding == "form") if encoding in ("form", "multipart") else ()
+        parts = _part_encodings(media.get("encoding")) if encoding in ("form", "multipart") else ()
         schema_name = None
         if isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(prepare.SCHEMA_REF):
             schema_name = unescape_pointer_token(schema["$ref"][len(prepare.SCHEMA_REF) :])
@@ -1048,16 +1048,19 @@ def _is_file_schema(schema: Any) -> bool:
     return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
 
 
-def _part_encodings(raw: Any, *, form: bool) -> tuple[ir.PartEncoding, ...]:
+def _part_encodings(raw: Any) -> tuple[ir.PartEncoding, ...]:
     """A media type's ``encoding`` map. ``style``, ``explode`` and ``allowReserved`` apply to
-    ``application/x-www-form-urlencoded`` bodies only (OpenAPI ignores them for multipart)."""
+    ``application/x-www-form-urlencoded`` and, as OpenAPI 3.1 reads them, ``multipart/form-data``
+    bodies: a styled multipart field goes out as one text part per pair of that style (Stripe's
+    ``expand[0]``, ``file_link_data[create]``), which is also how the APIs that write them in 3.0
+    documents read it."""
     if not isinstance(raw, dict):
         return ()
     parts = []
     for name, entry in raw.items():
         if not isinstance(entry, dict):
             continue
-        styled = form and any(key in entry for key in ("style", "explode", "allowReserved"))
+        styled = any(key in entry for key in ("style", "explode", "allowReserved"))
         style = str(entry.get("style", "form")) if styled else ""
         parts.append(
             ir.PartEncoding(

@@ -1421,10 +1421,11 @@ class Part:
     """How one property of a form or multipart body is sent: its entry in the media type's
     ``encoding`` map. Properties without an entry follow OpenAPI's defaults.
 
-    ``style`` (form bodies only; "" when the entry gives none of style, explode and
-    allowReserved): the property is serialised like a query parameter of that style.
-    Otherwise ``content_type`` decides: a JSON type sends the value as JSON text; in a
-    multipart body it is also the part's ``Content-Type``.
+    ``style`` ("" when the entry gives none of style, explode and allowReserved): the
+    property is serialised like a query parameter of that style; in a multipart body each
+    ``(name, value)`` pair of that style is one text part. Otherwise ``content_type``
+    decides: a JSON type sends the value as JSON text; in a multipart body it is also the
+    part's ``Content-Type``.
     """
 
     content_type: str = ""
@@ -1748,10 +1749,24 @@ def _multipart(
 ) -> bytes:
     """A multipart/form-data body by OpenAPI's rules. Files (see :data:`FileContent`) become file
     parts; an array becomes one part per item; objects are sent as JSON, other values as text,
-    unless the field's ``encoding`` entry gives a content type."""
+    unless the field's ``encoding`` entry gives a content type, or a style: then each pair of that
+    style is a text part (deepObject: ``name[member]``, ``name[0]``)."""
     out = bytearray()
     for name, value in fields:
-        declared = parts.get(name, _NO_PART).content_type
+        part = parts.get(name, _NO_PART)
+        if part.style:
+            if value is not None:
+                for key, text in _query_pairs(
+                    name,
+                    value,
+                    drop_read_only,
+                    part.style,
+                    part.explode,
+                    _verbatim,
+                    _verbatim,
+                ):
+                    out += _text_part(boundary, key, "", text)
+            continue
         items = (
             list(value)
             if isinstance(value, list)
@@ -1761,31 +1776,33 @@ def _multipart(
         for item in items:
             if item is None:
                 continue
-            out += f"--{boundary}\r\n".encode()
-            disposition = f'Content-Disposition: form-data; name="{_quoted(name)}"'
             if _is_file(item):
-                filename, data, kind = _file_part(item, name, declared)
-                out += f'{disposition}; filename="{_quoted(filename)}"\r\n'.encode()
-                out += f"Content-Type: {kind}\r\n\r\n".encode()
-                out += data
-            else:
-                kind = _concrete(declared) or (
-                    "application/json"
-                    if isinstance(item, (Mapping, pydantic.BaseModel, list, tuple))
-                    else ""
-                )
-                text = (
-                    _json_text(item, drop_read_only)
-                    if kind and _is_json_media(kind)
-                    else _to_text(item, drop_read_only)
-                )
-                out += f"{disposition}\r\n".encode()
-                if kind:
-                    out += f"Content-Type: {_check_header('content-type', kind)}\r\n".encode()
-                out += b"\r\n" + text.encode("utf-8")
-            out += b"\r\n"
+                filename, data, kind = _file_part(item, name, part.content_type)
+                out += f"--{boundary}\r\n".encode()
+                out += f'Content-Disposition: form-data; name="{_quoted(name)}"; filename="{_quoted(filename)}"\r\n'.encode()
+                out += f"Content-Type: {kind}\r\n\r\n".encode() + data + b"\r\n"
+                continue
+            kind = _concrete(part.content_type) or (
+                "application/json"
+                if isinstance(item, (Mapping, pydantic.BaseModel, list, tuple))
+                else ""
+            )
+            text = (
+                _json_text(item, drop_read_only)
+                if kind and _is_json_media(kind)
+                else _to_text(item, drop_read_only)
+            )
+            out += _text_part(boundary, name, kind, text)
     out += f"--{boundary}--\r\n".encode()
     return bytes(out)
+
+
+def _text_part(boundary: str, name: str, kind: str, text: str) -> bytes:
+    """One text part of a multipart body, with a ``Content-Type`` when ``kind`` is given."""
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n'
+    if kind:
+        head += f"Content-Type: {_check_header('content-type', kind)}\r\n"
+    return head.encode() + b"\r\n" + text.encode("utf-8") + b"\r\n"
 
 
 def _quoted(text: str) -> str:
@@ -1879,13 +1896,15 @@ def _query_pairs(
     style: str,
     explode: bool,
     encode: Callable[[str], str] = _percent,
+    encode_name: Callable[[str], str] = _percent,
 ) -> list[tuple[str, str]]:
     """The percent-encoded ``(name, value)`` pairs of one query parameter.
 
     Serialised as its ``style`` and ``explode`` say (OpenAPI's style table);
-    delimiters stay literal, items are percent-encoded (by ``encode``).
+    delimiters stay literal, items are encoded by ``encode``, the name by ``encode_name``
+    (a multipart body's parts take both verbatim).
     """
-    key = _percent(name)
+    key = encode_name(name)
     if style == "json":
         return [(key, encode(_json_text(value, drop_read_only)))]
     if isinstance(value, pydantic.BaseModel):

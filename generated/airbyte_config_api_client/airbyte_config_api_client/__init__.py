@@ -59,7 +59,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.aa27f6cd"
+__version__ = "1.0.0+clientsmith.7ccfe594"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -59,7 +59,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.6ae9016e"
+__version__ = "2+clientsmith.fa4f8484"
 
 __all__ = [
     "DEFAULT_BASE_URL",

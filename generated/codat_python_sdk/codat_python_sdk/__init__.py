@@ -59,7 +59,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.b514c0ba"
+__version__ = "1+clientsmith.18ee5b66"
 
 __all__ = [
     "DEFAULT_BASE_URL",

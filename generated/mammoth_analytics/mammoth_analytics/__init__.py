@@ -59,7 +59,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.804fdb8c"
+__version__ = "0.1.0+clientsmith.955b7b67"
 
 __all__ = [
     "DEFAULT_BASE_URL",

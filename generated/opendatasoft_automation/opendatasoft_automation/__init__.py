@@ -59,7 +59,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.13967f25"
+__version__ = "1.0+clientsmith.b83ec904"
 
 __all__ = [
     "DEFAULT_BASE_URL",
