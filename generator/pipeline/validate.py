@@ -69,7 +69,7 @@ def _crawled_v31_validator() -> Any:
     and crawls the whole 20 KB schema anew: about half of validating Airflow's full spec. Here
     the registry is crawled once; the anchors and so every finding are the same.
     """
-    from jsonschema.validators import validator_for
+    from jsonschema.validators import validator_for  # type: ignore[import-untyped]
     from openapi_spec_validator.schemas import schema_v31
     from referencing import Registry, Resource
 
