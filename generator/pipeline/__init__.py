@@ -32,6 +32,7 @@ from generator import __version__
 from generator.errors import Problem
 from generator.pipeline import (
     format,
+    ir,
     loader,
     models,
     parse,
@@ -92,12 +93,9 @@ def build(
     file = str(spec_path)
     document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
     progress("validate")
-    validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
+    validation = validate.start_validation(document, file, lenient=lenient)
     snapshot = history.snapshot_text(document)
-    progress("IR")
-    api = parse.build_ir(document, file, package, warn=warn)
-    progress("models")
-    models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
+    api, models_source = _ir_and_models_while_validating(validation, document, file, package, warn, progress)
     inputs: dict[str, Any] = {
         "generator_version": __version__,
         "package": package,
@@ -121,6 +119,37 @@ def build(
     )
     files[write.MANIFEST] = write.manifest_text(files, version=package_version, **inputs)
     return Generated(package=package, files=files)
+
+
+def _ir_and_models_while_validating(
+    validation: validate.Validation,
+    document: dict[str, Any],
+    file: str,
+    package: str,
+    warn: Callable[[Problem], None] | None,
+    progress: Progress,
+) -> tuple[ir.Api, str]:
+    """Stages 3-4 (IR, models) while openapi-spec-validator runs in a child process (see
+    :func:`validate.start_validation`), with what a serial run reports: the validation's
+    warnings before those of these stages, and an invalid spec's :class:`SpecError` rather
+    than whatever these stages raised on it."""
+    held: list[Problem] = []
+    try:
+        progress("IR")
+        api = parse.build_ir(document, file, package, warn=held.append if warn is not None else None)
+        progress("models")
+        models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
+    except Exception:
+        validate.finish_validation(validation, warn)  # raises SpecError if the spec is invalid
+        raise
+    except BaseException:  # KeyboardInterrupt: nothing is wanted any more
+        validation.problems.cancel()
+        raise
+    validate.finish_validation(validation, warn)
+    if warn is not None:
+        for problem in held:
+            warn(problem)
+    return api, models_source
 
 
 def generate(

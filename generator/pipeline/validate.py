@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from generator.errors import MISSING, Problem, SpecError, follow_pointer, pointer
+from generator.pipeline.forked import Forked
 from generator.pipeline.loader import is_schema_position, iter_references
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -23,6 +25,13 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 def validate(document: dict[str, Any], file: str) -> list[Problem]:
     """Every problem found in ``document``; an empty list means it is valid."""
+    early = _structure_problems(document, file)
+    return early if early is not None else _validator_problems(document, file)
+
+
+def _structure_problems(document: dict[str, Any], file: str) -> list[Problem] | None:
+    """What stops validation before openapi-spec-validator runs (no OpenAPI 3.0/3.1 version,
+    broken or cyclic references), or None when it may run."""
     if "swagger" in document and "openapi" not in document:
         return [
             Problem(
@@ -35,16 +44,17 @@ def validate(document: dict[str, Any], file: str) -> list[Problem]:
     version = document.get("openapi")
     if not isinstance(version, str):
         return [Problem(file, "/openapi", "missing or non-string `openapi` version", "this tool reads OpenAPI 3.0 and 3.1 documents")]
-    if version.startswith("3.0"):
-        validator_class: Any = OpenAPIV30SpecValidator
-    elif version.startswith("3.1"):
-        validator_class = _crawled_v31_validator()
-    else:
+    if not version.startswith(("3.0", "3.1")):
         return [Problem(file, "/openapi", f"unsupported OpenAPI version {version!r}", "use 3.0.x or 3.1.x")]
-
     problems = list(_reference_problems(document, file))
-    if problems:  # the validator would only crash on the first of these
-        return problems
+    return problems or None  # the validator would only crash on the first of these
+
+
+def _validator_problems(document: dict[str, Any], file: str) -> list[Problem]:
+    """openapi-spec-validator's findings and the security-scheme check, on a document
+    :func:`_structure_problems` passed."""
+    validator_class: Any = OpenAPIV30SpecValidator if document["openapi"].startswith("3.0") else _crawled_v31_validator()
+    problems: list[Problem] = []
     try:
         validator = validator_class(document, base_uri=f"file://{file}")
         locator = _Locator(document)
@@ -89,12 +99,42 @@ def validate_or_raise(
     With ``lenient``, a local ``$ref`` where a schema goes that points at nothing is also only
     a warning: ``document`` is changed in place so the reference becomes an untyped schema.
     """
+    finish_validation(start_validation(document, file, lenient=lenient, background=False), warn)
+
+
+@dataclass
+class Validation:
+    """A validation under way (see :func:`start_validation`)."""
+
+    lenient: bool
+    degraded: list[Problem]
+    problems: Forked[list[Problem]]
+
+
+def start_validation(document: dict[str, Any], file: str, *, lenient: bool = False, background: bool = True) -> Validation:
+    """Start :func:`validate_or_raise`; :func:`finish_validation` reports its outcome.
+
+    What is cheap and keeps the later stages safe runs now: with ``lenient`` dangling schema
+    references are degraded (``document`` changes in place, as in :func:`validate_or_raise`),
+    and broken or cyclic references are found. openapi-spec-validator, the costly part, runs
+    in a forked child with ``background`` (see :mod:`generator.pipeline.forked`) on the
+    document as it is now, so the caller may go on (building the IR) meanwhile.
+    """
     degraded = _degrade_dangling_schema_refs(document, file) if lenient else []
-    problems = validate(document, file)
-    if lenient:
+    early = _structure_problems(document, file)
+    if early is not None:
+        return Validation(lenient, degraded, Forked(lambda: early, fork=False))
+    return Validation(lenient, degraded, Forked(lambda: _validator_problems(document, file), fork=background))
+
+
+def finish_validation(validation: Validation, warn: Callable[[Problem], None] | None = None) -> None:
+    """Wait for ``validation``; raise :class:`SpecError` on its problems or, with ``lenient``
+    and only findings it may downgrade, pass them to ``warn`` (after the degraded references)."""
+    problems = validation.problems.result()
+    if validation.lenient:
         fatal = [problem for problem in problems if not problem.lenient_ok]
         if not fatal:
-            for problem in [*degraded, *problems]:
+            for problem in [*validation.degraded, *problems]:
                 if warn is not None:
                     warn(problem)
             return
