@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-
 from generator.errors import MISSING, Problem, SpecError, follow_pointer, pointer
 from generator.pipeline.forked import Forked
 from generator.pipeline.loader import is_schema_position, iter_references
@@ -53,6 +51,9 @@ def _structure_problems(document: dict[str, Any], file: str) -> list[Problem] | 
 def _validator_problems(document: dict[str, Any], file: str) -> list[Problem]:
     """openapi-spec-validator's findings and the security-scheme check, on a document
     :func:`_structure_problems` passed."""
+    # deferred (~0.3 s with pydantic-settings): imported by the child that validates
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
     validator_class: Any = OpenAPIV30SpecValidator if document["openapi"].startswith("3.0") else _crawled_v31_validator()
     problems: list[Problem] = []
     try:
@@ -80,6 +81,7 @@ def _crawled_v31_validator() -> Any:
     the registry is crawled once; the anchors and so every finding are the same.
     """
     from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+    from openapi_spec_validator import OpenAPIV31SpecValidator
     from openapi_spec_validator.schemas import schema_v31
     from referencing import Registry, Resource
 
