@@ -59,8 +59,9 @@ def format_files(files: dict[str, str], *, verbatim: Collection[str] = ()) -> di
 #: Below this many characters for black, a second process costs more than it saves.
 PARALLEL_BLACK_CHARS = 40_000
 
-#: A block for black: its lines and their indent (see :func:`_black_chunk`).
-_Job = tuple[list[str], int]
+#: A block for black: its lines, their indent (see :func:`_black_chunk`) and whether its last
+#: line is a stand-in body to take off again (see :func:`_signature_alone`).
+_Job = tuple[list[str], int, bool]
 
 
 def _finish_all_with_black(files: dict[str, str]) -> dict[str, str]:
@@ -85,7 +86,7 @@ def _finish_all_with_black(files: dict[str, str]) -> dict[str, str]:
 
 def _run_black_jobs(jobs: list[_Job]) -> list[str | None]:
     """black on each block (None where black refuses a block alone), in order."""
-    sizes = [sum(len(line) for line in lines) for lines, _ in jobs]
+    sizes = [sum(len(line) for line in lines) for lines, _, _ in jobs]
     workers = min(forked.processes(), max(1, sum(sizes) // PARALLEL_BLACK_CHARS))
     if workers < 2:
         return _black_jobs(jobs)
@@ -109,11 +110,14 @@ def _run_black_jobs(jobs: list[_Job]) -> list[str | None]:
 
 def _black_jobs(jobs: list[_Job]) -> list[str | None]:
     result: list[str | None] = []
-    for lines, indent in jobs:
+    for lines, indent, stand_in in jobs:
         try:
-            result.append(_black_chunk(lines, indent))
+            text: str | None = _black_chunk(lines, indent)
         except black.parsing.InvalidInput:
-            result.append(None)
+            text = None
+        if stand_in and text is not None:  # black left the stand-in body as it was: take it off
+            text = text.removesuffix(lines[-1]) if text.endswith(lines[-1]) else None
+        result.append(text)
     return result
 
 
@@ -152,13 +156,17 @@ def _plan(path: str, text: str) -> list[str | _Job] | None:
         body = ast.parse(text).body
     except SyntaxError as exc:
         raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
-    # The module head (imports and aliases before the first class or def) always goes to
-    # black: the two differ on blank lines between imports and a following assignment.
+    # The module head (the imports and the first statement after them, before the first class
+    # or def) always goes to black: the two differ on blank lines between imports and a
+    # following assignment. Later statements are blocks like any other (a resource module's
+    # operation table: hundreds of lines black need not read).
     definitions = [n for n in body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
     head_end = _first_line(definitions[0]) if definitions else len(lines)
     head = [n for n in body if _first_line(n) < head_end]
-    if any(not isinstance(n, (ast.Import, ast.ImportFrom)) and not _is_docstring(n) for n in head):
+    first_other = next((n for n in head if not isinstance(n, (ast.Import, ast.ImportFrom)) and not _is_docstring(n)), None)
+    if first_other is not None:
         long_lines |= {0}
+        head_end = min([_first_line(n) for n in body if _first_line(n) > _first_line(first_other)], default=len(lines))
     if not long_lines:
         return None
     out: list[str | _Job] = []
@@ -168,13 +176,40 @@ def _plan(path: str, text: str) -> list[str | _Job] | None:
             continue
         members = _class_members(node, end) if isinstance(node, ast.ClassDef) else None
         if members is None or any(members[0][0] <= n < members[0][1] for n in long_lines):
-            out.append((lines[start:end], 0))  # not a class, or its header is long
+            # not a class, or its header is long
+            out.extend(_signature_alone(lines, start, end, node, 0, long_lines) or [(lines[start:end], 0, False)])
             continue
+        assert isinstance(node, ast.ClassDef)
+        methods = {_first_line(item): item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for first, last in members:
             chunk = lines[first:last]
-            long_here = any(first <= n < last for n in long_lines)
-            out.append((chunk, 4) if long_here and first != members[0][0] else "".join(chunk))
+            if first == members[0][0] or not any(first <= n < last for n in long_lines):
+                out.append("".join(chunk))
+                continue
+            out.extend(_signature_alone(lines, first, last, methods.get(first), 4, long_lines) or [(chunk, 4, False)])
     return out
+
+
+def _signature_alone(
+    lines: list[str], first: int, last: int, node: ast.stmt | None, indent: int, long_lines: set[int]
+) -> list[str | _Job] | None:
+    """A function (lines ``first`` to ``last``) whose long lines are all in its signature, as a
+    block for black of the signature (decorators included) over a stand-in body, ``pass``, and
+    its body as it is; None for anything else.
+
+    black formats each statement on its own, so the signature comes out as with its body, and
+    the body, without a long line, is as black would leave it (see :func:`_finish_with_black`);
+    black then reads a few lines instead of a whole method with its docstring (most of the
+    methods of a resource module that go to black have nothing long but a union annotation)."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    body_start = _first_line(node.body[0])
+    if body_start <= node.lineno - 1 or node.body[0].col_offset != indent + 4 or body_start >= last:
+        return None  # a body on the line of the def, or an unexpected layout
+    if any(body_start <= number < last for number in long_lines):
+        return None
+    stand_in = " " * (indent + 4) + "pass\n"
+    return [(lines[first:body_start] + [stand_in], indent, True), "".join(lines[body_start:last])]
 
 
 def _lines(text: str) -> list[str]:
