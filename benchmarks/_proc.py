@@ -1,4 +1,4 @@
-"""Run one command and measure it: wall time, peak RSS of the process tree, exit code.
+"""Run one command and measure it: wall time, CPU time, peak RSS of the process tree, exit code.
 
 Peak RSS comes from ``os.wait4``: the kernel's ``ru_maxrss`` of the child and of every
 descendant it waited for, i.e. the resident set of the largest single process in the run
@@ -24,6 +24,7 @@ class Run:
     peak_rss_mb: float
     returncode: int | None
     output: str  # stdout and stderr, interleaved
+    cpu_s: float = 0.0  # user + system CPU of the process and every descendant it waited for
 
     def first_error_line(self) -> str:
         return first_error_line(self.output) or f"exit code {self.returncode}"
@@ -108,7 +109,8 @@ def run(
         state = "ok"
     else:
         state = "failed"
-    return Run(state, ended - started, peak_kb / 1024, returncode, text)
+    cpu = (usage.ru_utime + usage.ru_stime) if usage is not None else 0.0  # type: ignore[attr-defined]
+    return Run(state, ended - started, peak_kb / 1024, returncode, text, cpu)
 
 
 def _kill_group(pgid: int) -> None:

@@ -4,8 +4,10 @@
 ``generator.cli:main`` the console script calls) with one addition: the pipeline's
 stage functions are wrapped with timers, and when ``BENCH_STAGES_OUT`` names a file the
 seconds spent in each stage (summed over all clients of the run) are written there as
-JSON, with ``startup`` (interpreter start to ``main``) and ``total``. A stage function
-that does not exist (the pipeline changed) is simply not timed.
+JSON, with ``startup`` (interpreter start to ``main``) and ``total``; a file that is already
+there (an earlier process of the same bench run) is added to. A stage function
+that does not exist (the pipeline changed) is simply not timed. Work done in a child process
+beside a stage (validation while parse and models run) counts only where the parent waits for it.
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ _PROCESS_STARTED = time.time()
 STAGES = [
     ("generator.pipeline.loader", "load", "load"),
     ("generator.pipeline.validate", "validate_or_raise", "validate"),
+    # validation started (the checks before openapi-spec-validator, which runs in a child
+    # beside parse and models) and finished (waiting for the child): its time not overlapped
+    ("generator.pipeline.validate", "start_validation", "validate"),
+    ("generator.pipeline.validate", "finish_validation", "validate"),
     ("generator.pipeline.parse", "build_ir", "parse"),
     ("generator.pipeline.models", "generate_models", "models"),
     ("generator.pipeline.render", "render", "render"),
+    ("generator.pipeline.render", "render_without_models", "render"),
+    ("generator.pipeline.render", "render_models", "render"),
     ("generator.pipeline.format", "format_files", "format"),
     ("generator.pipeline.write", "write_package", "write"),
 ]
@@ -58,8 +66,20 @@ def _write() -> None:
         return
     data = dict(totals)
     data["total"] = time.perf_counter() - _STARTED
+    data = _add_earlier(target, data)
     with open(target, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
+
+
+def _add_earlier(target: str, data: dict[str, float]) -> dict[str, float]:
+    """``data`` plus what earlier processes of the same run wrote to ``target`` (the bench
+    runs one process per spec for an input of several specs, and deletes the file first)."""
+    try:
+        with open(target, encoding="utf-8") as handle:
+            earlier = json.load(handle)
+    except (OSError, ValueError):
+        return data
+    return {key: data.get(key, 0.0) + earlier.get(key, 0.0) for key in {*data, *earlier}}
 
 
 def main() -> None:

@@ -61,6 +61,9 @@ OPC_PIN = "openapi-python-client==0.29.1"
 OAG_PIN = "openapi-generator-cli==7.26.0"
 AIRFLOW_PIN = "apache-airflow-core==3.3.2"
 AIRFLOW_MEMBER = re.compile(r"(^|/)openapi/v2-rest-api-generated\.yaml$")
+# GitHub's REST API description (1,200+ operations), from npm (issue 14: a 1,000+ operation input).
+GITHUB_PIN = "@octokit/openapi@23.0.2"
+GITHUB_MEMBER = "package/generated/api.github.com.json"
 RUNTIME_EXTRA_PINS = [
     "urllib3==2.8.0",  # the OpenAPI Generator client and the urllib3 floor
     "attrs==26.1.0",  # openapi-python-client models
@@ -218,30 +221,22 @@ class Clientsmith(Tool):
     def commands(self, spec_list, out, lenient):  # type: ignore[no-untyped-def]
         env = dict(os.environ, BENCH_STAGES_OUT=str(WORK / "stages.json"))
         base = [str(MAIN_PYTHON), str(BENCH / "cs_stages.py"), "generate"]
-        if len(spec_list) == 1:
-            spec, package = spec_list[0]
-            command = [
-                *base,
-                str(spec),
-                "--output",
-                str(out / package),
-                "--package-name",
-                package,
-            ]
-            if lenient:
-                command.append("--lenient")
-            return [(command, env, spec.name)]
-        # Several specs: one process over a client list, like `clientsmith generate` in a project.
-        config = WORK / "seeds-clients.yaml"
-        entries = [
-            {"spec": str(spec), "package": package, "output": str(out / package)}
-            for spec, package in spec_list
-        ]
-        config.write_text(json.dumps({"clients": entries}, indent=1))  # JSON is YAML
-        return [([*base, "--config", str(config)], env, "seeds")]
+        # One process per spec, as the peers run (issue 14, "the bench itself"): an input of
+        # several specs costs each process's start-up, for every tool alike.
+        return [clientsmith_command(base, spec, out / package, package, lenient, env) for spec, package in spec_list]
 
     def package_dirs(self, out):  # type: ignore[no-untyped-def]
         return sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else []
+
+
+def clientsmith_command(
+    base: list[str], spec: Path, output: Path, package: str, lenient: bool, env: dict[str, str]
+) -> tuple[list[str], dict[str, str], str]:
+    """``clientsmith generate`` of one spec (``--lenient`` where the input needs it)."""
+    command = [*base, str(spec), "--output", str(output), "--package-name", package]
+    if lenient:
+        command.append("--lenient")
+    return (command, env, spec.name)
 
 
 class OpenapiPythonClient(Tool):
@@ -317,6 +312,52 @@ class OpenapiGenerator(Tool):
         return sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else []
 
 
+def github_spec() -> tuple[Path | None, str]:
+    """GitHub's REST API description from the npm package ``@octokit/openapi`` (cached):
+    ``npm pack`` fetches the tarball (no install, no scripts), one JSON file is kept."""
+    target = WORK / "inputs" / "api.github.com.json"
+    stamp = target.with_suffix(".source")
+    if target.is_file() and stamp.is_file() and stamp.read_text() == GITHUB_PIN:
+        return target, ""
+    npm = shutil.which("npm")
+    if npm is None:
+        return None, f"npm not found (needed to fetch {GITHUB_PIN})"
+    download = WORK / "download-npm"
+    shutil.rmtree(download, ignore_errors=True)
+    download.mkdir(parents=True)
+    log(f"fetching {GITHUB_PIN} with npm pack (for GitHub's OpenAPI description)")
+    run = _proc.run([npm, "pack", "--silent", "--ignore-scripts", GITHUB_PIN], timeout=900, cwd=download)
+    tarballs = sorted(download.glob("*.tgz"))
+    if run.status != "ok" or not tarballs:
+        return None, f"npm pack {GITHUB_PIN} failed: {run.first_error_line()}"
+    import tarfile
+
+    with tarfile.open(tarballs[0]) as archive:
+        member = archive.extractfile(GITHUB_MEMBER)
+        if member is None:
+            return None, f"no {GITHUB_MEMBER} in {tarballs[0].name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(member.read())
+    stamp.write_text(GITHUB_PIN)
+    shutil.rmtree(download, ignore_errors=True)
+    return target, ""
+
+
+def github_input() -> dict[str, Any]:
+    """The GitHub input of the generation section (fetched only when selected)."""
+    spec, error = github_spec() if wanted("input", "github") else (None, "not selected")
+    item: dict[str, Any] = {
+        "name": "github",
+        "label": f"GitHub REST API ({GITHUB_PIN.lstrip('@')}, api.github.com.json)",
+        "specs": [(spec, "github_client")] if spec else [],
+        "quick": False,
+    }
+    if spec is None:
+        item["missing"] = error
+    item["size_kb"] = round(spec.stat().st_size / 1024) if spec else 0
+    return item
+
+
 def generation_inputs(airflow: Path | None, airflow_error: str) -> list[dict[str, Any]]:
     seeds = seed_specs()
     inputs: list[dict[str, Any]] = [
@@ -365,6 +406,7 @@ def run_generation(
     stages_file = WORK / "stages.json"
     stages_file.unlink(missing_ok=True)
     wall = 0.0
+    cpu = 0.0
     peak = 0.0
     status = "ok"
     errors: list[str] = []
@@ -374,6 +416,7 @@ def run_generation(
             command, timeout=TIMEOUT, env=env, cwd=ROOT, log=WORK / "last-run.log"
         )
         wall += run.wall_s
+        cpu += run.cpu_s
         peak = max(peak, run.peak_rss_mb)
         skipped = run.output.count("Endpoint will not be generated")
         if skipped:
@@ -405,6 +448,7 @@ def run_generation(
     result: dict[str, Any] = {
         "status": status,
         "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
         "peak_rss_mb": round(peak, 1),
     }
     if errors:
@@ -567,6 +611,8 @@ def summarize_runs(cell: dict[str, Any]) -> None:
     cell["wall_all_s"] = walls
     cell["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
     median_run = sorted(runs, key=lambda r: r["wall_s"])[(len(runs) - 1) // 2]
+    if "cpu_s" in median_run:
+        cell["cpu_s"] = median_run["cpu_s"]  # user + system, children included, of the median run
     if "stages_s" in median_run:
         cell["stages_s"] = median_run["stages_s"]
     if last.get("notes"):
@@ -1014,7 +1060,9 @@ def main() -> int:
     ]
     results: dict[str, Any] = {"environment": environment(java)}
     results["environment"]["clientsmith_lenient"] = lenient_ok
-    inputs = generation_inputs(airflow, airflow_error)
+    # every tool runs one process per spec (report.py words the seeds figure and cells by it)
+    results["environment"]["per_spec_processes"] = True
+    inputs = [*generation_inputs(airflow, airflow_error), github_input()]
     results["generation"] = (
         generation_section(tools, inputs, runtime_python, lenient_ok)
         if wanted("section", "generation")

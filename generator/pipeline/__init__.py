@@ -32,6 +32,7 @@ from generator import __version__
 from generator.errors import Problem
 from generator.pipeline import (
     format,
+    ir,
     loader,
     models,
     parse,
@@ -40,6 +41,7 @@ from generator.pipeline import (
     validate,
     write,
 )
+from generator.pipeline.forked import Forked
 from generator.workflow import history, overlay
 
 #: The stages of one client, in the order ``progress`` is told about them. ``load`` includes
@@ -91,13 +93,6 @@ def build(
     loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
     file = str(spec_path)
     document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
-    progress("validate")
-    validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
-    snapshot = history.snapshot_text(document)
-    progress("IR")
-    api = parse.build_ir(document, file, package, warn=warn)
-    progress("models")
-    models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
     inputs: dict[str, Any] = {
         "generator_version": __version__,
         "package": package,
@@ -109,18 +104,66 @@ def build(
     }
     if loaded.remote_refs:  # absent otherwise, so manifests without remote refs stay as they were
         inputs["remote_refs"] = [{"url": ref.url, "sha256": ref.sha256} for ref in loaded.remote_refs]
+    progress("validate")
+    validation = validate.start_validation(document, file, lenient=lenient)
+    snapshot = history.snapshot_text(document)
     build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
-    package_version = history.package_version(api.version, build_digest)
-    progress("render")
-    rendered = render.render(api, models_source, package_version, __version__)
-    progress("format")
-    files = format.format_files(rendered, verbatim=render.verbatim(api.package_name))
+    api, package_version, files = _stages_beside_each_other(validation, document, file, package, build_digest, warn, progress)
     files[history.SNAPSHOT] = snapshot
     files[history.CHANGELOG] = history.changelog(
         history.read_previous(previous), api=api, snapshot=snapshot, version=package_version, spec_name=spec_path.name
     )
     files[write.MANIFEST] = write.manifest_text(files, version=package_version, **inputs)
     return Generated(package=package, files=files)
+
+
+def _stages_beside_each_other(
+    validation: validate.Validation,
+    document: dict[str, Any],
+    file: str,
+    package: str,
+    build_digest: str,
+    warn: Callable[[Problem], None] | None,
+    progress: Progress,
+) -> tuple[ir.Api, str, dict[str, str]]:
+    """Stages 3-6 (IR, models, render, format: the API, its package version and the formatted
+    files), using a second core where there is one (see :mod:`generator.pipeline.forked`):
+    openapi-spec-validator runs in a child from :func:`validate.start_validation` on, and every
+    file but ``models.py`` is rendered before the models stage and formatted in another child
+    while it runs. What comes out is what a serial run gives: the validation's warnings before
+    those of these stages, and an invalid spec's :class:`SpecError` rather than whatever these
+    stages raised on it."""
+    held: list[Problem] = []
+    others: Forked[dict[str, str]] | None = None
+    try:
+        progress("IR")
+        api = parse.build_ir(document, file, package, warn=held.append if warn is not None else None)
+        package_version = history.package_version(api.version, build_digest)
+        context = render.render_context(api, package_version, __version__)
+        rendered = render.render_without_models(api, context)
+        verbatim = render.verbatim(api.package_name)
+        others = Forked(lambda: format.format_files(rendered, verbatim=verbatim))
+        progress("models")
+        models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
+        progress("render")
+        models_file = render.render_models(api, context, models_source)
+        progress("format")
+        formatted = {**format.format_files(models_file), **others.result()}
+    except Exception:
+        if others is not None:
+            others.cancel()
+        validate.finish_validation(validation, warn)  # raises SpecError if the spec is invalid
+        raise
+    except BaseException:  # KeyboardInterrupt: nothing is wanted any more
+        if others is not None:
+            others.cancel()
+        validation.problems.cancel()
+        raise
+    validate.finish_validation(validation, warn)
+    if warn is not None:
+        for problem in held:
+            warn(problem)
+    return api, package_version, {path: formatted[path] for path in sorted(formatted)}
 
 
 def generate(

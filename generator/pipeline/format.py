@@ -15,7 +15,9 @@ with ``black --check``. Non-Python files get exactly one trailing newline.
 from __future__ import annotations
 
 import ast
+import functools
 import io
+import itertools
 import subprocess
 import tempfile
 import tokenize
@@ -26,6 +28,7 @@ import black
 from ruff.__main__ import find_ruff_bin
 
 from generator.errors import ClientsmithError
+from generator.pipeline import forked
 
 LINE_LENGTH = 88
 RUFF_ARGS = ["format", "--isolated", "--quiet", "--no-cache", "--line-length", str(LINE_LENGTH), "--target-version", "py311"]
@@ -40,7 +43,7 @@ def format_files(files: dict[str, str], *, verbatim: Collection[str] = ()) -> di
     """Every file formatted, keyed and ordered as given (sorted); those in ``verbatim`` are kept
     byte for byte (the runtime, which tests hold to be already formatted as this stage would)."""
     python = {path: text for path, text in files.items() if path.endswith(".py") and path not in verbatim}
-    formatted = {path: _finish_with_black(path, text) for path, text in _ruff_format(python).items()} if python else {}
+    formatted = _finish_all_with_black(_ruff_format(python)) if python else {}
     result: dict[str, str] = {}
     for path in sorted(files):
         if path in verbatim:
@@ -51,6 +54,78 @@ def format_files(files: dict[str, str], *, verbatim: Collection[str] = ()) -> di
             text = files[path]
             result[path] = text.rstrip("\n") + "\n" if text.strip() else ""
     return result
+
+
+#: Below this many characters for black, a second process costs more than it saves.
+PARALLEL_BLACK_CHARS = 40_000
+
+#: A block for black: its lines, their indent (see :func:`_black_chunk`) and whether its last
+#: line is a stand-in body to take off again (see :func:`_signature_alone`).
+_Job = tuple[list[str], int, bool]
+
+
+def _finish_all_with_black(files: dict[str, str]) -> dict[str, str]:
+    """:func:`_finish_with_black` on every file, black's blocks shared out between processes
+    (see :mod:`generator.pipeline.forked`): each process formats a run of consecutive blocks
+    of about the same size. The result does not depend on how they are shared."""
+    plans = {path: _plan(path, text) for path, text in files.items()}
+    jobs = [piece for plan in plans.values() if plan is not None for piece in plan if not isinstance(piece, str)]
+    done = iter(_run_black_jobs(jobs))
+    result: dict[str, str] = {}
+    for path, plan in plans.items():
+        if plan is None:
+            result[path] = files[path]
+            continue
+        out = [piece if isinstance(piece, str) else next(done) for piece in plan]
+        if any(piece is None for piece in out):  # a block that is not valid alone: format the whole file
+            result[path] = _black_whole(path, files[path])
+        else:
+            result[path] = "".join(piece for piece in out if piece is not None)
+    return result
+
+
+def _run_black_jobs(jobs: list[_Job]) -> list[str | None]:
+    """black on each block (None where black refuses a block alone), in order."""
+    sizes = [sum(len(line) for line in lines) for lines, _, _ in jobs]
+    workers = min(forked.processes(), max(1, sum(sizes) // PARALLEL_BLACK_CHARS))
+    if workers < 2:
+        return _black_jobs(jobs)
+    bounds = [0]  # consecutive runs of about sum(sizes) / workers characters each
+    total, running = sum(sizes), 0
+    for index, size in enumerate(sizes):
+        running += size
+        if running * workers >= total * len(bounds) and len(bounds) < workers:
+            bounds.append(index + 1)
+    bounds.append(len(jobs))
+    runs = [jobs[start:end] for start, end in itertools.pairwise(bounds)]
+    children = [forked.Forked(functools.partial(_black_jobs, run)) for run in runs[1:]]
+    try:
+        first = _black_jobs(runs[0])
+    except BaseException:
+        for child in children:
+            child.cancel()
+        raise
+    return [*first, *(piece for child in children for piece in child.result())]
+
+
+def _black_jobs(jobs: list[_Job]) -> list[str | None]:
+    result: list[str | None] = []
+    for lines, indent, stand_in in jobs:
+        try:
+            text: str | None = _black_chunk(lines, indent)
+        except black.parsing.InvalidInput:
+            text = None
+        if stand_in and text is not None:  # black left the stand-in body as it was: take it off
+            text = text.removesuffix(lines[-1]) if text.endswith(lines[-1]) else None
+        result.append(text)
+    return result
+
+
+def _black_whole(path: str, text: str) -> str:
+    try:
+        return black.format_str(text, mode=BLACK_MODE)
+    except black.parsing.InvalidInput as exc:
+        raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
 
 
 def _ruff_format(files: dict[str, str]) -> dict[str, str]:
@@ -69,41 +144,72 @@ def _ruff_format(files: dict[str, str]) -> dict[str, str]:
 
 def _finish_with_black(path: str, text: str) -> str:
     """Hand black the top-level blocks ruff could not bring under the line length."""
+    return _finish_all_with_black({path: text})[path]
+
+
+def _plan(path: str, text: str) -> list[str | _Job] | None:
+    """``text`` as pieces kept as they are (strings) and blocks for black (see
+    :func:`_finish_with_black`), in order; None when black has nothing to do."""
     lines = _lines(text)
     long_lines = _long_code_lines(text, lines)
     try:
         body = ast.parse(text).body
     except SyntaxError as exc:
         raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
-    # The module head (imports and aliases before the first class or def) always goes to
-    # black: the two differ on blank lines between imports and a following assignment.
+    # The module head (the imports and the first statement after them, before the first class
+    # or def) always goes to black: the two differ on blank lines between imports and a
+    # following assignment. Later statements are blocks like any other (a resource module's
+    # operation table: hundreds of lines black need not read).
     definitions = [n for n in body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
     head_end = _first_line(definitions[0]) if definitions else len(lines)
     head = [n for n in body if _first_line(n) < head_end]
-    if any(not isinstance(n, (ast.Import, ast.ImportFrom)) and not _is_docstring(n) for n in head):
+    first_other = next((n for n in head if not isinstance(n, (ast.Import, ast.ImportFrom)) and not _is_docstring(n)), None)
+    if first_other is not None:
         long_lines |= {0}
+        head_end = min([_first_line(n) for n in body if _first_line(n) > _first_line(first_other)], default=len(lines))
     if not long_lines:
-        return text
-    out: list[str] = []
-    try:
-        for start, end, node in _top_level_blocks(body, head_end, len(lines)):
-            if not any(start <= number < end for number in long_lines):
-                out.append("".join(lines[start:end]))
+        return None
+    out: list[str | _Job] = []
+    for start, end, node in _top_level_blocks(body, head_end, len(lines)):
+        if not any(start <= number < end for number in long_lines):
+            out.append("".join(lines[start:end]))
+            continue
+        members = _class_members(node, end) if isinstance(node, ast.ClassDef) else None
+        if members is None or any(members[0][0] <= n < members[0][1] for n in long_lines):
+            # not a class, or its header is long
+            out.extend(_signature_alone(lines, start, end, node, 0, long_lines) or [(lines[start:end], 0, False)])
+            continue
+        assert isinstance(node, ast.ClassDef)
+        methods = {_first_line(item): item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for first, last in members:
+            chunk = lines[first:last]
+            if first == members[0][0] or not any(first <= n < last for n in long_lines):
+                out.append("".join(chunk))
                 continue
-            members = _class_members(node, end) if isinstance(node, ast.ClassDef) else None
-            if members is None or any(members[0][0] <= n < members[0][1] for n in long_lines):
-                out.append(_black_chunk(lines[start:end], 0))  # not a class, or its header is long
-                continue
-            for first, last in members:
-                chunk = lines[first:last]
-                long_here = any(first <= n < last for n in long_lines)
-                out.append(_black_chunk(chunk, 4) if long_here and first != members[0][0] else "".join(chunk))
-    except black.parsing.InvalidInput:  # a block that is not valid alone: format the whole file
-        try:
-            return black.format_str(text, mode=BLACK_MODE)
-        except black.parsing.InvalidInput as exc:
-            raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
-    return "".join(out)
+            out.extend(_signature_alone(lines, first, last, methods.get(first), 4, long_lines) or [(chunk, 4, False)])
+    return out
+
+
+def _signature_alone(
+    lines: list[str], first: int, last: int, node: ast.stmt | None, indent: int, long_lines: set[int]
+) -> list[str | _Job] | None:
+    """A function (lines ``first`` to ``last``) whose long lines are all in its signature, as a
+    block for black of the signature (decorators included) over a stand-in body, ``pass``, and
+    its body as it is; None for anything else.
+
+    black formats each statement on its own, so the signature comes out as with its body, and
+    the body, without a long line, is as black would leave it (see :func:`_finish_with_black`);
+    black then reads a few lines instead of a whole method with its docstring (most of the
+    methods of a resource module that go to black have nothing long but a union annotation)."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    body_start = _first_line(node.body[0])
+    if body_start <= node.lineno - 1 or node.body[0].col_offset != indent + 4 or body_start >= last:
+        return None  # a body on the line of the def, or an unexpected layout
+    if any(body_start <= number < last for number in long_lines):
+        return None
+    stand_in = " " * (indent + 4) + "pass\n"
+    return [(lines[first:body_start] + [stand_in], indent, True), "".join(lines[body_start:last])]
 
 
 def _lines(text: str) -> list[str]:

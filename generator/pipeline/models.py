@@ -93,6 +93,7 @@ def lenient_datetimes(source: str) -> str:
 _ENUM_CLASS = re.compile(r"^(class \w+\()(Enum|StrEnum|IntEnum)(\):)", re.MULTILINE)
 _ENUM_IMPORT = re.compile(r"^from enum import [\w, ]+\n", re.MULTILINE)
 _OPEN_BASES = {"Enum": "OpenEnum", "StrEnum": "OpenStrEnum", "IntEnum": "OpenIntEnum"}
+_ENUM_WORD = re.compile(r"\b(?:Enum|StrEnum|IntEnum)\b")
 
 
 def open_enums(source: str) -> str:
@@ -110,7 +111,8 @@ def open_enums(source: str) -> str:
     text = _ENUM_CLASS.sub(rebase, source)
     if not used:
         return source
-    if not any(isinstance(node, ast.Name) and node.id in _OPEN_BASES for node in ast.walk(ast.parse(text))):
+    # parsing is the costly part (a second or more for Stripe's models): only when a name is left
+    if not _ENUM_WORD.search(_ENUM_IMPORT.sub("", text, count=1)) or not any(isinstance(node, ast.Name) and node.id in _OPEN_BASES for node in ast.walk(ast.parse(text))):
         text = _ENUM_IMPORT.sub("", text, count=1)
     marker = "from __future__ import annotations\n"
     return text.replace(marker, marker + f"from ._runtime import {', '.join(sorted(used))}\n", 1)

@@ -632,7 +632,12 @@ def _import_file_type(models_source: str) -> str:
 
 def render(api: ir.Api, models_source: str, package_version: str, generator_version: str) -> dict[str, str]:
     """Every file of the package, relative path -> text (not yet formatted)."""
-    env = environment()
+    context = render_context(api, package_version, generator_version)
+    return {**render_without_models(api, context), **render_models(api, context, models_source)}
+
+
+def render_context(api: ir.Api, package_version: str, generator_version: str) -> dict[str, Any]:
+    """What every template of the package is rendered with."""
     groups = [_group_view(group) for group in api.groups]
     schemes = [_scheme_view(api, scheme) for scheme in api.security_schemes]
     servers = _server_context(api)
@@ -684,6 +689,23 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
         "package_version": package_version,
         "generator_version": generator_version,
     }
+    return context
+
+
+def render_models(api: ir.Api, context: dict[str, Any], models_source: str) -> dict[str, str]:
+    """``models.py`` of the package (path -> text, not yet formatted), around ``models_source``."""
+    return {
+        f"{api.package_name}/models.py": environment()
+        .get_template("module/models.py.jinja")
+        .render({**context, "models_source": _import_file_type(models_source) if api.has_file_fields else models_source})
+    }
+
+
+def render_without_models(api: ir.Api, context: dict[str, Any]) -> dict[str, str]:
+    """Every file of the package but ``models.py`` (see :func:`render_models`), which needs the
+    models stage: these may be rendered and formatted while it runs."""
+    env = environment()
+    groups = context["api"]["groups"]
     pkg = api.package_name
     files: dict[str, str] = {
         "pyproject.toml": env.get_template("package/pyproject.toml.jinja").render(context),
@@ -692,9 +714,6 @@ def render(api: ir.Api, models_source: str, package_version: str, generator_vers
         f"{pkg}/py.typed": "",
         f"{pkg}/_runtime.py": runtime_source(),
         f"{pkg}/_client.py": env.get_template("module/_client.py.jinja").render(context),
-        f"{pkg}/models.py": env.get_template("module/models.py.jinja").render(
-            {**context, "models_source": _import_file_type(models_source) if api.has_file_fields else models_source}
-        ),
         f"{pkg}/resources/__init__.py": env.get_template("module/resources/__init__.py.jinja").render(context),
     }
     group_template = env.get_template("module/resources/group.py.jinja")

@@ -8,13 +8,15 @@ undefined security schemes; this module wraps it so every problem becomes a
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-
 from generator.errors import MISSING, Problem, SpecError, follow_pointer, pointer
+from generator.pipeline.forked import Forked
 from generator.pipeline.loader import is_schema_position, iter_references
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -22,6 +24,13 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 def validate(document: dict[str, Any], file: str) -> list[Problem]:
     """Every problem found in ``document``; an empty list means it is valid."""
+    early = _structure_problems(document, file)
+    return early if early is not None else _validator_problems(document, file)
+
+
+def _structure_problems(document: dict[str, Any], file: str) -> list[Problem] | None:
+    """What stops validation before openapi-spec-validator runs (no OpenAPI 3.0/3.1 version,
+    broken or cyclic references), or None when it may run."""
     if "swagger" in document and "openapi" not in document:
         return [
             Problem(
@@ -34,16 +43,17 @@ def validate(document: dict[str, Any], file: str) -> list[Problem]:
     version = document.get("openapi")
     if not isinstance(version, str):
         return [Problem(file, "/openapi", "missing or non-string `openapi` version", "this tool reads OpenAPI 3.0 and 3.1 documents")]
-    if version.startswith("3.0"):
-        validator_class: Any = OpenAPIV30SpecValidator
-    elif version.startswith("3.1"):
-        validator_class = OpenAPIV31SpecValidator
-    else:
+    if not version.startswith(("3.0", "3.1")):
         return [Problem(file, "/openapi", f"unsupported OpenAPI version {version!r}", "use 3.0.x or 3.1.x")]
-
     problems = list(_reference_problems(document, file))
-    if problems:  # the validator would only crash on the first of these
-        return problems
+    return problems or None  # the validator would only crash on the first of these
+
+
+def _validator_problems(document: dict[str, Any], file: str) -> list[Problem]:
+    """openapi-spec-validator's findings and the security-scheme check, on a document
+    :func:`_structure_problems` passed."""
+    validator_class = _spec_validator(document["openapi"][:3])
+    problems: list[Problem] = []
     try:
         validator = validator_class(document, base_uri=f"file://{file}")
         locator = _Locator(document)
@@ -58,6 +68,66 @@ def validate(document: dict[str, Any], file: str) -> list[Problem]:
     return _unique(problems)
 
 
+@functools.cache
+def _spec_validator(version: str) -> Any:
+    """openapi-spec-validator's validator class for OpenAPI ``version`` (``3.0`` or ``3.1``),
+    made faster where that changes no finding:
+
+    * schemas whose content already passed the check against the JSON Schema meta-schema (the
+      costly part of validation) pass again without a second check: the check reads nothing
+      but the schema (and the document's dialect, the same for all), and in a FastAPI spec
+      such as Airflow's half of the schema objects checked repeat one another;
+    * 3.1: the check of the document against the OpenAPI 3.1 schema finds that schema's
+      ``$dynamicAnchor``s without crawling it again for every schema object. The stock
+      validator registers the OpenAPI 3.1 schema as its (uncrawled) root resource, so each
+      ``$dynamicRef: "#meta"`` (one per schema object in the spec) misses the anchor table and
+      crawls the whole 20 KB schema anew: about half of validating Airflow's full spec. Here
+      the registry is crawled once; the anchors are the same.
+    """
+    # deferred (~0.3 s with pydantic-settings): imported by the child that validates
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    if version == "3.0":
+        base: Any = OpenAPIV30SpecValidator
+        attributes: dict[str, Any] = {}
+    else:
+        from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+        from openapi_spec_validator.schemas import schema_v31
+        from referencing import Registry, Resource
+
+        base = OpenAPIV31SpecValidator
+        schema = dict(schema_v31)
+        resource = Resource.from_contents(schema)
+        registry: Any = Registry().with_resource(resource.id() or "", resource).crawl()
+        attributes = {"schema_validator": validator_for(schema)(schema, registry=registry)}
+    keywords = dict(base.keyword_validators)
+    keywords["schema"] = _remembering(keywords["schema"])
+    return type(f"Fast{base.__name__}", (base,), {**attributes, "keyword_validators": keywords})
+
+
+def _remembering(schema_keyword: Any) -> Any:
+    """openapi-spec-validator's keyword validator for schemas, remembering which schema
+    contents passed the meta-schema check (see :func:`_spec_validator`)."""
+
+    def __init__(self: Any, registry: Any) -> None:
+        schema_keyword.__init__(self, registry)
+        self.passed_meta_check = set()
+
+    def _validate_schema_meta(self: Any, schema: Any, schema_value: Any) -> Any:
+        try:
+            key = json.dumps(schema_value, sort_keys=True)
+        except (TypeError, ValueError):  # keys of mixed types, values JSON has not: check as usual
+            return schema_keyword._validate_schema_meta(self, schema, schema_value)
+        if key in self.passed_meta_check:
+            return None
+        error = schema_keyword._validate_schema_meta(self, schema, schema_value)
+        if error is None:
+            self.passed_meta_check.add(key)
+        return error
+
+    return type(f"Remembering{schema_keyword.__name__}", (schema_keyword,), {"__init__": __init__, "_validate_schema_meta": _validate_schema_meta})
+
+
 def validate_or_raise(
     document: dict[str, Any], file: str, *, lenient: bool = False, warn: Callable[[Problem], None] | None = None
 ) -> None:
@@ -67,12 +137,42 @@ def validate_or_raise(
     With ``lenient``, a local ``$ref`` where a schema goes that points at nothing is also only
     a warning: ``document`` is changed in place so the reference becomes an untyped schema.
     """
+    finish_validation(start_validation(document, file, lenient=lenient, background=False), warn)
+
+
+@dataclass
+class Validation:
+    """A validation under way (see :func:`start_validation`)."""
+
+    lenient: bool
+    degraded: list[Problem]
+    problems: Forked[list[Problem]]
+
+
+def start_validation(document: dict[str, Any], file: str, *, lenient: bool = False, background: bool = True) -> Validation:
+    """Start :func:`validate_or_raise`; :func:`finish_validation` reports its outcome.
+
+    What is cheap and keeps the later stages safe runs now: with ``lenient`` dangling schema
+    references are degraded (``document`` changes in place, as in :func:`validate_or_raise`),
+    and broken or cyclic references are found. openapi-spec-validator, the costly part, runs
+    in a forked child with ``background`` (see :mod:`generator.pipeline.forked`) on the
+    document as it is now, so the caller may go on (building the IR) meanwhile.
+    """
     degraded = _degrade_dangling_schema_refs(document, file) if lenient else []
-    problems = validate(document, file)
-    if lenient:
+    early = _structure_problems(document, file)
+    if early is not None:
+        return Validation(lenient, degraded, Forked(lambda: early, fork=False))
+    return Validation(lenient, degraded, Forked(lambda: _validator_problems(document, file), fork=background))
+
+
+def finish_validation(validation: Validation, warn: Callable[[Problem], None] | None = None) -> None:
+    """Wait for ``validation``; raise :class:`SpecError` on its problems or, with ``lenient``
+    and only findings it may downgrade, pass them to ``warn`` (after the degraded references)."""
+    problems = validation.problems.result()
+    if validation.lenient:
         fatal = [problem for problem in problems if not problem.lenient_ok]
         if not fatal:
-            for problem in [*degraded, *problems]:
+            for problem in [*validation.degraded, *problems]:
                 if warn is not None:
                     warn(problem)
             return

@@ -1,0 +1,83 @@
+"""Work done in a forked child process, so one generation uses a second core.
+
+Validation (stage 2) runs beside the IR and models (stages 3-4), and black's share of
+formatting (stage 6) is split between processes. A forked child starts in a few
+milliseconds with the parent's memory (imported modules, the document): nothing is pickled
+on the way in, only the result comes back, pickled through a pipe. A child that fails in
+any way (an exception, a result that does not pickle, killed) returns nothing, and
+:meth:`Forked.result` does the work in the calling process instead, so what a run produces
+or raises is what a serial run would. Without ``os.fork`` (Windows), on one core, or with
+``CLIENTSMITH_PROCESSES=1`` in the environment, everything runs in the calling process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+#: Environment variable that caps the processes one generation uses (``1``: no child).
+PROCESSES_VARIABLE = "CLIENTSMITH_PROCESSES"
+
+
+def processes() -> int:
+    """How many processes (the calling one included) a stage may keep busy: the cores this
+    process may run on, capped by ``CLIENTSMITH_PROCESSES``; 1 where ``os.fork`` is missing."""
+    if not hasattr(os, "fork"):
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cap = os.environ.get(PROCESSES_VARIABLE, "").strip()
+    if cap.isdigit() and int(cap) >= 1:
+        cores = min(cores, int(cap))
+    return max(cores, 1)
+
+
+class Forked(Generic[T]):
+    """``function()`` started in a forked child when there is a core for it (``fork``)."""
+
+    def __init__(self, function: Callable[[], T], *, fork: bool = True) -> None:
+        self._function = function
+        self._pid = 0
+        self._reader = -1
+        if not fork or processes() < 2:
+            return
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+            try:
+                os.close(reader)
+                payload = pickle.dumps(function(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(writer, "wb") as pipe:
+                    pipe.write(payload)
+            except BaseException:  # noqa: BLE001 - the parent redoes the work and raises what it raises
+                os._exit(1)
+            os._exit(0)
+        os.close(writer)
+        self._pid, self._reader = pid, reader
+
+    def result(self) -> T:
+        """The child's result, or ``function()`` run here if there is no child or it failed."""
+        if self._pid:
+            with os.fdopen(self._reader, "rb") as pipe:
+                self._reader = -1
+                payload = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            if os.waitstatus_to_exitcode(status) == 0 and payload:
+                result: T = pickle.loads(payload)  # written by our own child
+                return result
+        return self._function()
+
+    def cancel(self) -> None:
+        """Stop the child, if there is one (the result is no longer wanted)."""
+        if self._pid:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+        if self._reader >= 0:
+            os.close(self._reader)
+            self._reader = -1
