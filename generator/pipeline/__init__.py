@@ -17,30 +17,36 @@ Progress: :func:`build` and :func:`generate` take an optional ``progress`` callb
 with the name of each stage of :data:`STAGES` as that stage starts (``write`` only from
 :func:`generate`). Stages never print: the command line draws what it is told on a terminal
 (:mod:`generator.progress`), and nothing of it reaches the generated files.
+
+Regeneration: with a :class:`~generator.pipeline.cache.Cache` (the command line passes one
+unless ``--no-cache``), :func:`generate` first asks :func:`unchanged` whether the output
+already holds what these inputs make, without loading the spec or importing the stages, and
+:func:`build` reuses every stage unit whose exact input was seen before (validation
+findings, ``models.py``, each formatted file). The files are the same bytes either way; see
+:mod:`generator.pipeline.cache`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__
-from generator.errors import Problem
-from generator.pipeline import (
-    format,
-    loader,
-    models,
-    parse,
-    render,
-    template_files,
-    validate,
-    write,
-)
-from generator.workflow import history, overlay
+from generator.errors import Problem, SpecError
+from generator.pipeline import cache as caching
+from generator.pipeline import template_files, write
+
+if TYPE_CHECKING:
+    from generator.pipeline import ir, loader
+
+# The stage modules (validator, datamodel-code-generator, black, Jinja2 ...) are imported
+# inside build(): an unchanged client is recognised without loading any of them.
 
 #: The stages of one client, in the order ``progress`` is told about them. ``load`` includes
 #: applying overlays; ``format`` includes the CHANGELOG section and the manifest.
@@ -59,6 +65,7 @@ class Generated:
     package: str
     files: dict[str, str]  # relative path -> text, manifest included
     written: write.WriteResult | None = None  # set by :func:`generate`
+    skipped: bool = False  # True when :func:`unchanged` found the output up to date
 
 
 def build(
@@ -72,6 +79,7 @@ def build(
     allow_remote_refs: bool = False,
     ref_root: Path | None = None,
     progress: Progress | None = None,
+    cache: caching.Cache | None = None,
 ) -> Generated:
     """Generate every file of a client package in memory (nothing is written).
 
@@ -85,42 +93,150 @@ def build(
     ``allow_remote_refs`` lets ``$ref``s to http(s) URLs be fetched, ``ref_root`` is the folder
     file ``$ref``s may reach (default: the spec's folder; see :mod:`generator.pipeline.loader`).
     ``progress`` is called with each stage's name as it starts (see :data:`STAGES`).
+    ``cache`` lets stage units whose exact input was seen before be reused (same result).
     """
+    from generator.pipeline import format, loader, parse, render
+    from generator.workflow import history, overlay
+
     progress = progress or _no_progress
     progress("load")
     loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
     file = str(spec_path)
     document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
     progress("validate")
-    validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
+    _validate(document, file, lenient=lenient, warn=warn, cache=cache)
     snapshot = history.snapshot_text(document)
     progress("IR")
     api = parse.build_ir(document, file, package, warn=warn)
     progress("models")
-    models_source = models.generate_models(api.model_document, [m.class_name for m in api.models], file, api.polymorphic)
-    inputs: dict[str, Any] = {
-        "generator_version": __version__,
-        "package": package,
-        "spec": spec_path.name,
-        "spec_sha256": write.sha256(loaded.raw),
-        "overlays": overlay_records,
-        "config_sha256": config_sha256(package, [path.name for path in overlays]),
-        "templates_sha256": templates_sha256(),
-    }
-    if loaded.remote_refs:  # absent otherwise, so manifests without remote refs stay as they were
-        inputs["remote_refs"] = [{"url": ref.url, "sha256": ref.sha256} for ref in loaded.remote_refs]
+    models_source = _models(api, file, cache)
+    inputs = manifest_inputs(spec_path, package, loaded, overlay_records, [path.name for path in overlays])
     build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
     package_version = history.package_version(api.version, build_digest)
     progress("render")
     rendered = render.render(api, models_source, package_version, __version__)
     progress("format")
-    files = format.format_files(rendered, verbatim=render.verbatim(api.package_name))
+    files = _format(format.format_files, rendered, render.verbatim(api.package_name), cache)
     files[history.SNAPSHOT] = snapshot
     files[history.CHANGELOG] = history.changelog(
         history.read_previous(previous), api=api, snapshot=snapshot, version=package_version, spec_name=spec_path.name
     )
     files[write.MANIFEST] = write.manifest_text(files, version=package_version, **inputs)
     return Generated(package=package, files=files)
+
+
+def manifest_inputs(
+    spec_path: Path, package: str, loaded: loader.LoadedSpec, overlay_records: list[dict[str, str]], overlay_names: Sequence[str]
+) -> dict[str, Any]:
+    """The manifest's record of what produced a package (see the module docstring)."""
+    inputs: dict[str, Any] = {
+        "generator_version": __version__,
+        "package": package,
+        "spec": spec_path.name,
+        "spec_sha256": write.sha256(loaded.raw),
+        "overlays": overlay_records,
+        "config_sha256": config_sha256(package, overlay_names),
+        "templates_sha256": templates_sha256(),
+    }
+    if loaded.remote_refs:  # absent otherwise, so manifests without remote refs stay as they were
+        inputs["remote_refs"] = [{"url": ref.url, "sha256": ref.sha256} for ref in loaded.remote_refs]
+    if loaded.local_refs:  # likewise: only specs that $ref other files record them
+        folder = loaded.path.parent
+        inputs["ref_files"] = [{"file": _relative(ref.path, folder), "sha256": ref.sha256} for ref in loaded.local_refs]
+    return inputs
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` relative to the spec's ``folder``, with ``/`` (``../common/x.yaml`` with a ref root above it)."""
+    return Path(os.path.relpath(path, folder)).as_posix()
+
+
+def _validate(
+    document: dict[str, Any], file: str, *, lenient: bool, warn: Callable[[Problem], None] | None, cache: caching.Cache | None
+) -> None:
+    """``validate.validate_or_raise``, its outcome (warnings, or the problems it raised) reused for
+    a document seen before. Not stored when lenient validation changed the document (dangling
+    schema references become untyped schemas in place): replaying the warnings would not."""
+    from generator.pipeline import validate
+
+    if cache is None:
+        validate.validate_or_raise(document, file, lenient=lenient, warn=warn)
+        return
+    text = _canonical(document)
+    entry = caching.key("validate", file, "lenient" if lenient else "strict", text)
+    stored = cache.get("validate", entry)
+    if stored is not None:
+        outcome = json.loads(stored)
+        problems = [Problem(**fields) for fields in outcome["problems"]]
+        if outcome["raised"]:
+            raise SpecError(problems)
+        for problem in problems:
+            if warn is not None:
+                warn(problem)
+        return
+    seen: list[Problem] = []
+
+    def record(problem: Problem) -> None:
+        seen.append(problem)
+        if warn is not None:
+            warn(problem)
+
+    try:
+        validate.validate_or_raise(document, file, lenient=lenient, warn=record)
+    except SpecError as exc:
+        cache.put("validate", entry, json.dumps({"raised": True, "problems": [dataclasses.asdict(p) for p in exc.problems]}))
+        raise
+    if not lenient or _canonical(document) == text:
+        cache.put("validate", entry, json.dumps({"raised": False, "problems": [dataclasses.asdict(p) for p in seen]}))
+
+
+def _canonical(document: Any) -> str:
+    """A document as JSON in its own key order (the order every later stage sees)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_tagged)
+
+
+def _tagged(value: object) -> str:
+    """What :func:`_canonical` writes for a value JSON has no type for (never equal to a string)."""
+    return f"\0{type(value).__qualname__}:{value!r}"
+
+
+def _models(api: ir.Api, file: str, cache: caching.Cache | None) -> str:
+    """``models.py`` of the API: datamodel-code-generator over the model document, or the text it
+    gave for exactly this document, these class names and these polymorphic bases before."""
+    from generator.pipeline import models
+
+    expected = [m.class_name for m in api.models]
+    if cache is None:
+        return models.generate_models(api.model_document, expected, file, api.polymorphic)
+    unit = {"expected": expected, "polymorphic": [dataclasses.asdict(p) for p in api.polymorphic], "document": api.model_document}
+    entry = caching.key("models", _canonical(unit))
+    source = cache.get("models", entry)
+    if source is None:
+        source = models.generate_models(api.model_document, expected, file, api.polymorphic)
+        cache.put("models", entry, source)
+    return source
+
+
+def _format(
+    format_files: Callable[..., dict[str, str]], rendered: dict[str, str], verbatim: frozenset[str], cache: caching.Cache | None
+) -> dict[str, str]:
+    """``format.format_files`` over the rendered files, each Python file's result reused when that
+    file's rendered text was formatted before (formatting is per file: ruff and black see one
+    file at a time)."""
+    if cache is None:
+        return format_files(rendered, verbatim=verbatim)
+    entries = {path: caching.key("format", path, text) for path, text in rendered.items() if path.endswith(".py") and path not in verbatim}
+    known: dict[str, str] = {}
+    for path, entry in entries.items():
+        text = cache.get("format", entry)
+        if text is not None:
+            known[path] = text
+    formatted = format_files({path: text for path, text in rendered.items() if path not in known}, verbatim=verbatim)
+    for path, entry in entries.items():
+        if path not in known:
+            cache.put("format", entry, formatted[path])
+    merged = {**formatted, **known}
+    return {path: merged[path] for path in sorted(rendered)}
 
 
 def generate(
@@ -134,23 +250,154 @@ def generate(
     allow_remote_refs: bool = False,
     ref_root: Path | None = None,
     progress: Progress | None = None,
+    cache: caching.Cache | None = None,
 ) -> Generated:
-    """Generate a client and write what changed into ``output`` (see :mod:`generator.pipeline.write`)."""
+    """Generate a client and write what changed into ``output`` (see :mod:`generator.pipeline.write`).
+
+    With ``cache``, an output that :func:`unchanged` finds up to date is left alone
+    (``skipped``), and otherwise :func:`build` reuses what it can.
+    """
+    options = RunOptions(spec_path, package, lenient, tuple(overlays), allow_remote_refs, ref_root)
+    if cache is not None:
+        skipped = unchanged(output, options, cache=cache, warn=warn)
+        if skipped is not None:
+            return skipped
     progress = progress or _no_progress
+    warnings: list[Problem] = []
+
+    def record(problem: Problem) -> None:
+        warnings.append(problem)
+        if warn is not None:
+            warn(problem)
+
     generated = build(
         spec_path,
         package,
         lenient=lenient,
-        warn=warn,
+        warn=record,
         previous=output,
         overlays=overlays,
         allow_remote_refs=allow_remote_refs,
         ref_root=ref_root,
         progress=progress,
+        cache=cache,
     )
     progress("write")
     result = write.write_package(output, generated.files)
+    if cache is not None:
+        manifest = generated.files[write.MANIFEST].encode("utf-8")
+        cache.put("runs", _run_key(manifest, options), json.dumps({"warnings": [dataclasses.asdict(p) for p in warnings]}))
+        cache.prune()
     return replace(generated, written=result)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything besides the manifest's inputs that decides what a run does and says."""
+
+    spec_path: Path
+    package: str
+    lenient: bool
+    overlays: tuple[Path, ...]
+    allow_remote_refs: bool
+    ref_root: Path | None
+
+
+def _run_key(manifest: bytes, options: RunOptions) -> str:
+    """Key of the *run record*: these options, over inputs that made exactly this manifest
+    (and so these files), gave these warnings. Paths are as given: warnings quote them."""
+    described = [
+        str(options.spec_path),
+        options.package,
+        "lenient" if options.lenient else "strict",
+        "remote" if options.allow_remote_refs else "local",
+        str(options.ref_root) if options.ref_root is not None else "",
+        *map(str, options.overlays),
+    ]
+    return caching.key("runs", manifest, json.dumps(described))
+
+
+def unchanged(
+    output: Path,
+    options: RunOptions,
+    *,
+    cache: caching.Cache,
+    warn: Callable[[Problem], None] | None = None,
+) -> Generated | None:
+    """The package in ``output`` when it is exactly what these inputs generate, else None.
+
+    Cheap (no stage module is imported, the spec is hashed, not parsed): true when
+
+    * every input the manifest records hashes the same now (spec, each file its
+      ``$ref``s reached, overlays, configuration, templates, generator version), and no
+      remote reference is recorded (what a URL returns now is unknown without fetching it);
+    * every file the manifest lists is on disk with the recorded sha256;
+    * the cache holds the run record of a generation with the same options and generator
+      code that produced this manifest (its warnings are passed to ``warn`` again).
+
+    A generation is a function of its inputs and of the output folder's state, and
+    rebuilding over the folder a build wrote gives the same bytes (see
+    :mod:`generator.workflow.history`), so the files on disk are what a cold run would write.
+    """
+    try:
+        manifest_bytes = (output / write.MANIFEST).read_bytes()
+        manifest = json.loads(manifest_bytes)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or "remote_refs" in manifest or not isinstance(manifest.get("files"), dict):
+        return None
+    try:
+        fresh = _recorded_inputs(options, manifest.get("ref_files"))
+    except OSError:
+        return None  # an input is missing: the pipeline reports it properly
+    recorded = {name: manifest.get(name) for name in fresh or {}}
+    if fresh is None or fresh != recorded or "ref_files" in manifest and "ref_files" not in fresh:
+        return None
+    files: dict[str, str] = {}
+    for relative, digest in manifest["files"].items():
+        safe = write.safe_relative(relative)
+        if safe is None or not isinstance(digest, str):
+            return None
+        try:
+            data = (output / safe).read_bytes()
+        except OSError:
+            return None
+        if write.sha256(data) != digest:
+            return None
+        files[safe] = data.decode("utf-8")
+    stored = cache.get("runs", _run_key(manifest_bytes, options))
+    if stored is None:
+        return None
+    for fields in json.loads(stored)["warnings"]:
+        if warn is not None:
+            warn(Problem(**fields))
+    files[write.MANIFEST] = manifest_bytes.decode("utf-8")
+    every = tuple(sorted(files))
+    return Generated(options.package, files, write.WriteResult((), every, ()), skipped=True)
+
+
+def _recorded_inputs(options: RunOptions, ref_files: object) -> dict[str, Any] | None:
+    """The manifest's input fields as they would be recorded now, from the files alone (the
+    files a ``$ref`` reached are the ones the manifest lists: the same spec bytes and the same
+    bytes of those files reach the same files again)."""
+    inputs: dict[str, Any] = {
+        "generator_version": __version__,
+        "package": options.package,
+        "spec": options.spec_path.name,
+        "spec_sha256": write.sha256(options.spec_path.read_bytes()),
+        "overlays": [{"file": path.name, "sha256": write.sha256(path.read_bytes())} for path in options.overlays],
+        "config_sha256": config_sha256(options.package, [path.name for path in options.overlays]),
+        "templates_sha256": templates_sha256(),
+    }
+    if isinstance(ref_files, list):
+        folder = (options.spec_path.resolve() if options.spec_path.exists() else options.spec_path).parent
+        current = []
+        for item in ref_files:
+            if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+                return None  # a damaged manifest: generate
+            current.append({"file": item["file"], "sha256": write.sha256((folder / item["file"]).read_bytes())})
+        inputs["ref_files"] = current
+    return inputs
 
 
 def config_sha256(package: str, overlays: Sequence[str] = ()) -> str:
