@@ -217,6 +217,7 @@ def _generate_one(
     """Generate one client; returns its entry of the ``--format json`` summary."""
     started = time.perf_counter()
     warnings: list[Problem] = []
+    hits, misses = (cache.stats.hits, cache.stats.misses) if cache is not None else (0, 0)
 
     def warn(problem: Problem) -> None:
         warnings.append(problem)
@@ -247,13 +248,15 @@ def _generate_one(
         "seconds": round(time.perf_counter() - started, 2),
         "warnings": len(warnings),
         "skipped": generated.skipped,
+        # units reused from / not found in the regeneration cache (None with --no-cache)
+        "cache": {"hits": cache.stats.hits - hits, "misses": cache.stats.misses - misses} if cache is not None else None,
     }
 
 
 def _summary_line(summary: dict[str, Any]) -> str:
     counts = f"{len(summary['written'])} written, {len(summary['unchanged'])} unchanged, {len(summary['deleted'])} deleted"
     if summary["skipped"]:
-        counts = f"up to date, {len(summary['unchanged'])} files unchanged"
+        counts += "; up to date: inputs unchanged, nothing regenerated"
     spec, output = _near(summary["spec"]), _near(summary["output"])
     return f"generated {summary['package']} from {spec} into {output} ({counts}; {summary['seconds']:.1f} s)"
 
