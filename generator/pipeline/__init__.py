@@ -3,7 +3,9 @@
 Every input that shapes a package is hashed into its manifest (``clientsmith.json``),
 so ``clientsmith check`` can say which one changed when a package drifted:
 
-* ``spec_sha256``: the spec file's bytes (files it ``$ref``s are not included);
+* ``spec_sha256``: the spec file's bytes;
+* ``ref_files``: each other local file a ``$ref`` reached, relative to the spec's folder, and
+  the sha256 of its bytes, sorted (recorded only when there is one);
 * ``remote_refs``: with ``allow_remote_refs``, each URL fetched for a ``$ref`` and the
   sha256 of what it returned, sorted by URL (recorded only when there is one);
 * ``overlays``: each overlay file's name and sha256, in the order they apply;
