@@ -172,7 +172,7 @@ def generate(
                         lenient=lenient or client.lenient,
                         allow_remote_refs=allow_remote_refs or client.allow_remote_refs,
                         progress=progress,
-                        cache=store,
+                        store=store,
                     )
                 )
                 if line:
@@ -212,12 +212,12 @@ def _generate_one(
     lenient: bool,
     allow_remote_refs: bool,
     progress: pipeline.Progress | None,
-    cache: cache.Cache | None = None,
+    store: cache.Cache | None = None,
 ) -> dict[str, Any]:
     """Generate one client; returns its entry of the ``--format json`` summary."""
     started = time.perf_counter()
     warnings: list[Problem] = []
-    hits, misses = (cache.stats.hits, cache.stats.misses) if cache is not None else (0, 0)
+    hits, misses = (store.stats.hits, store.stats.misses) if store is not None else (0, 0)
 
     def warn(problem: Problem) -> None:
         warnings.append(problem)
@@ -233,7 +233,7 @@ def _generate_one(
         allow_remote_refs=allow_remote_refs,
         ref_root=client.ref_root,
         progress=progress,
-        cache=cache,
+        cache=store,
     )
     written = generated.written
     assert written is not None  # pipeline.generate always writes
@@ -249,7 +249,7 @@ def _generate_one(
         "warnings": len(warnings),
         "skipped": generated.skipped,
         # units reused from / not found in the regeneration cache (None with --no-cache)
-        "cache": {"hits": cache.stats.hits - hits, "misses": cache.stats.misses - misses} if cache is not None else None,
+        "cache": {"hits": store.stats.hits - hits, "misses": store.stats.misses - misses} if store is not None else None,
     }
 
 
