@@ -316,9 +316,12 @@ def check(
 
 
 def _up_to_date(client: config.ClientConfig, store: cache.Cache) -> bool:
-    """Whether ``client``'s output is recognised as what its inputs generate without generating."""
+    """Whether ``client``'s output is recognised as what its inputs generate without generating:
+    :func:`pipeline.unchanged`, and no file besides those (``check`` reports extra files; a
+    generation leaves them alone)."""
     options = pipeline.RunOptions(client.spec, client.package, client.lenient, tuple(client.overlays), client.allow_remote_refs, client.ref_root)
-    return pipeline.unchanged(client.output, options, cache=store) is not None
+    found = pipeline.unchanged(client.output, options, cache=store)
+    return found is not None and set(write.read_tree(client.output)) == set(found.files)
 
 
 def _report_drift(client: config.ClientConfig, expected: dict[str, str]) -> int:

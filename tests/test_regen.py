@@ -324,6 +324,10 @@ def test_no_cache_stores_nothing_and_check_uses_the_record(tmp_path: Path) -> No
     (tmp_path / "clients.yaml").write_text(f"clients:\n  - spec: {spec}\n    package: pets\n    output: out\n")
     check = clientsmith("check")
     assert check.returncode == 0 and "(up to date)" in check.stderr, check.stderr
+    (tmp_path / "out" / "pets" / "extra.py").write_text("x = 1\n")
+    check = clientsmith("check")
+    assert check.returncode == 1 and "extra file: pets/extra.py" in check.stderr, "check reports a file the manifest does not list"
+    (tmp_path / "out" / "pets" / "extra.py").unlink()
     (tmp_path / "out" / "pets" / "_client.py").write_text("# edited\n")
     check = clientsmith("check")
     assert check.returncode == 1 and "changed: pets/_client.py" in check.stderr, check.stderr
