@@ -224,7 +224,9 @@ def _format(
 ) -> dict[str, str]:
     """``format.format_files`` over the rendered files, each Python file's result reused when that
     file's rendered text was formatted before (formatting is per file: ruff and black see one
-    file at a time)."""
+    file at a time). In a file that changed, black's result for each statement it is given is
+    reused too (see :func:`_cached_black`): one edited operation in a large module re-runs
+    black on that operation's statements only."""
     if cache is None:
         return format_files(rendered, verbatim=verbatim)
     entries = {path: caching.key("format", path, text) for path, text in rendered.items() if path.endswith(".py") and path not in verbatim}
@@ -233,12 +235,31 @@ def _format(
         text = cache.get("format", entry)
         if text is not None:
             known[path] = text
-    formatted = format_files({path: text for path, text in rendered.items() if path not in known}, verbatim=verbatim)
+    formatted = format_files(
+        {path: text for path, text in rendered.items() if path not in known}, verbatim=verbatim, black_format=_cached_black(cache)
+    )
     for path, entry in entries.items():
         if path not in known:
             cache.put("format", entry, formatted[path])
     merged = {**formatted, **known}
     return {path: merged[path] for path in sorted(rendered)}
+
+
+def _cached_black(cache: caching.Cache) -> Callable[[str, Any], str]:
+    """``black.format_str`` memoized by the exact text and black's mode. The format stage gives
+    black whole top-level statements (or methods), each formatted on its own, and joins the
+    results: a piece's result depends on its text and the mode only."""
+    import black
+
+    def black_format(text: str, mode: black.Mode) -> str:
+        entry = caching.key("black", mode.get_cache_key(), text)
+        formatted = cache.get("black", entry)
+        if formatted is None:
+            formatted = black.format_str(text, mode=mode)
+            cache.put("black", entry, formatted)
+        return formatted
+
+    return black_format
 
 
 def generate(

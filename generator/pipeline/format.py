@@ -19,7 +19,7 @@ import io
 import subprocess
 import tempfile
 import tokenize
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import black
@@ -36,11 +36,21 @@ class FormatError(ClientsmithError):
     """Generated code failed to parse: a clientsmith bug, never the user's."""
 
 
-def format_files(files: dict[str, str], *, verbatim: Collection[str] = ()) -> dict[str, str]:
+#: How black is run on a piece of code: ``black.format_str``'s signature. The pieces are whole
+#: statements, each formatted on its own, so a caller may memoize this (the regeneration cache does).
+BlackFormatter = Callable[[str, black.Mode], str]
+
+
+def _black(text: str, mode: black.Mode) -> str:
+    return black.format_str(text, mode=mode)
+
+
+def format_files(files: dict[str, str], *, verbatim: Collection[str] = (), black_format: BlackFormatter = _black) -> dict[str, str]:
     """Every file formatted, keyed and ordered as given (sorted); those in ``verbatim`` are kept
-    byte for byte (the runtime, which tests hold to be already formatted as this stage would)."""
+    byte for byte (the runtime, which tests hold to be already formatted as this stage would).
+    ``black_format`` runs black on each piece that needs it (default: ``black.format_str``)."""
     python = {path: text for path, text in files.items() if path.endswith(".py") and path not in verbatim}
-    formatted = {path: _finish_with_black(path, text) for path, text in _ruff_format(python).items()} if python else {}
+    formatted = {path: _finish_with_black(path, text, black_format) for path, text in _ruff_format(python).items()} if python else {}
     result: dict[str, str] = {}
     for path in sorted(files):
         if path in verbatim:
@@ -67,7 +77,7 @@ def _ruff_format(files: dict[str, str]) -> dict[str, str]:
         return {relative: (root / relative).read_text("utf-8") for relative in files}
 
 
-def _finish_with_black(path: str, text: str) -> str:
+def _finish_with_black(path: str, text: str, black_format: BlackFormatter = _black) -> str:
     """Hand black the top-level blocks ruff could not bring under the line length."""
     lines = _lines(text)
     long_lines = _long_code_lines(text, lines)
@@ -92,15 +102,15 @@ def _finish_with_black(path: str, text: str) -> str:
                 continue
             members = _class_members(node, end) if isinstance(node, ast.ClassDef) else None
             if members is None or any(members[0][0] <= n < members[0][1] for n in long_lines):
-                out.append(_black_chunk(lines[start:end], 0))  # not a class, or its header is long
+                out.append(_black_chunk(lines[start:end], 0, black_format))  # not a class, or its header is long
                 continue
             for first, last in members:
                 chunk = lines[first:last]
                 long_here = any(first <= n < last for n in long_lines)
-                out.append(_black_chunk(chunk, 4) if long_here and first != members[0][0] else "".join(chunk))
+                out.append(_black_chunk(chunk, 4, black_format) if long_here and first != members[0][0] else "".join(chunk))
     except black.parsing.InvalidInput:  # a block that is not valid alone: format the whole file
         try:
-            return black.format_str(text, mode=BLACK_MODE)
+            return black_format(text, BLACK_MODE)
         except black.parsing.InvalidInput as exc:
             raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
     return "".join(out)
@@ -114,13 +124,13 @@ def _lines(text: str) -> list[str]:
     return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-def _black_chunk(chunk: list[str], indent: int) -> str:
+def _black_chunk(chunk: list[str], indent: int, black_format: BlackFormatter = _black) -> str:
     """black on lines that form whole statements at ``indent``, keeping their trailing blank lines."""
     text = "".join(line[indent:] if line.strip() else line.lstrip(" ") for line in chunk)
     body = text.rstrip("\n")
     trailing = text[len(body) :]
     mode = BLACK_MODE if not indent else black.Mode(target_versions=BLACK_MODE.target_versions, line_length=LINE_LENGTH - indent)
-    formatted = black.format_str(body + "\n", mode=mode).rstrip("\n")
+    formatted = black_format(body + "\n", mode).rstrip("\n")
     if indent:
         pad = " " * indent
         formatted = "".join(pad + line if line.strip() else line for line in _lines(formatted))
