@@ -180,7 +180,7 @@ def generate(
                 if output_format == "text":
                     _say(_summary_line(summaries[-1]))
         if output_format == "json":
-            summary = {"clients": summaries, "seconds": round(time.perf_counter() - started, 2)}
+            summary = {"clients": summaries, "seconds": round(time.perf_counter() - started, 3)}
             print(json.dumps(summary, indent=2))
         return 0
 
@@ -245,7 +245,7 @@ def _generate_one(
         "written": list(written.written),
         "unchanged": list(written.unchanged),
         "deleted": list(written.deleted),
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": round(time.perf_counter() - started, 3),
         "warnings": len(warnings),
         "skipped": generated.skipped,
         # units reused from / not found in the regeneration cache (None with --no-cache)

@@ -97,11 +97,11 @@ def build(
     ``progress`` is called with each stage's name as it starts (see :data:`STAGES`).
     ``cache`` lets stage units whose exact input was seen before be reused (same result).
     """
+    progress = progress or _no_progress
+    progress("load")  # before the stage imports below: they are part of what a cold run waits for
     from generator.pipeline import format, loader, parse, render
     from generator.workflow import history, overlay
 
-    progress = progress or _no_progress
-    progress("load")
     loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
     file = str(spec_path)
     document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
@@ -281,11 +281,12 @@ def generate(
     (``skipped``), and otherwise :func:`build` reuses what it can.
     """
     options = RunOptions(spec_path, package, lenient, tuple(overlays), allow_remote_refs, ref_root)
+    progress = progress or _no_progress
     if cache is not None:
+        progress("load")  # reading the manifest and hashing the inputs
         skipped = unchanged(output, options, cache=cache, warn=warn)
         if skipped is not None:
             return skipped
-    progress = progress or _no_progress
     warnings: list[Problem] = []
 
     def record(problem: Problem) -> None:
