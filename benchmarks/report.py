@@ -18,6 +18,9 @@ CALL_RATIO = 1.2
 IMPORT_LIMIT_MS = 150.0
 RSS_LIMIT_MB = 1024.0
 
+UNCHANGED_LIMIT_S = 1.0
+EDIT_SPEEDUP = 5.0
+
 #: The lines of the top-level README.md between which ``make bench`` writes :func:`readme_block`.
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
@@ -218,6 +221,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         add(target, figure, worst[0] <= RSS_LIMIT_MB)
     else:
         add(target, "not measured", None)
+    if results.get("regeneration"):
+        rows.extend(regeneration_targets(results["regeneration"]))
     return rows
 
 
@@ -293,10 +298,12 @@ def readme_block(results: dict[str, Any]) -> str:
     load = env.get("load_average_at_start") or ["?"]
     return "\n".join(
         [
-            f"{env.get('mode', '?').capitalize()} run of {env.get('date', '?')} (git {env.get('git', '?')}, "
-            f"{env.get('cores', '?')} cores, load average {load[0]} at the start), from "
-            "[benchmarks/results/latest.json](benchmarks/results/latest.json); every table in "
-            "[benchmarks/results/latest.md](benchmarks/results/latest.md):",
+            (
+                f"{env.get('mode', '?').capitalize()} run of {env.get('date', '?')} (git {env.get('git', '?')}, "
+                f"{env.get('cores', '?')} cores, load average {load[0]} at the start), from "
+                "[benchmarks/results/latest.json](benchmarks/results/latest.json); every table in "
+                "[benchmarks/results/latest.md](benchmarks/results/latest.md):"
+            ),
             "",
             *targets_table(results),
         ]
@@ -338,6 +345,105 @@ def generation_figure(cell: dict[str, Any], env: dict[str, Any]) -> str:
     if any(str(note).startswith("--lenient") for note in cell.get("notes", [])):
         text += " · `--lenient`"
     return text
+
+
+REGEN_START = "<!-- regen:start -->"
+REGEN_END = "<!-- regen:end -->"
+_REGEN_KINDS = (
+    ("cold", "cold (`--no-cache`)"),
+    ("cold_filling_cache", "cold, filling the cache"),
+    ("unchanged", "unchanged"),
+    ("one_field", "one field added"),
+    ("one_operation", "one operation added"),
+)
+
+
+def regeneration_targets(section: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's regeneration targets: an unchanged client skipped in under a second, and a
+    one-field and a one-operation edit at least 5x faster than a cold run, per input."""
+    rows: list[dict[str, Any]] = []
+    for name, entry in section.get("inputs", {}).items():
+        if entry.get("error"):
+            rows.append({"target": f"regeneration on {name}", "figure": _short(entry["error"], 200), "result": "n/a"})
+            continue
+        cold = entry["cold"]["wall_s"]
+        unchanged = entry["unchanged"]["wall_s"]
+        rows.append(
+            {
+                "target": f"unchanged {name} skipped in < {UNCHANGED_LIMIT_S:.0f} s",
+                "figure": f"{unchanged:.2f} s (cold {_s(cold)})",
+                "result": "pass" if unchanged < UNCHANGED_LIMIT_S else "miss",
+            }
+        )
+        for kind, label in (("one_field", "one-field"), ("one_operation", "one-operation")):
+            wall = entry[kind]["wall_s"]
+            same = entry.get("identical_to_cold", {}).get(kind)
+            rows.append(
+                {
+                    "target": f"{label} edit of {name} ≥ {EDIT_SPEEDUP:.0f}x faster than cold, same bytes",
+                    "figure": f"{_s(wall)} vs {_s(cold)}: {cold / wall:.1f}x; "
+                    + ("bytes identical to a cold run" if same else "BYTES DIFFER from a cold run"),
+                    "result": "pass" if cold / wall >= EDIT_SPEEDUP and same else "miss",
+                }
+            )
+    return rows
+
+
+def regeneration_lines(section: dict[str, Any]) -> list[str]:
+    """The regeneration table (median wall seconds of a `clientsmith generate` process) and its targets."""
+    out = [
+        f"### Regeneration (issue 14): wall time of `clientsmith generate`, median of {section.get('repeats', '?')}",
+        "",
+        "| input | " + " | ".join(label for _, label in _REGEN_KINDS) + " | units reused (field / operation) |",
+        "| --- | " + " | ".join("---:" for _ in _REGEN_KINDS) + " | --- |",
+    ]
+    for name, entry in section.get("inputs", {}).items():
+        if entry.get("error"):
+            out.append(f"| {name} | " + " | ".join("" for _ in _REGEN_KINDS) + f" | {_short(entry['error'], 120)} |")
+            continue
+        cold = entry["cold"]["wall_s"]
+        cells = []
+        for kind, _ in _REGEN_KINDS:
+            wall = entry[kind]["wall_s"]
+            cells.append(_s(wall) if kind == "cold" else f"{wall:.2f} s ({cold / wall:.1f}x)" if wall < 1 else f"{_s(wall)} ({cold / wall:.1f}x)")
+        reused = []
+        for kind in ("one_field", "one_operation"):
+            cache = entry[kind]["runs"][0].get("cache") or {}
+            reused.append(f"{cache.get('hits', '?')} of {cache.get('hits', 0) + cache.get('misses', 0)}")
+        lenient = " (`--lenient`)" if entry.get("lenient") else ""
+        out.append(f"| {name}{lenient} | " + " | ".join(cells) + f" | {' / '.join(reused)} |")
+    out.append("")
+    out.extend(["| target | measured | result |", "| --- | --- | --- |"])
+    for row in regeneration_targets(section):
+        result = {"pass": "**pass**", "miss": "**MISS**"}.get(row["result"], row["result"])
+        out.append(f"| {row['target']} | {row['figure']} | {result} |")
+    return out
+
+
+def regeneration_block(section: dict[str, Any]) -> str:
+    """What README.md shows between its regeneration markers."""
+    env = section.get("environment", {})
+    load = env.get("load_average_at_end") or ["?"]
+    return "\n".join(
+        [
+            (
+                f"Measured {env.get('date', '?')} (git {env.get('git', '?')}, {env.get('cores', '?')} cores, load average "
+                f"{load[0]} at the end), from [benchmarks/results/regeneration.json](benchmarks/results/regeneration.json) "
+                "(`benchmarks/regen.py`; `make bench` runs it too):"
+            ),
+            "",
+            *regeneration_lines(section)[2:],
+        ]
+    )
+
+
+def update_regeneration_readme(text: str, section: dict[str, Any]) -> str:
+    """``text`` (README.md) with the block between its regeneration markers rewritten from ``section``."""
+    if text.count(REGEN_START) != 1 or text.count(REGEN_END) != 1:
+        raise ValueError(f"README.md must hold {REGEN_START} and {REGEN_END} once each, in that order")
+    head, rest = text.split(REGEN_START, 1)
+    _, tail = rest.split(REGEN_END, 1)
+    return f"{head}{REGEN_START}\n\n{regeneration_block(section)}\n\n{REGEN_END}{tail}"
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -455,6 +561,10 @@ def markdown(results: dict[str, Any]) -> str:
             )
             out.extend(stage_rows)
             out.append("")
+
+    if results.get("regeneration"):
+        out.extend(regeneration_lines(results["regeneration"]))
+        out.append("")
 
     runtime = results.get("runtime", {})
     if runtime:

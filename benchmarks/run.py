@@ -36,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _proc
+import regen
 import report
 
 BENCH = Path(__file__).resolve().parent
@@ -1068,6 +1069,11 @@ def main() -> int:
         if wanted("section", "generation")
         else {}
     )
+    results["regeneration"] = (
+        regeneration_section(airflow)
+        if wanted("section", "regeneration")
+        else {}
+    )
     results["runtime"] = (
         runtime_section(runtime_python, tools[1], tools[2], runtime_error)
         if wanted("section", "runtime")
@@ -1094,12 +1100,35 @@ def main() -> int:
     wrote = f"{RESULTS / f'{name}.json'} and {RESULTS / f'{name}.md'}"
     if name == "latest":
         readme = ROOT / "README.md"
-        _replace(readme, report.update_readme(readme.read_text("utf-8"), results))
-        wrote += f", and the bench block of {readme}"
+        text = report.update_readme(readme.read_text("utf-8"), results)
+        if results["regeneration"]:
+            _replace(RESULTS / "regeneration.json", json.dumps(results["regeneration"], indent=2) + "\n")
+            text = report.update_regeneration_readme(text, results["regeneration"])
+            wrote += ", results/regeneration.json"
+        _replace(readme, text)
+        wrote += f", and the bench and regeneration blocks of {readme}"
     else:
         wrote += " (a quick or partial run: latest.* and README.md keep the last full run)"
     log(f"done in {time.perf_counter() - started:.0f} s; wrote {wrote}")
     return 0
+
+
+def regeneration_section(airflow: Path | None) -> dict[str, Any]:
+    """Cold vs unchanged vs a one-field and a one-operation edit (``regen.py``); quick mode:
+    Airflow only, one repetition."""
+    sources: dict[str, Path | None] = {"airflow_v2_full": airflow}
+    if not QUICK:
+        sources["airbyte_config_latest"] = CORPUS / "airbyte_config_latest.yaml"
+        sources["stripe"] = CORPUS / "stripe_spec3.json"
+    sources = {name: path for name, path in sources.items() if wanted("input", name)}
+    section = regen.regeneration_section(sources, REPEATS)
+    section["environment"] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "git": _git_head(),
+        "cores": os.cpu_count(),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
+    return section
 
 
 def results_name() -> str:

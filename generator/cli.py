@@ -20,10 +20,16 @@ import typer
 
 from generator import __version__, config, pipeline
 from generator.errors import ClientsmithError, Problem, SpecError, UsageError
-from generator.pipeline import loader, validate, write
+from generator.pipeline import cache, write
 from generator.progress import ProgressLine, delay_from_environment
-from generator.workflow import overlay
 
+# The stages (loader, validator, overlays ...) are imported by the commands that run them:
+# `generate` of an unchanged client finishes before any of them would be needed.
+
+_NO_CACHE_HELP = (
+    "Neither reuse nor store regeneration results (the output is the same bytes either way; "
+    "see README, Regenerating). Also: CLIENTSMITH_NO_CACHE=1."
+)
 _REMOTE_HELP = "Fetch $refs to http(s) URLs (timeout 10 s, at most 20 MB each) instead of refusing them."
 
 #: ``--ref-root DIR``, shared by every command that loads a spec: declare a parameter as
@@ -136,6 +142,7 @@ def generate(
     output_format: Annotated[
         str, typer.Option("--format", help="text (a line per client on stderr) or json (a summary on stdout, for build tools).")
     ] = "text",
+    no_cache: Annotated[bool, typer.Option("--no-cache", "--force", help=_NO_CACHE_HELP)] = False,
 ) -> None:
     """Generate one client (SPEC --output DIR) or every client of the project."""
 
@@ -155,18 +162,25 @@ def generate(
             clients = _clients(config_file)
         started = time.perf_counter()
         summaries = []
+        store = _cache(no_cache)
         with _progress_line() as line:
             for index, client in enumerate(clients, 1):
                 progress = line.client(_label(client, index, len(clients))) if line else None
                 summaries.append(
-                    _generate_one(client, lenient=lenient or client.lenient, allow_remote_refs=allow_remote_refs or client.allow_remote_refs, progress=progress)
+                    _generate_one(
+                        client,
+                        lenient=lenient or client.lenient,
+                        allow_remote_refs=allow_remote_refs or client.allow_remote_refs,
+                        progress=progress,
+                        store=store,
+                    )
                 )
                 if line:
                     line.done()
                 if output_format == "text":
                     _say(_summary_line(summaries[-1]))
         if output_format == "json":
-            summary = {"clients": summaries, "seconds": round(time.perf_counter() - started, 2)}
+            summary = {"clients": summaries, "seconds": round(time.perf_counter() - started, 3)}
             print(json.dumps(summary, indent=2))
         return 0
 
@@ -187,12 +201,23 @@ def _warn(problem: Problem) -> None:
         _stderr(f"warning: {problem}")
 
 
+def _cache(no_cache: bool) -> cache.Cache | None:
+    """The regeneration cache, unless ``--no-cache`` or ``CLIENTSMITH_NO_CACHE`` turns it off."""
+    return None if no_cache or cache.disabled_by_environment() else cache.Cache.default()
+
+
 def _generate_one(
-    client: config.ClientConfig, *, lenient: bool, allow_remote_refs: bool, progress: pipeline.Progress | None
+    client: config.ClientConfig,
+    *,
+    lenient: bool,
+    allow_remote_refs: bool,
+    progress: pipeline.Progress | None,
+    store: cache.Cache | None = None,
 ) -> dict[str, Any]:
     """Generate one client; returns its entry of the ``--format json`` summary."""
     started = time.perf_counter()
     warnings: list[Problem] = []
+    hits, misses = (store.stats.hits, store.stats.misses) if store is not None else (0, 0)
 
     def warn(problem: Problem) -> None:
         warnings.append(problem)
@@ -208,6 +233,7 @@ def _generate_one(
         allow_remote_refs=allow_remote_refs,
         ref_root=client.ref_root,
         progress=progress,
+        cache=store,
     )
     written = generated.written
     assert written is not None  # pipeline.generate always writes
@@ -219,13 +245,18 @@ def _generate_one(
         "written": list(written.written),
         "unchanged": list(written.unchanged),
         "deleted": list(written.deleted),
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": round(time.perf_counter() - started, 3),
         "warnings": len(warnings),
+        "skipped": generated.skipped,
+        # units reused from / not found in the regeneration cache (None with --no-cache)
+        "cache": {"hits": store.stats.hits - hits, "misses": store.stats.misses - misses} if store is not None else None,
     }
 
 
 def _summary_line(summary: dict[str, Any]) -> str:
     counts = f"{len(summary['written'])} written, {len(summary['unchanged'])} unchanged, {len(summary['deleted'])} deleted"
+    if summary["skipped"]:
+        counts += "; up to date: inputs unchanged, nothing regenerated"
     spec, output = _near(summary["spec"]), _near(summary["output"])
     return f"generated {summary['package']} from {spec} into {output} ({counts}; {summary['seconds']:.1f} s)"
 
@@ -246,15 +277,22 @@ def _clients(config_file: Path | None) -> list[config.ClientConfig]:
 @app.command()
 def check(
     config_file: Annotated[Path | None, typer.Option("--config", help="pyproject.toml or clients.yaml to read.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", "--force", help=_NO_CACHE_HELP)] = False,
 ) -> None:
     """Regenerate every client in memory and compare with what is on disk (exit 1 on drift)."""
 
     def run() -> int:
         drifted = 0
         clients = _clients(config_file)
+        store = _cache(no_cache)
         with _progress_line() as line:
             for index, client in enumerate(clients, 1):
                 progress = line.client(_label(client, index, len(clients))) if line else None
+                if store is not None and _up_to_date(client, store):
+                    if line:
+                        line.done()
+                    _say(f"ok: {client.output} (up to date)")
+                    continue
                 expected = pipeline.build(
                     client.spec,
                     client.package,
@@ -264,6 +302,7 @@ def check(
                     allow_remote_refs=client.allow_remote_refs,
                     ref_root=client.ref_root,
                     progress=progress,
+                    cache=store,
                 ).files
                 if line:
                     line.done()
@@ -274,6 +313,15 @@ def check(
         return 0
 
     _guard(run)
+
+
+def _up_to_date(client: config.ClientConfig, store: cache.Cache) -> bool:
+    """Whether ``client``'s output is recognised as what its inputs generate without generating:
+    :func:`pipeline.unchanged`, and no file besides those (``check`` reports extra files; a
+    generation leaves them alone)."""
+    options = pipeline.RunOptions(client.spec, client.package, client.lenient, tuple(client.overlays), client.allow_remote_refs, client.ref_root)
+    found = pipeline.unchanged(client.output, options, cache=store)
+    return found is not None and set(write.read_tree(client.output)) == set(found.files)
 
 
 def _report_drift(client: config.ClientConfig, expected: dict[str, str]) -> int:
@@ -333,6 +381,9 @@ def validate_command(
     ref_root: RefRootOption = None,
 ) -> None:
     """Validate a spec (openapi-spec-validator plus reference and security checks)."""
+
+    from generator.pipeline import loader, validate
+    from generator.workflow import overlay
 
     def run() -> int:
         loaded = loader.load(spec, allow_remote=allow_remote_refs, ref_root=ref_root)

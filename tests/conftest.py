@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+# The regeneration cache (generator/pipeline/cache.py) of every `clientsmith` the tests run, in
+# process or as a subprocess: one folder per test session, never the user's ~/.cache.
+if "CLIENTSMITH_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="clientsmith-test-cache-")
+    os.environ["CLIENTSMITH_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)

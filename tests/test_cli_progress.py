@@ -301,10 +301,14 @@ def test_no_progress_when_stderr_is_not_a_terminal(work: Path) -> None:
 def test_check_on_a_terminal_shows_progress_too(work: Path) -> None:
     configure(work, "petstore")
     assert clientsmith("-q", "generate", cwd=work).returncode == 0
-    code, terminal, _ = on_terminal("check", cwd=work, env={DELAY_VARIABLE: "0"})
+    code, terminal, _ = on_terminal("check", "--no-cache", cwd=work, env={DELAY_VARIABLE: "0"})
     assert code == 0, terminal
     assert "\rpetstore: format, stage 6/7, " in terminal and "write, stage" not in terminal, "check writes nothing"
     assert screen(terminal) == [f"ok: {work / 'gen/petstore'}"], terminal
+    # With the regeneration cache, the client generate just wrote is recognised without a stage.
+    code, terminal, _ = on_terminal("check", cwd=work, env={DELAY_VARIABLE: "0"})
+    assert code == 0 and "stage" not in terminal, terminal
+    assert screen(terminal) == [f"ok: {work / 'gen/petstore'} (up to date)"], terminal
 
 
 # --- generate --format json -------------------------------------------------------------------
@@ -316,7 +320,8 @@ def summary_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert set(summary) == {"clients", "seconds"}, summary
     assert isinstance(summary["seconds"], float) and summary["seconds"] > 0, summary
     for client in summary["clients"]:
-        assert set(client) == {"package", "spec", "output", "version", "written", "unchanged", "deleted", "seconds", "warnings"}, client
+        assert set(client) == {"package", "spec", "output", "version", "written", "unchanged", "deleted", "seconds", "warnings", "skipped", "cache"}, client
+        assert client["cache"] is None or set(client["cache"]) == {"hits", "misses"}, client
         assert isinstance(client["seconds"], float) and 0 < client["seconds"] <= summary["seconds"], summary
     return summary
 
@@ -335,6 +340,8 @@ def test_json_summary_of_a_first_generation_and_of_a_second(work: Path) -> None:
                 "deleted": [],
                 "seconds": first["clients"][0]["seconds"],
                 "warnings": 0,
+                "skipped": False,
+                "cache": first["clients"][0]["cache"],  # hits depend on what earlier tests stored
             }
         ],
         "seconds": first["seconds"],
@@ -344,6 +351,7 @@ def test_json_summary_of_a_first_generation_and_of_a_second(work: Path) -> None:
     second = clientsmith("generate", "petstore.yaml", "-o", "out", "--package-name", "petstore", "--format", "json", cwd=work)
     client = summary_of(second)["clients"][0]
     assert (client["written"], client["unchanged"], client["deleted"]) == ([], sorted(snapshot(work / "out")), []), client
+    assert client["skipped"] is True and client["cache"] == {"hits": 1, "misses": 0}, "an unchanged client is skipped (its run record found)"
     assert second.stderr == "", f"with --format json the summary is the JSON, stderr keeps warnings and errors only:{explain(second)}"
 
 

@@ -148,9 +148,9 @@ def test_black_shared_out_matches_one_process(monkeypatch: pytest.MonkeyPatch) -
     parent_jobs: list[int] = []
     original = fmt._black_jobs
 
-    def counting(jobs: list[Any]) -> list[str | None]:
+    def counting(jobs: list[Any], black_format: fmt.BlackFormatter) -> list[str | None]:
         parent_jobs.append(len(jobs))  # children count in their own memory: only the parent's run shows
-        return original(jobs)
+        return original(jobs, black_format)
 
     monkeypatch.setattr(fmt, "_black_jobs", counting)
     monkeypatch.setenv(forked.PROCESSES_VARIABLE, "1")

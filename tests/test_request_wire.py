@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+
 from generator import pipeline
 from generator.pipeline import loader
 from generator.verify.oracle import BASE_URL, Oracle, Reading

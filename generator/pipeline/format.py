@@ -21,7 +21,7 @@ import itertools
 import subprocess
 import tempfile
 import tokenize
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import black
@@ -39,11 +39,21 @@ class FormatError(ClientsmithError):
     """Generated code failed to parse: a clientsmith bug, never the user's."""
 
 
-def format_files(files: dict[str, str], *, verbatim: Collection[str] = ()) -> dict[str, str]:
+#: How black is run on a piece of code: ``black.format_str``'s signature. The pieces are whole
+#: statements, each formatted on its own, so a caller may memoize this (the regeneration cache does).
+BlackFormatter = Callable[[str, black.Mode], str]
+
+
+def _black(text: str, mode: black.Mode) -> str:
+    return black.format_str(text, mode=mode)
+
+
+def format_files(files: dict[str, str], *, verbatim: Collection[str] = (), black_format: BlackFormatter = _black) -> dict[str, str]:
     """Every file formatted, keyed and ordered as given (sorted); those in ``verbatim`` are kept
-    byte for byte (the runtime, which tests hold to be already formatted as this stage would)."""
+    byte for byte (the runtime, which tests hold to be already formatted as this stage would).
+    ``black_format`` runs black on each piece that needs it (default: ``black.format_str``)."""
     python = {path: text for path, text in files.items() if path.endswith(".py") and path not in verbatim}
-    formatted = _finish_all_with_black(_ruff_format(python)) if python else {}
+    formatted = _finish_all_with_black(_ruff_format(python), black_format) if python else {}
     result: dict[str, str] = {}
     for path in sorted(files):
         if path in verbatim:
@@ -64,13 +74,13 @@ PARALLEL_BLACK_CHARS = 40_000
 _Job = tuple[list[str], int, bool]
 
 
-def _finish_all_with_black(files: dict[str, str]) -> dict[str, str]:
+def _finish_all_with_black(files: dict[str, str], black_format: BlackFormatter = _black) -> dict[str, str]:
     """:func:`_finish_with_black` on every file, black's blocks shared out between processes
     (see :mod:`generator.pipeline.forked`): each process formats a run of consecutive blocks
     of about the same size. The result does not depend on how they are shared."""
     plans = {path: _plan(path, text) for path, text in files.items()}
     jobs = [piece for plan in plans.values() if plan is not None for piece in plan if not isinstance(piece, str)]
-    done = iter(_run_black_jobs(jobs))
+    done = iter(_run_black_jobs(jobs, black_format))
     result: dict[str, str] = {}
     for path, plan in plans.items():
         if plan is None:
@@ -78,18 +88,18 @@ def _finish_all_with_black(files: dict[str, str]) -> dict[str, str]:
             continue
         out = [piece if isinstance(piece, str) else next(done) for piece in plan]
         if any(piece is None for piece in out):  # a block that is not valid alone: format the whole file
-            result[path] = _black_whole(path, files[path])
+            result[path] = _black_whole(path, files[path], black_format)
         else:
             result[path] = "".join(piece for piece in out if piece is not None)
     return result
 
 
-def _run_black_jobs(jobs: list[_Job]) -> list[str | None]:
+def _run_black_jobs(jobs: list[_Job], black_format: BlackFormatter) -> list[str | None]:
     """black on each block (None where black refuses a block alone), in order."""
     sizes = [sum(len(line) for line in lines) for lines, _, _ in jobs]
     workers = min(forked.processes(), max(1, sum(sizes) // PARALLEL_BLACK_CHARS))
     if workers < 2:
-        return _black_jobs(jobs)
+        return _black_jobs(jobs, black_format)
     bounds = [0]  # consecutive runs of about sum(sizes) / workers characters each
     total, running = sum(sizes), 0
     for index, size in enumerate(sizes):
@@ -98,9 +108,9 @@ def _run_black_jobs(jobs: list[_Job]) -> list[str | None]:
             bounds.append(index + 1)
     bounds.append(len(jobs))
     runs = [jobs[start:end] for start, end in itertools.pairwise(bounds)]
-    children = [forked.Forked(functools.partial(_black_jobs, run)) for run in runs[1:]]
+    children = [forked.Forked(functools.partial(_black_jobs, run, black_format)) for run in runs[1:]]
     try:
-        first = _black_jobs(runs[0])
+        first = _black_jobs(runs[0], black_format)
     except BaseException:
         for child in children:
             child.cancel()
@@ -108,11 +118,11 @@ def _run_black_jobs(jobs: list[_Job]) -> list[str | None]:
     return [*first, *(piece for child in children for piece in child.result())]
 
 
-def _black_jobs(jobs: list[_Job]) -> list[str | None]:
+def _black_jobs(jobs: list[_Job], black_format: BlackFormatter) -> list[str | None]:
     result: list[str | None] = []
     for lines, indent, stand_in in jobs:
         try:
-            text: str | None = _black_chunk(lines, indent)
+            text: str | None = _black_chunk(lines, indent, black_format)
         except black.parsing.InvalidInput:
             text = None
         if stand_in and text is not None:  # black left the stand-in body as it was: take it off
@@ -121,9 +131,9 @@ def _black_jobs(jobs: list[_Job]) -> list[str | None]:
     return result
 
 
-def _black_whole(path: str, text: str) -> str:
+def _black_whole(path: str, text: str, black_format: BlackFormatter) -> str:
     try:
-        return black.format_str(text, mode=BLACK_MODE)
+        return black_format(text, BLACK_MODE)
     except black.parsing.InvalidInput as exc:
         raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
 
@@ -220,13 +230,13 @@ def _lines(text: str) -> list[str]:
     return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-def _black_chunk(chunk: list[str], indent: int) -> str:
+def _black_chunk(chunk: list[str], indent: int, black_format: BlackFormatter) -> str:
     """black on lines that form whole statements at ``indent``, keeping their trailing blank lines."""
     text = "".join(line[indent:] if line.strip() else line.lstrip(" ") for line in chunk)
     body = text.rstrip("\n")
     trailing = text[len(body) :]
     mode = BLACK_MODE if not indent else black.Mode(target_versions=BLACK_MODE.target_versions, line_length=LINE_LENGTH - indent)
-    formatted = black.format_str(body + "\n", mode=mode).rstrip("\n")
+    formatted = black_format(body + "\n", mode).rstrip("\n")
     if indent:
         pad = " " * indent
         formatted = "".join(pad + line if line.strip() else line for line in _lines(formatted))

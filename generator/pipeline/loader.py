@@ -139,6 +139,14 @@ class RemoteRef:
 
 
 @dataclass(frozen=True)
+class LocalRef:
+    """One file other than the spec read while bundling, with the sha256 of its bytes."""
+
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
 class LoadedSpec:
     """A bundled document plus where it came from."""
 
@@ -146,6 +154,7 @@ class LoadedSpec:
     document: dict[str, Any]
     raw: bytes
     remote_refs: tuple[RemoteRef, ...] = ()  # sorted by URL; empty unless remote refs were allowed and used
+    local_refs: tuple[LocalRef, ...] = ()  # sorted by path; every file a $ref reached, besides the spec
 
 
 def read_document(path: Path) -> tuple[Any, bytes]:
@@ -265,7 +274,7 @@ def load(path: Path, *, allow_remote: bool = False, ref_root: Path | None = None
         raise SpecError([Problem(str(path), "", "the document is not a mapping", "an OpenAPI document starts with `openapi:`")])
     bundler = _Bundler(path, document, allow_remote=allow_remote, root_dir=root_dir)
     bundled = bundler.bundle()
-    return LoadedSpec(path=path, document=bundled, raw=raw, remote_refs=bundler.remote_refs())
+    return LoadedSpec(path=path, document=bundled, raw=raw, remote_refs=bundler.remote_refs(), local_refs=bundler.local_refs())
 
 
 def _reference_root(spec: Path, ref_root: Path | None) -> Path:
@@ -365,6 +374,7 @@ class _Bundler:
         self.failed: dict[_Location, str | None] = {}  # why a document could not be read (None: problems in unreadable)
         self.unreadable: dict[_Location, list[Problem]] = {}  # problems inside documents that could not be parsed
         self.fetched: dict[str, str] = {}  # URL -> sha256 of its bytes
+        self.read: dict[Path, str] = {}  # local file (not the spec) -> sha256 of its bytes
         self.hoisted: dict[tuple[_Location, str], str] = {}
         self.hoisted_schemas: dict[str, Any] = {}
         # targets being inlined (cycle guard), with whether each sits where a schema goes
@@ -386,6 +396,9 @@ class _Bundler:
 
     def remote_refs(self) -> tuple[RemoteRef, ...]:
         return tuple(RemoteRef(url, digest) for url, digest in sorted(self.fetched.items()))
+
+    def local_refs(self) -> tuple[LocalRef, ...]:
+        return tuple(LocalRef(path, digest) for path, digest in sorted(self.read.items()))
 
     def _resolve(self, node: Any, current: _Location, where: list[object], named: bool) -> Any:
         if isinstance(node, list):
@@ -535,7 +548,7 @@ class _Bundler:
             return self.files[location]
         if location not in self.failed:
             try:
-                self.files[location] = self._fetch(location) if isinstance(location, str) else read_document(location)[0]
+                self.files[location] = self._fetch(location) if isinstance(location, str) else self._read(location)
                 return self.files[location]
             except InputError as exc:
                 self.failed[location] = str(exc)
@@ -546,6 +559,11 @@ class _Bundler:
         if message is not None:
             self._problem(current, where, message)
         return None
+
+    def _read(self, path: Path) -> Any:
+        document, raw = read_document(path)
+        self.read[path] = hashlib.sha256(raw).hexdigest()
+        return document
 
     def _fetch(self, url: str) -> Any:
         raw = fetch(url)

@@ -12,12 +12,15 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import MISSING, Problem, SpecError, follow_pointer, pointer
 from generator.pipeline.forked import Forked
 from generator.pipeline.loader import is_schema_position, iter_references
+
+if TYPE_CHECKING:
+    from generator.pipeline.cache import Cache
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -147,28 +150,50 @@ class Validation:
     lenient: bool
     degraded: list[Problem]
     problems: Forked[list[Problem]]
+    #: called with the validator's findings once they are known (stores them in the cache)
+    found: Callable[[list[Problem]], None] | None = None
 
 
-def start_validation(document: dict[str, Any], file: str, *, lenient: bool = False, background: bool = True) -> Validation:
+def start_validation(
+    document: dict[str, Any], file: str, *, lenient: bool = False, background: bool = True, cache: Cache | None = None
+) -> Validation:
     """Start :func:`validate_or_raise`; :func:`finish_validation` reports its outcome.
 
     What is cheap and keeps the later stages safe runs now: with ``lenient`` dangling schema
     references are degraded (``document`` changes in place, as in :func:`validate_or_raise`),
     and broken or cyclic references are found. openapi-spec-validator, the costly part, runs
     in a forked child with ``background`` (see :mod:`generator.pipeline.forked`) on the
-    document as it is now, so the caller may go on (building the IR) meanwhile.
+    document as it is now, so the caller may go on (building the IR) meanwhile. With a
+    ``cache``, the validator's findings on a document it has checked before are reused (the
+    key is the document as the validator sees it, after ``lenient`` degraded it: the findings
+    depend on nothing else; what ``lenient`` does with them is decided here each time).
     """
     degraded = _degrade_dangling_schema_refs(document, file) if lenient else []
     early = _structure_problems(document, file)
     if early is not None:
         return Validation(lenient, degraded, Forked(lambda: early, fork=False))
-    return Validation(lenient, degraded, Forked(lambda: _validator_problems(document, file), fork=background))
+    if cache is None:
+        return Validation(lenient, degraded, Forked(lambda: _validator_problems(document, file), fork=background))
+    from generator.pipeline.cache import canonical, key
+
+    entry = key("validate", file, canonical(document))
+    stored = cache.get("validate", entry)
+    if stored is not None:
+        known = [Problem(**fields) for fields in json.loads(stored)]
+        return Validation(lenient, degraded, Forked(lambda: known, fork=False))
+
+    def found(problems: list[Problem]) -> None:
+        cache.put("validate", entry, json.dumps([asdict(problem) for problem in problems]))
+
+    return Validation(lenient, degraded, Forked(lambda: _validator_problems(document, file), fork=background), found)
 
 
 def finish_validation(validation: Validation, warn: Callable[[Problem], None] | None = None) -> None:
     """Wait for ``validation``; raise :class:`SpecError` on its problems or, with ``lenient``
     and only findings it may downgrade, pass them to ``warn`` (after the degraded references)."""
     problems = validation.problems.result()
+    if validation.found is not None:
+        validation.found(problems)
     if validation.lenient:
         fatal = [problem for problem in problems if not problem.lenient_ok]
         if not fatal:

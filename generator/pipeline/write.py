@@ -59,6 +59,7 @@ INPUTS = (
     ("spec_sha256", "spec"),
     ("overlays", "overlays"),
     ("remote_refs", "remote references"),
+    ("ref_files", "referenced files"),
     ("config_sha256", "config"),
     ("templates_sha256", "templates"),
     ("generator_version", "generator version"),
