@@ -125,6 +125,7 @@ RESOURCE_RUNTIME_IMPORTS: dict[str, frozenset[str]] = {
     "streaming": frozenset({"async_streamed_response", "streamed_response"}),
     "pagination": frozenset({"ApiResponse", "AsyncPage", "Pagination", "SyncPage", "afirst_page", "aiterate_items", "first_page", "iterate_items"}),
     "parts": frozenset({"Part"}),
+    "binary_body": frozenset({"FileSource"}),  # a binary request body: bytes, a file or a path
     "events": frozenset({"AsyncStream", "EventFormat", "Stream"}),
     "servers": frozenset({"Server"}),
     "server_variables": frozenset({"ServerVariable"}),

@@ -563,7 +563,7 @@ class _Builder:
             return self._flattened_body(body, object_schema, content_type, py_name)
         kind: TypeNode
         if encoding == "bytes":
-            kind = pytypes.BYTES
+            kind = pytypes.FILE_SOURCE
         elif encoding == "text":
             kind = pytypes.STR
         else:

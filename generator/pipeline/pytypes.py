@@ -93,6 +93,7 @@ INT = Name("int")
 FLOAT = Name("float")
 BOOL = Name("bool")
 BYTES = Name("bytes")
+FILE_SOURCE = Name("FileSource")  # the runtime's: bytes, a file opened in binary mode, or a path
 SECRET = Name("pydantic.SecretStr", "pydantic")
 OBJECT = Name("object")  # diff's view of an inline object: its fields are compared one by one
 FREE_FORM = DictOf(ANY)

@@ -535,6 +535,7 @@ def _runtime_imports(operations: list[dict[str, Any]]) -> list[str]:
         "streaming": lambda op: op["stream"],
         "pagination": lambda op: op["pager"],
         "parts": lambda op: op["parts"],
+        "binary_body": lambda op: op["body"] is not None and op["body"].encoding == "bytes",
         "events": lambda op: op["events"],
         "servers": lambda op: op["servers"],
         "server_variables": lambda op: op["server_variables"],
@@ -670,6 +671,7 @@ def render_context(api: ir.Api, package_version: str, generator_version: str) ->
             "read_only": api.has_read_only,
             "forms": any(op.body is not None and op.body.encoding == "form" for op in api.operations),
             "uploads": any(op.body is not None and op.body.encoding == "multipart" for op in api.operations),
+            "binary_bodies": any(op.body is not None and op.body.encoding == "bytes" for op in api.operations),
             "file_fields": api.has_file_fields,
             "secrets": _has_password(api.model_document),
             "streams": [

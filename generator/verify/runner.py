@@ -20,6 +20,7 @@ Failures are shrunk by hypothesis to a minimal example.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import inspect
 import json
@@ -162,6 +163,8 @@ class _Capture:
         self.response = runtime.RawResponse(200, {}, b"")
 
     def send(self, request: Any, timeout: float | None) -> Any:
+        if isinstance(request.content, self.runtime.Upload):  # a body read from files as it is sent
+            request = dataclasses.replace(request, content=b"".join(request.content))
         self.requests.append(request)
         return self.response
 
@@ -169,6 +172,8 @@ class _Capture:
         return None
 
     async def asend(self, request: Any, timeout: float | None) -> Any:
+        if isinstance(request.content, self.runtime.Upload):
+            request = dataclasses.replace(request, content=b"".join([chunk async for chunk in request.content]))
         self.requests.append(request)
         return self.response
 

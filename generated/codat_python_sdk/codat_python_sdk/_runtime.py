@@ -37,6 +37,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Coroutine,
+    Generator,
     Iterable,
     Iterator,
     Mapping,
@@ -700,13 +701,108 @@ def _as_timeout(value: float | Timeout | None) -> Timeout:
 
 
 @dataclass(frozen=True)
+class _FileSlice:
+    """Part of a request body that stays in a file until it is sent: ``size`` bytes of
+    ``source`` (a path, opened for each sending, or a seekable binary file) from ``start``.
+    """
+
+    source: os.PathLike[str] | IO[bytes]
+    start: int
+    size: int
+
+
+class Upload:
+    """A request body sent as it is read from the files it holds (a multipart body with
+    files): only :data:`Upload.CHUNK` bytes at a time are in memory.
+
+    ``len()`` is its size in bytes (sent as ``Content-Length``). Iterating it, with
+    ``for`` or ``async for`` (file reads then run in a worker thread), reads it from the
+    start each time, so a retried request sends the same body again. :meth:`read` gives
+    it whole. A transport of your own receives one as :attr:`RawRequest.content`.
+    """
+
+    CHUNK: Final = 65536
+
+    __slots__ = ("_pieces", "_size")
+
+    def __init__(self, pieces: Sequence[bytes | _FileSlice]) -> None:
+        self._pieces = tuple(pieces)
+        self._size = sum(
+            piece.size if isinstance(piece, _FileSlice) else len(piece)
+            for piece in self._pieces
+        )
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __repr__(self) -> str:
+        return f"<Upload of {self._size} bytes>"
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks()
+
+    def _chunks(self) -> Generator[bytes, None, None]:
+        for piece in self._pieces:
+            if isinstance(piece, bytes):
+                yield piece
+            elif isinstance(piece.source, os.PathLike):
+                with open(piece.source, "rb") as file:
+                    yield from _file_chunks(file, piece)
+            else:
+                piece.source.seek(piece.start)
+                yield from _file_chunks(piece.source, piece)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = self._chunks()
+        try:
+            while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+                yield chunk
+        finally:
+            chunks.close()
+
+    def read(self) -> bytes:
+        """The whole body (files read now)."""
+        return b"".join(self)
+
+
+def _file_chunks(file: IO[bytes], piece: _FileSlice) -> Iterator[bytes]:
+    """``piece.size`` bytes of ``file`` from where it is, in chunks of :data:`Upload.CHUNK`."""
+    left = piece.size
+    while left > 0:
+        chunk = file.read(min(left, Upload.CHUNK))
+        if not chunk:
+            raise ValueError(
+                f"file {_file_name(piece.source, '?')!r} is {left} bytes shorter than "
+                "when the request was built: it changed while it was being uploaded"
+            )
+        left -= len(chunk)
+        yield chunk
+
+
+@dataclass(frozen=True)
 class RawRequest:
-    """A fully built HTTP request, independent of the HTTP library."""
+    """A fully built HTTP request, independent of the HTTP library.
+
+    ``content``: the body, an :class:`Upload` when it holds files to read as it is sent
+    (pass :func:`sync_content` or :func:`async_content` of it to an HTTP library).
+    """
 
     method: str
     url: str
     headers: list[tuple[str, str]]
-    content: bytes | None = None
+    content: bytes | Upload | None = None
+
+
+def _sync_content(content: bytes | Upload | None) -> bytes | Iterator[bytes] | None:
+    """A request body as a sync HTTP library takes it: bytes, or an iterator of chunks."""
+    return iter(content) if isinstance(content, Upload) else content
+
+
+def _async_content(
+    content: bytes | Upload | None,
+) -> bytes | AsyncIterator[bytes] | None:
+    """A request body as an async HTTP library takes it: bytes, or an async iterator of chunks."""
+    return aiter(content) if isinstance(content, Upload) else content
 
 
 @dataclass(frozen=True)
@@ -835,7 +931,7 @@ class HttpxTransport:
                 request.method,
                 request.url,
                 headers=request.headers,
-                content=request.content,
+                content=_sync_content(request.content),
                 timeout=_httpx_timeout(timeout),
                 # Never, even on an http_client that follows redirects: credentials must not
                 # reach another origin (httpx drops only Authorization there).
@@ -878,7 +974,7 @@ class AsyncHttpxTransport:
                 request.method,
                 request.url,
                 headers=request.headers,
-                content=request.content,
+                content=_async_content(request.content),
                 timeout=_httpx_timeout(timeout),
                 # Never, even on an http_client that follows redirects: credentials must not
                 # reach another origin (httpx drops only Authorization there).
@@ -919,7 +1015,11 @@ def _httpx_request(
         request.method,
         request.url,
         headers=request.headers,
-        content=request.content,
+        content=(
+            _async_content(request.content)
+            if isinstance(client, httpx.AsyncClient)
+            else _sync_content(request.content)
+        ),
         timeout=_httpx_timeout(timeout),
     )
 
@@ -1024,7 +1124,7 @@ class Urllib3Transport:
         return self._pool.urlopen(
             request.method,
             request.url,
-            body=request.content,
+            body=_sync_content(request.content),
             headers=headers,
             timeout=self._urllib3.Timeout(connect=timeout.connect, read=timeout.read),
             pool_timeout=timeout.pool,
@@ -1128,7 +1228,7 @@ class AiohttpTransport:
             # Sent as built: yarl would otherwise re-quote it (%2E%2E back to "..").
             self._url(request.url, encoded=True),
             headers=request.headers,
-            data=request.content,
+            data=_async_content(request.content),
             timeout=self._aiohttp.ClientTimeout(
                 total=None,
                 connect=None if connect is None or pool is None else connect + pool,
@@ -1573,9 +1673,26 @@ def _without_read_only(value: Any, data: Any) -> Any:
     return data
 
 
-FileSource = bytes | IO[bytes] | os.PathLike[str]
-"""The content of a file to upload: its bytes, a file opened in binary mode (read when the
-request is built), or a path (opened and read then)."""
+def _file_source(value: Any) -> Any:
+    """Validates a :data:`FileSource` where pydantic reads one: bytes-likes as bytes, text as
+    UTF-8, a binary file or a path as it is."""
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytes, os.PathLike)) or callable(
+        getattr(value, "read", None)
+    ):
+        return value
+    raise ValueError("expected bytes, a file opened in binary mode, or a path")
+
+
+FileSource = Annotated[
+    bytes | IO[bytes] | os.PathLike[str], pydantic.PlainValidator(_file_source)
+]
+"""The content of a file to upload: its bytes, a file opened in binary mode (read from where
+it is as the request is sent, and again from there for a retry; one that cannot seek is read
+when the request is built), or a path (opened as the request is sent)."""
 
 FileContent = FileSource | tuple[str, FileSource] | tuple[str, FileSource, str]
 """A file part of a multipart body: its content, or ``(filename, content[, content type])``.
@@ -1746,11 +1863,14 @@ def _multipart(
     boundary: str,
     parts: Mapping[str, Part],
     drop_read_only: bool,
-) -> bytes:
+) -> bytes | Upload:
     """A multipart/form-data body by OpenAPI's rules. Files (see :data:`FileContent`) become file
     parts; an array becomes one part per item; objects are sent as JSON, other values as text,
     unless the field's ``encoding`` entry gives a content type, or a style: then each pair of that
-    style is a text part (deepObject: ``name[member]``, ``name[0]``)."""
+    style is a text part (deepObject: ``name[member]``, ``name[0]``). With a file part from a path
+    or a seekable file, the body is an :class:`Upload` that reads the file as it is sent.
+    """
+    pieces: list[bytes | _FileSlice] = []
     out = bytearray()
     for name, value in fields:
         part = parts.get(name, _NO_PART)
@@ -1780,7 +1900,13 @@ def _multipart(
                 filename, data, kind = _file_part(item, name, part.content_type)
                 out += f"--{boundary}\r\n".encode()
                 out += f'Content-Disposition: form-data; name="{_quoted(name)}"; filename="{_quoted(filename)}"\r\n'.encode()
-                out += f"Content-Type: {kind}\r\n\r\n".encode() + data + b"\r\n"
+                out += f"Content-Type: {kind}\r\n\r\n".encode()
+                if isinstance(data, _FileSlice):
+                    pieces += [bytes(out), data]
+                    out = bytearray()
+                else:
+                    out += data
+                out += b"\r\n"
                 continue
             kind = _concrete(part.content_type) or (
                 "application/json"
@@ -1794,7 +1920,25 @@ def _multipart(
             )
             out += _text_part(boundary, name, kind, text)
     out += f"--{boundary}--\r\n".encode()
-    return bytes(out)
+    return Upload([*pieces, bytes(out)]) if pieces else bytes(out)
+
+
+def _binary_body(body: Any) -> bytes | Upload:
+    """A binary request body: bytes (text as UTF-8), or a file (a path, or a file opened in
+    binary mode), read as the request is sent (see :data:`FileSource`)."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, os.PathLike):
+        return Upload([_FileSlice(body, 0, os.stat(body).st_size)])
+    if callable(getattr(body, "read", None)):
+        data = _file_content(body, "the body")
+        return Upload([data]) if isinstance(data, _FileSlice) else data
+    raise TypeError(
+        "a binary request body is bytes, str, a file opened in binary mode or a path, "
+        f"not {type(body).__name__}"
+    )
 
 
 def _text_part(boundary: str, name: str, kind: str, text: str) -> bytes:
@@ -1810,29 +1954,48 @@ def _quoted(text: str) -> str:
     return text.replace('"', "%22").replace("\r", " ").replace("\n", " ")
 
 
-def _file_part(item: Any, name: str, declared: str) -> tuple[str, bytes, str]:
-    """``(filename, content, content type)`` of a file part; paths are opened and files read now."""
+def _file_part(
+    item: Any, name: str, declared: str
+) -> tuple[str, bytes | _FileSlice, str]:
+    """``(filename, content, content type)`` of a file part. The content of a path or of a
+    seekable file stays there until the request is sent (its size is taken now); other file
+    objects are read now."""
     kind = str(item[2]) if isinstance(item, tuple) and len(item) == 3 else ""
     filename = _file_name(item, name)
     source = item[1] if isinstance(item, tuple) else item
+    data: bytes | _FileSlice
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif isinstance(source, os.PathLike):
-        with open(source, "rb") as file:
-            data = file.read()
+        data = _FileSlice(source, 0, os.stat(source).st_size)
     else:
-        data = source.read()
-        if isinstance(data, str):
-            raise TypeError(
-                f"file for {name!r} is open in text mode; open it in binary mode ('rb')"
-            )
+        data = _file_content(source, name)
     kind = (
         kind
         or _concrete(declared)
         or mimetypes.guess_type(filename)[0]
         or "application/octet-stream"
     )
-    return filename, bytes(data), _check_header("content-type", kind)
+    return filename, data, _check_header("content-type", kind)
+
+
+def _file_content(file: Any, name: str) -> bytes | _FileSlice:
+    """A file object's content from where it is: a slice to read when the request is sent if
+    it can seek back there (for a retry), else its bytes, read now."""
+    if isinstance(file.read(0), str):
+        raise TypeError(
+            f"file for {name!r} is open in text mode; open it in binary mode ('rb')"
+        )
+    try:
+        seekable = bool(file.seekable())
+    except (AttributeError, OSError, ValueError):
+        seekable = False
+    if not seekable:
+        return bytes(file.read())
+    start = file.tell()
+    end = file.seek(0, os.SEEK_END)
+    file.seek(start)
+    return _FileSlice(file, start, end - start)
 
 
 def _to_text(value: Any, drop_read_only: bool) -> str:
@@ -2962,7 +3125,7 @@ class BaseClient:
             request_headers.append(
                 ("cookie", "; ".join(f"{name}={value}" for name, value in cookie_pairs))
             )
-        content: bytes | None = None
+        content: bytes | Upload | None = None
         if body is not NOT_GIVEN or extra_body:
             content = self._encode(operation, body, request_headers, events, extra_body)
         if extra_headers:
@@ -2992,7 +3155,7 @@ class BaseClient:
         headers: list[tuple[str, str]],
         events: bool = False,
         extra_body: Mapping[str, object] | None = None,
-    ) -> bytes:
+    ) -> bytes | Upload:
         encoding = operation.body_encoding
         if extra_body and encoding in ("bytes", "text"):
             raise TypeError(
@@ -3000,8 +3163,9 @@ class BaseClient:
                 f"{operation.method} {operation.path}: it needs a JSON object, form or "
                 "multipart body"
             )
+        content: bytes | Upload
         if encoding == "bytes":
-            content = body if isinstance(body, bytes) else str(body).encode("utf-8")
+            content = _binary_body(body)
         elif encoding == "text":
             content = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         elif encoding == "form":
@@ -3022,6 +3186,8 @@ class BaseClient:
                 operation.content_type.split(";")[0].strip() or "multipart/form-data"
             )
             headers.append(("content-type", f"{media_type}; boundary={boundary}"))
+            if isinstance(content, Upload):
+                headers.append(("content-length", str(len(content))))
             return content
         elif operation.stream_flag or extra_body:
             data = {} if body is NOT_GIVEN else _to_jsonable(body, self._drop_read_only)
@@ -3041,6 +3207,8 @@ class BaseClient:
         else:
             content = _json_text(body, self._drop_read_only).encode("utf-8")
         headers.append(("content-type", operation.content_type))
+        if isinstance(content, Upload):
+            headers.append(("content-length", str(len(content))))
         return content
 
     def _authenticate(

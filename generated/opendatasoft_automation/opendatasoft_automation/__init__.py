@@ -39,6 +39,7 @@ from ._runtime import (
     SyncPage,
     SyncTransport,
     Timeout,
+    Upload,
     Urllib3Transport,
     BadRequestError,
     UnauthorizedError,
@@ -59,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.b83ec904"
+__version__ = "1.0+clientsmith.5f28891d"
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -81,6 +82,7 @@ __all__ = [
     "AiohttpTransport",
     "RawRequest",
     "RawResponse",
+    "Upload",
     "Stream",
     "AsyncStream",
     "ServerSentEvent",
