@@ -119,6 +119,20 @@ for _enum_base in (OpenEnum, OpenStrEnum, OpenIntEnum):
         "unicode_things_more.replace_thing",
         "compat",
     ),
+    # Stripe's post_files, found by verify: multipart fields with an encoding style sent as
+    # JSON or repeated parts instead of one text part per pair of that style (link[create])
+    "multipart styles ignored": (
+        """
+_original_multipart = _multipart
+
+
+def _multipart(fields: Any, boundary: str, parts: Any, drop_read_only: bool) -> Any:
+    unstyled = {name: replace(part, style="") for name, part in parts.items()}
+    return _original_multipart(fields, boundary, unstyled, drop_read_only)
+""",
+        "files.upload_file",
+        "request",
+    ),
     # defect 5: binary responses decoded as text and corrupted
     "binary decoded as text": (
         """
