@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.9b0d5c26"
+__version__ = "2+clientsmith.d3a4b70f"
 
 __all__ = [
     "DEFAULT_BASE_URL",

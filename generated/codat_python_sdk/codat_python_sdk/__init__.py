@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.89a03c31"
+__version__ = "1+clientsmith.ccc5a4a2"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.84c4eb5d"
+__version__ = "0.1.0+clientsmith.2e277ee7"
 
 __all__ = [
     "DEFAULT_BASE_URL",
