@@ -207,3 +207,49 @@ def test_fast_validator_finds_what_the_stock_one_finds(spec: str, monkeypatch: p
     assert fast == stock, f"{spec}: the faster validator changed what validation finds"
     if spec in INLINE:
         assert len(stock) >= 3, f"the inline spec should have a finding in each bad schema: {stock}"
+
+
+@pytest.mark.parametrize("version", ["3.0", "3.1"])
+def test_schemas_that_passed_in_an_earlier_run_are_not_checked_again(version: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the regeneration cache, an edited document re-checks against the meta-schema only
+    the schema contents no earlier run saw pass; a failing schema is checked (and reported)
+    every time; the findings are the stock validator's."""
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    from generator.pipeline.cache import Cache
+
+    stock_keyword = validate._spec_validator(version).keyword_validators["schema"].__mro__[1]
+    original = stock_keyword._validate_schema_meta
+    checked: list[Any] = []
+
+    def counting(self: Any, schema: Any, schema_value: Any) -> Any:
+        checked.append(schema_value)
+        return original(self, schema, schema_value)
+
+    monkeypatch.setattr(stock_keyword, "_validate_schema_meta", counting)
+    store = Cache(tmp_path / "cache")
+
+    def findings(document: dict[str, Any]) -> list[Problem]:
+        document["openapi"] = f"{version}.0"
+        checked.clear()
+        validation = validate.start_validation(document, "pets.json", lenient=True, background=False, cache=store)
+        found: list[Problem] = []
+        validate.finish_validation(validation, found.append)
+        return found
+
+    first = findings(_spec("string"))
+    assert first == [] and len(checked) >= 3, f"every schema content is checked on a first run: {checked}"
+    edited = _spec("string")
+    edited["components"]["schemas"]["Pet"]["properties"]["age"] = {"type": "integer"}
+    assert findings(edited) == []
+    assert checked == [edited["components"]["schemas"]["Pet"]], f"only the edited schema should be checked again, not {checked}"
+    bad = _spec("strnig")
+    stock = {"3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}[version]
+    for extra in ("First", "Second"):  # two documents with the same failing schema
+        bad["components"]["schemas"][extra] = {"type": "string", "description": extra}
+        reported = findings(copy.deepcopy(bad))
+        assert reported and any("strnig" in problem.message for problem in reported), reported
+        assert bad["components"]["schemas"]["Pet"] in checked, "a schema that failed must be checked again on every run"
+    bad["openapi"] = f"{version}.0"
+    monkeypatch.setattr(validate, "_spec_validator", lambda _: stock)
+    assert reported == validate._validator_problems(copy.deepcopy(bad), "pets.json"), "the cache changed the findings"

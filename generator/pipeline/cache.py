@@ -116,9 +116,11 @@ def _tagged(value: object) -> str:
 
 @dataclass
 class Stats:
-    """What one run asked of the cache (tests and ``--format json`` read it). The lookups of
+    """What one run asked of the cache (tests and ``--format json`` read it): the lookups of
+    the generating process and of its format child. Those of the validation child (the schema
+    contents known to pass, :func:`generator.pipeline.validate.start_validation`) and of
     black's worker processes (:func:`generator.pipeline.format._run_black_jobs`, on large
-    files only) are not counted: only those of the generating process and its format child."""
+    files only) are not counted."""
 
     hits: int = 0
     misses: int = 0

@@ -9,6 +9,7 @@ undefined security schemes; this module wraps it so every problem becomes a
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -52,13 +53,15 @@ def _structure_problems(document: dict[str, Any], file: str) -> list[Problem] | 
     return problems or None  # the validator would only crash on the first of these
 
 
-def _validator_problems(document: dict[str, Any], file: str) -> list[Problem]:
+def _validator_problems(document: dict[str, Any], file: str, passed: set[str] | None = None) -> list[Problem]:
     """openapi-spec-validator's findings and the security-scheme check, on a document
-    :func:`_structure_problems` passed."""
+    :func:`_structure_problems` passed. ``passed``: digests of schema contents known to pass
+    the meta-schema check (see :func:`_remembering`); those that pass here are added to it."""
     validator_class = _spec_validator(document["openapi"][:3])
     problems: list[Problem] = []
     try:
         validator = validator_class(document, base_uri=f"file://{file}")
+        validator.keyword_validators_registry.passed_meta_check = passed if passed is not None else set()
         locator = _Locator(document)
         for error in validator.iter_errors():
             where = _error_pointer(error) or locator.locate(error)
@@ -110,25 +113,27 @@ def _spec_validator(version: str) -> Any:
 
 def _remembering(schema_keyword: Any) -> Any:
     """openapi-spec-validator's keyword validator for schemas, remembering which schema
-    contents passed the meta-schema check (see :func:`_spec_validator`)."""
-
-    def __init__(self: Any, registry: Any) -> None:
-        schema_keyword.__init__(self, registry)
-        self.passed_meta_check = set()
+    contents passed the meta-schema check (see :func:`_spec_validator`): the sha256 of their
+    canonical JSON, in the ``passed_meta_check`` set of the validator's keyword registry. The set may come from an
+    earlier run (the regeneration cache keeps it): the check reads nothing but the schema and
+    the OpenAPI version, which the cache key holds, and only passing contents are recorded, so
+    a schema with a finding is always checked again."""
 
     def _validate_schema_meta(self: Any, schema: Any, schema_value: Any) -> Any:
         try:
-            key = json.dumps(schema_value, sort_keys=True)
+            text = json.dumps(schema_value, sort_keys=True)
         except (TypeError, ValueError):  # keys of mixed types, values JSON has not: check as usual
             return schema_keyword._validate_schema_meta(self, schema, schema_value)
-        if key in self.passed_meta_check:
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        passed = self.registry.passed_meta_check
+        if key in passed:
             return None
         error = schema_keyword._validate_schema_meta(self, schema, schema_value)
         if error is None:
-            self.passed_meta_check.add(key)
+            passed.add(key)
         return error
 
-    return type(f"Remembering{schema_keyword.__name__}", (schema_keyword,), {"__init__": __init__, "_validate_schema_meta": _validate_schema_meta})
+    return type(f"Remembering{schema_keyword.__name__}", (schema_keyword,), {"_validate_schema_meta": _validate_schema_meta})
 
 
 def validate_or_raise(
@@ -185,7 +190,19 @@ def start_validation(
     def found(problems: list[Problem]) -> None:
         cache.put("validate", entry, json.dumps([asdict(problem) for problem in problems]))
 
-    return Validation(lenient, degraded, Forked(lambda: _validator_problems(document, file), fork=background), found)
+    def checked() -> list[Problem]:
+        """The validator's findings, the schema contents that passed the meta-schema check in
+        earlier runs skipped (an edited document re-checks only what it has not seen pass)."""
+        passed_entry = key("validate-schemas-passed", str(document["openapi"])[:3])
+        text = cache.get("validate-schemas-passed", passed_entry)
+        passed = set(text.split()) if text else set()
+        before = len(passed)
+        problems = _validator_problems(document, file, passed)
+        if len(passed) != before:
+            cache.put("validate-schemas-passed", passed_entry, "\n".join(sorted(passed)))
+        return problems
+
+    return Validation(lenient, degraded, Forked(checked, fork=background), found)
 
 
 def finish_validation(validation: Validation, warn: Callable[[Problem], None] | None = None) -> None:
