@@ -233,8 +233,10 @@ class Clientsmith(Tool):
 def clientsmith_command(
     base: list[str], spec: Path, output: Path, package: str, lenient: bool, env: dict[str, str]
 ) -> tuple[list[str], dict[str, str], str]:
-    """``clientsmith generate`` of one spec (``--lenient`` where the input needs it)."""
-    command = [*base, str(spec), "--output", str(output), "--package-name", package]
+    """``clientsmith generate`` of one spec (``--lenient`` where the input needs it), cold:
+    ``--no-cache``, since the repetitions would otherwise reuse what the first one cached (the
+    regeneration section measures the cache)."""
+    command = [*base, str(spec), "--output", str(output), "--package-name", package, "--no-cache"]
     if lenient:
         command.append("--lenient")
     return (command, env, spec.name)
