@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -190,16 +190,6 @@ class FakeOpendatasoft:
 
 
 FAKES: dict[str, Callable[[], Callable[[Received], Reply]]] = {"airflow_client": FakeAirflow, "opendatasoft_automation": FakeOpendatasoft}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    fault = FaultServer()
-    fault.start()
-    try:
-        yield fault
-    finally:
-        fault.stop()
 
 
 def run_exercise(name: str, server: FaultServer) -> tuple[dict[str, Any], list[Received]]:

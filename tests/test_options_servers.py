@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,16 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "servers.yaml"
 FLAVOURS = ("sync", "async")
 THING = {"id": "t1", "name": "one"}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    fault = FaultServer()
-    fault.start()
-    try:
-        yield fault
-    finally:
-        fault.stop()
 
 
 @pytest.fixture(scope="module")

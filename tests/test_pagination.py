@@ -16,7 +16,7 @@ import asyncio
 import copy
 import importlib
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -32,16 +32,6 @@ from tests.flavours import call, collect
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "pagination.yaml"
 FLAVOURS = ["sync", "async"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    fault = FaultServer()
-    fault.start()
-    try:
-        yield fault
-    finally:
-        fault.stop()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import importlib
 import logging
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,16 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = next(c for c in config.load_config(ROOT / "pyproject.toml") if c.package == "airflow_client")
 FAST = {"initial_delay": 0.01, "max_delay": 0.05}
 CONNECTION = {"connection_id": "c1", "conn_type": "http"}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    fault = FaultServer()
-    fault.start()
-    try:
-        yield fault
-    finally:
-        fault.stop()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,16 +74,6 @@ def depot(tmp_path_factory: pytest.TempPathFactory) -> Any:
         return importlib.import_module("depot_client")
     finally:
         sys.path.remove(str(out / "depot_client"))
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    fault = FaultServer()
-    fault.start()
-    try:
-        yield fault
-    finally:
-        fault.stop()
 
 
 @pytest.fixture(scope="module")
