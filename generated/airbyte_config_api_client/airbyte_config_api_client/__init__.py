@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.de629e96"
+__version__ = "1.0.0+clientsmith.abc397f4"
 
 __all__ = [
     "DEFAULT_BASE_URL",

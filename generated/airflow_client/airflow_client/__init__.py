@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.d3a4b70f"
+__version__ = "2+clientsmith.8947daba"
 
 __all__ = [
     "DEFAULT_BASE_URL",

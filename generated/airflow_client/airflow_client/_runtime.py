@@ -783,8 +783,8 @@ def _file_chunks(file: IO[bytes], piece: _FileSlice) -> Iterator[bytes]:
 class RawRequest:
     """A fully built HTTP request, independent of the HTTP library.
 
-    ``content``: the body, an :class:`Upload` when it holds files to read as it is sent
-    (pass :func:`sync_content` or :func:`async_content` of it to an HTTP library).
+    ``content``: the body; an :class:`Upload` (iterate it for its chunks) when it holds
+    files to read as it is sent.
     """
 
     method: str
@@ -1926,14 +1926,12 @@ def _multipart(
 def _binary_body(body: Any) -> bytes | Upload:
     """A binary request body: bytes (text as UTF-8), or a file (a path, or a file opened in
     binary mode), read as the request is sent (see :data:`FileSource`)."""
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
     if isinstance(body, str):
         return body.encode("utf-8")
-    if isinstance(body, os.PathLike):
-        return Upload([_FileSlice(body, 0, os.stat(body).st_size)])
-    if callable(getattr(body, "read", None)):
-        data = _file_content(body, "the body")
+    if isinstance(body, (bytes, bytearray, memoryview, os.PathLike)) or callable(
+        getattr(body, "read", None)
+    ):
+        data = _file_data(body, "the body")
         return Upload([data]) if isinstance(data, _FileSlice) else data
     raise TypeError(
         "a binary request body is bytes, str, a file opened in binary mode or a path, "
@@ -1962,14 +1960,7 @@ def _file_part(
     objects are read now."""
     kind = str(item[2]) if isinstance(item, tuple) and len(item) == 3 else ""
     filename = _file_name(item, name)
-    source = item[1] if isinstance(item, tuple) else item
-    data: bytes | _FileSlice
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    elif isinstance(source, os.PathLike):
-        data = _FileSlice(source, 0, os.stat(source).st_size)
-    else:
-        data = _file_content(source, name)
+    data = _file_data(item[1] if isinstance(item, tuple) else item, name)
     kind = (
         kind
         or _concrete(declared)
@@ -1977,6 +1968,16 @@ def _file_part(
         or "application/octet-stream"
     )
     return filename, data, _check_header("content-type", kind)
+
+
+def _file_data(source: Any, name: str) -> bytes | _FileSlice:
+    """The content of a :data:`FileSource`: bytes as they are, a path or a seekable file as a
+    slice to read when the request is sent (its size taken now)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if isinstance(source, os.PathLike):
+        return _FileSlice(source, 0, os.stat(source).st_size)
+    return _file_content(source, name)
 
 
 def _file_content(file: Any, name: str) -> bytes | _FileSlice:

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.ccc5a4a2"
+__version__ = "1+clientsmith.cec1d087"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.455cb65c"
+__version__ = "1.0+clientsmith.ab1dc35d"
 
 __all__ = [
     "DEFAULT_BASE_URL",
