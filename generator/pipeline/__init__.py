@@ -216,7 +216,7 @@ def _models(api: ir.Api, file: str, cache: caching.Cache | None) -> str:
     entry = caching.key("models", caching.canonical(unit))
     source = cache.get("models", entry)
     if source is None:
-        source = models.generate_models(api.model_document, expected, file, api.polymorphic)
+        source = models.generate_models(api.model_document, expected, file, api.polymorphic, cache)
         cache.put("models", entry, source)
     return source
 

@@ -15,6 +15,7 @@ with ``black --check``. Non-Python files get exactly one trailing newline.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import io
 import itertools
@@ -161,11 +162,11 @@ def _plan(path: str, text: str) -> list[str | _Job] | None:
     """``text`` as pieces kept as they are (strings) and blocks for black (see
     :func:`_finish_with_black`), in order; None when black has nothing to do."""
     lines = _lines(text)
-    long_lines = _long_code_lines(text, lines)
     try:
         body = ast.parse(text).body
     except SyntaxError as exc:
         raise FormatError(f"{path}: generated code does not parse ({exc}); please report this clientsmith bug") from exc
+    long_lines = _long_code_lines(lines, body)
     # The module head (the imports and the first statement after them, before the first class
     # or def) always goes to black: the two differ on blank lines between imports and a
     # following assignment. Later statements are blocks like any other (a resource module's
@@ -265,8 +266,10 @@ def _class_members(node: ast.ClassDef, end: int) -> list[tuple[int, int]]:
     return [(first, last) for first, last in zip(cuts, [*cuts[1:], end], strict=True)]
 
 
-def _long_code_lines(text: str, lines: list[str]) -> set[int]:
-    """0-based numbers of lines over the limit that are not inside a multi-line string."""
+def _long_code_lines(lines: list[str], body: list[ast.stmt]) -> set[int]:
+    """0-based numbers of lines over the limit that are not inside a multi-line string. Only the
+    top-level statements holding such a line are tokenized (each is whole on its own): a large
+    models.py has a few hundred of them among thousands of classes."""
     candidates = {
         number
         for number, line in enumerate(lines)
@@ -274,18 +277,28 @@ def _long_code_lines(text: str, lines: list[str]) -> set[int]:
     }
     if not candidates:
         return candidates
+    starts = [_first_line(node) for node in body]
+    statements = sorted({bisect.bisect_right(starts, number) - 1 for number in candidates} - {-1})
     in_strings: set[int] = set()
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
-        if token.type != tokenize.STRING:
-            continue
-        first, last = token.start[0] - 1, token.end[0] - 1
-        if first != last:
-            in_strings.update(range(first, last + 1))
-            if token.string.endswith('"""') and len(lines[last].rstrip("\n")) > LINE_LENGTH:
-                in_strings.discard(last)  # black moves the closing quotes of a long last line to their own line
-        elif lines[first].strip() == token.string:  # a lone string (a docstring) cannot be split
-            in_strings.add(first)
+    for index in statements:
+        first = starts[index]
+        source = "".join(lines[first : body[index].end_lineno])
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING:
+                _mark_string(token, first, lines, in_strings)
     return candidates - in_strings
+
+
+def _mark_string(token: tokenize.TokenInfo, offset: int, lines: list[str], in_strings: set[int]) -> None:
+    """Add the lines of a string token (of a statement starting at line ``offset``) that no
+    formatter can shorten to ``in_strings``."""
+    first, last = offset + token.start[0] - 1, offset + token.end[0] - 1
+    if first != last:
+        in_strings.update(range(first, last + 1))
+        if token.string.endswith('"""') and len(lines[last].rstrip("\n")) > LINE_LENGTH:
+            in_strings.discard(last)  # black moves the closing quotes of a long last line to their own line
+    elif lines[first].strip() == token.string:  # a lone string (a docstring) cannot be split
+        in_strings.add(first)
 
 
 def _split_like_ruff(line: str, previous: str) -> bool:

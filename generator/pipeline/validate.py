@@ -133,7 +133,25 @@ def _remembering(schema_keyword: Any) -> Any:
             passed.add(key)
         return error
 
-    return type(f"Remembering{schema_keyword.__name__}", (schema_keyword,), {"_validate_schema_meta": _validate_schema_meta})
+    def __init__(self: Any, registry: Any) -> None:
+        schema_keyword.__init__(self, registry)
+        self.visited_schema_ids = _IdSet()
+        self.meta_checked_schema_ids = _IdSet()
+
+    return type(
+        f"Remembering{schema_keyword.__name__}",
+        (schema_keyword,),
+        {"__init__": __init__, "_validate_schema_meta": _validate_schema_meta},
+    )
+
+
+class _IdSet(set[int]):
+    """The ids of the schema objects openapi-spec-validator has visited (and meta-checked), which
+    it keeps in lists and asks ``in`` of for every schema object: quadratic in the schema objects of
+    a document (GitHub's: about a quarter of validating it). A set answers the same."""
+
+    def append(self, value: int) -> None:
+        self.add(value)
 
 
 def validate_or_raise(
