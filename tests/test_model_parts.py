@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from generator.errors import Problem, SpecError
 from generator.pipeline import cache as caching
 from generator.pipeline import forked, loader, model_parts, models, parse
 
@@ -144,3 +145,38 @@ def test_an_edit_regenerates_only_the_parts_that_reach_it(tmp_path: Path, monkey
     assert (cache.stats.hits, cache.stats.misses) == (len(parts) - 1, 1), cache.stats
     assert "Edited by the test." in incremental
     assert incremental == models.generate_models(edited, names, str(AIRBYTE)), "the cached parts gave other text than a cold run"
+
+
+def test_output_the_join_cannot_place_falls_back_to_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part whose output holds a statement :func:`model_parts.merge` has no place for (none of
+    datamodel-code-generator's today) makes the whole document one run, never a module with
+    that statement lost."""
+    document, names = _airbyte()
+
+    def refuse(source: str) -> model_parts.PartSource:
+        raise model_parts.Unsupported("a statement the join does not know")
+
+    whole = _one_run(document, names, monkeypatch)
+    monkeypatch.setattr(model_parts, "split_source", refuse)
+    assert models.generate_models(document, names, str(AIRBYTE)) == whole
+
+
+def test_a_failing_part_fails_the_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """datamodel-code-generator failing on one part is the spec's error, as for one run."""
+    document, names = _airbyte()
+    broken = copy.deepcopy(document)
+    last = model_parts.plan(broken["components"]["schemas"])[-1].owned[-1]
+    monkeypatch.setattr(models, "_run", _failing_on(last, models._run))
+    for processes in ("1", "2"):
+        monkeypatch.setenv(forked.PROCESSES_VARIABLE, processes)
+        with pytest.raises(SpecError, match="model generation failed: made to fail"):
+            models.generate_models(broken, names, str(AIRBYTE))
+
+
+def _failing_on(name: str, run: Any) -> Any:
+    def failing(document: dict[str, Any], file: str) -> str:
+        if name in document["components"]["schemas"]:
+            raise SpecError([Problem(file, "/components/schemas", "model generation failed: made to fail")])
+        return str(run(document, file))
+
+    return failing

@@ -110,9 +110,14 @@ def _in_parts(document: dict[str, Any], parts: list[model_parts.Part], file: str
         shares[worker].append(index)
         loads[worker] += parts[index].cost
     children = [forked.Forked(functools.partial(_run_parts, [documents[index] for index in share], file)) for share in shares[1:]]
-    done = list(zip(shares[0], _run_parts([documents[index] for index in shares[0]], file), strict=True)) if shares else []
-    for child, share in zip(children, shares[1:], strict=True):
-        done.extend(zip(share, child.result(), strict=True))
+    try:
+        done = list(zip(shares[0], _run_parts([documents[index] for index in shares[0]], file), strict=True)) if shares else []
+        for child, share in zip(children, shares[1:], strict=True):
+            done.extend(zip(share, child.result(), strict=True))
+    except BaseException:  # a part failed here (or was redone here and failed): the others are not wanted
+        for child in children:
+            child.cancel()
+        raise
     for index, result in done:
         if result is None:
             return None
