@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from generator.pipeline.cache import canonical
+
 #: The plan assumes this many processes wherever it runs, so its parts (and the module they
 #: make) never depend on the machine; where fewer cores exist the parts simply run in turn.
 PLANNED_PROCESSES = 2
@@ -107,7 +109,7 @@ def plan(schemas: Mapping[str, Any]) -> list[Part]:
     """The parts to generate ``schemas`` (``components/schemas`` of the model document) in: one
     part holding everything unless a split is estimated to be worth it (module docstring)."""
     names = list(schemas)
-    cost = {name: len(json.dumps(schemas[name], ensure_ascii=False, separators=(",", ":"), default=str)) for name in names}
+    cost = {name: len(canonical(schemas[name])) for name in names}
     total = sum(cost.values())
     whole = [Part(tuple(names), tuple(names), total)]
     if total < SMALLEST_SPLIT:
