@@ -48,6 +48,7 @@ class Received:
     body: bytes
     client_port: int = 0  # the client's TCP port: requests over one kept-alive connection share it
     raw_path: str = ""  # the path as sent, percent-encoding intact
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)  # in order, repeats kept, names as sent
 
 
 class FaultServer:
@@ -105,6 +106,7 @@ class FaultServer:
             body=body,
             client_port=(scope.get("client") or ("", 0))[1],
             raw_path=(scope.get("raw_path") or b"").decode(),
+            raw_headers=[(k.decode(), v.decode()) for k, v in scope["headers"]],
         )
         self.received.append(request)
         if self.replies:

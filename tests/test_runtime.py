@@ -373,6 +373,47 @@ def test_header_values_with_cr_or_lf_are_refused(backend: str, features: Any, se
         features.Client(base_url=server.url, headers={"X-Bad": "a\rb"})
 
 
+#: Request headers that override two of httpx.Client's defaults by name (in another case) and repeat one.
+WIRE_HEADERS = [("accept", "application/json"), ("Accept-Encoding", "identity"), ("USER-AGENT", "wire-test"), ("x-rep", "1"), ("x-rep", "2")]
+
+
+def _wire(runtime: Any, server: FaultServer, transport: Any, flavour: str) -> list[list[tuple[str, str]]]:
+    """The raw headers the server received for two requests sent through ``transport``, the first
+    answered with a cookie (which the second must carry back, as httpx.Client does)."""
+    server.script(Reply(200, {}, headers={"set-cookie": "session=s1; Path=/"}), Reply(200, {}))
+    request = runtime.RawRequest("GET", f"{server.url}/wire", list(WIRE_HEADERS), None)
+    timeout = runtime.Timeout(5)
+    if flavour == "sync":
+        for _ in range(2):
+            transport.send(request, timeout)
+        transport.close()
+    else:
+
+        async def run() -> None:
+            for _ in range(2):
+                await transport.send(request, timeout)
+            await transport.aclose()
+
+        asyncio.run(run())
+    return [[(name.lower(), value) for name, value in received.raw_headers] for received in server.received]
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_httpx_transport_on_its_own_client_sends_what_build_request_would(airflow: Any, server: FaultServer, flavour: str) -> None:
+    """The transport's own httpx client builds requests without httpx.Client.build_request while its
+    cookie jar is empty; the wire must not tell: same headers in the same order (httpx's defaults
+    overridden by name whatever the case, repeats kept), and a cookie the server set sent back."""
+    runtime = importlib.import_module("airflow_client._runtime")
+    own, given = (
+        (runtime.HttpxTransport(), runtime.HttpxTransport(httpx.Client()))
+        if flavour == "sync"
+        else (runtime.AsyncHttpxTransport(), runtime.AsyncHttpxTransport(httpx.AsyncClient()))
+    )
+    expected = _wire(runtime, server, given, flavour)
+    assert ("cookie", "session=s1") in expected[1], f"httpx.Client itself did not send the cookie back: {expected}"
+    assert _wire(runtime, server, own, flavour) == expected, "the transport's own client sent other headers than httpx.Client.build_request would: fix _HttpxRequests.build"
+
+
 def test_tls_verification_is_on_by_default(airflow: Any) -> None:
     runtime = importlib.import_module("airflow_client._runtime")
     transport = runtime.HttpxTransport()

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.abc397f4"
+__version__ = "1.0.0+clientsmith.2b1dc526"
 
 __all__ = [
     "DEFAULT_BASE_URL",

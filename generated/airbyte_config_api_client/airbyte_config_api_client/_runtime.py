@@ -875,7 +875,9 @@ class AsyncTransport(Protocol):
     async def aclose(self) -> None: ...
 
 
+@functools.lru_cache(maxsize=64)
 def _httpx_timeout(timeout: Timeout) -> httpx.Timeout:
+    """``timeout`` as httpx takes it (cached: a client sends with the same few timeouts)."""
     return httpx.Timeout(
         connect=timeout.connect,
         read=timeout.read,
@@ -918,40 +920,94 @@ class _HttpxErrors:
             ) from error
 
 
+class _HttpxRequests:
+    """Builds the ``httpx.Request`` of a :class:`RawRequest` for one httpx client.
+
+    A client given by the user goes through its ``build_request`` (its base URL,
+    params, headers and cookies apply). The transport's own client has none of these
+    but its default headers and the cookies servers set; while its cookie jar is
+    empty the request is built directly, with the same headers (the client's
+    defaults, then the request's, which override them by name) and timeout: the
+    same request, without httpx's merging on every call.
+    """
+
+    __slots__ = ("_client", "_defaults")
+
+    def __init__(self, client: httpx.Client | httpx.AsyncClient, owned: bool) -> None:
+        self._client = client
+        self._defaults = (
+            [
+                (
+                    key.decode("ascii").lower(),
+                    key.decode("ascii"),
+                    value.decode("ascii"),
+                )
+                for key, value in client.headers.raw
+            ]
+            if owned
+            else None
+        )
+
+    def build(
+        self,
+        request: RawRequest,
+        timeout: Timeout,
+        content: bytes | Iterator[bytes] | AsyncIterator[bytes] | None,
+    ) -> httpx.Request:
+        client = self._client
+        if self._defaults is None or client.cookies:
+            return client.build_request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=content,
+                timeout=_httpx_timeout(timeout),
+            )
+        given = {name.lower() for name, _ in request.headers}
+        headers = [
+            (key, value) for name, key, value in self._defaults if name not in given
+        ]
+        headers.extend(request.headers)
+        return httpx.Request(
+            request.method,
+            request.url,
+            headers=headers,
+            content=content,
+            extensions={"timeout": _httpx_timeout(timeout).as_dict()},
+        )
+
+
 class HttpxTransport:
     """The default sync transport, over an ``httpx.Client``."""
 
     def __init__(self, client: httpx.Client | None = None) -> None:
         self._owned = client is None
         self._client = client if client is not None else httpx.Client()
+        self._requests = _HttpxRequests(self._client, self._owned)
 
     def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
         with _HttpxErrors(request, timeout):
-            response = self._client.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=_sync_content(request.content),
-                timeout=_httpx_timeout(timeout),
+            response = self._client.send(
+                self._requests.build(request, timeout, _sync_content(request.content)),
                 # Never, even on an http_client that follows redirects: credentials must not
                 # reach another origin (httpx drops only Authorization there).
                 follow_redirects=False,
             )
         return RawResponse(
-            response.status_code, _lower_headers(response.headers), response.content
+            response.status_code, dict(response.headers.items()), response.content
         )
 
     def stream(self, request: RawRequest, timeout: Timeout) -> RawStream:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
         with _HttpxErrors(request, timeout):
             response = self._client.send(
-                _httpx_request(self._client, request, timeout),
+                self._requests.build(request, timeout, _sync_content(request.content)),
                 stream=True,
                 follow_redirects=False,
             )
         return RawStream(
             response.status_code,
-            _lower_headers(response.headers),
+            dict(response.headers.items()),
             _chunks(response, request, timeout),
             response.close,
         )
@@ -967,34 +1023,31 @@ class AsyncHttpxTransport:
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
         self._owned = client is None
         self._client = client if client is not None else httpx.AsyncClient()
+        self._requests = _HttpxRequests(self._client, self._owned)
 
     async def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
         with _HttpxErrors(request, timeout):
-            response = await self._client.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=_async_content(request.content),
-                timeout=_httpx_timeout(timeout),
+            response = await self._client.send(
+                self._requests.build(request, timeout, _async_content(request.content)),
                 # Never, even on an http_client that follows redirects: credentials must not
                 # reach another origin (httpx drops only Authorization there).
                 follow_redirects=False,
             )
         return RawResponse(
-            response.status_code, _lower_headers(response.headers), response.content
+            response.status_code, dict(response.headers.items()), response.content
         )
 
     async def stream(self, request: RawRequest, timeout: Timeout) -> AsyncRawStream:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
         with _HttpxErrors(request, timeout):
             response = await self._client.send(
-                _httpx_request(self._client, request, timeout),
+                self._requests.build(request, timeout, _async_content(request.content)),
                 stream=True,
                 follow_redirects=False,
             )
         return AsyncRawStream(
             response.status_code,
-            _lower_headers(response.headers),
+            dict(response.headers.items()),
             _achunks(response, request, timeout),
             response.aclose,
         )
@@ -1002,26 +1055,6 @@ class AsyncHttpxTransport:
     async def aclose(self) -> None:
         if self._owned:
             await self._client.aclose()
-
-
-def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
-    return {key.lower(): value for key, value in headers.items()}
-
-
-def _httpx_request(
-    client: httpx.Client | httpx.AsyncClient, request: RawRequest, timeout: Timeout
-) -> httpx.Request:
-    return client.build_request(
-        request.method,
-        request.url,
-        headers=request.headers,
-        content=(
-            _async_content(request.content)
-            if isinstance(client, httpx.AsyncClient)
-            else _sync_content(request.content)
-        ),
-        timeout=_httpx_timeout(timeout),
-    )
 
 
 def _chunks(
@@ -1062,10 +1095,10 @@ class _Urllib3Errors:
 
     __slots__ = ("exceptions", "request", "timeout")
 
-    def __init__(self, request: RawRequest, timeout: Timeout) -> None:
-        import urllib3.exceptions
-
-        self.exceptions = urllib3.exceptions
+    def __init__(
+        self, exceptions: types.ModuleType, request: RawRequest, timeout: Timeout
+    ) -> None:
+        self.exceptions = exceptions
         self.request = request
         self.timeout = timeout
 
@@ -1095,6 +1128,14 @@ class _Urllib3Errors:
             ) from error
 
 
+@functools.lru_cache(maxsize=64)
+def _urllib3_timeout(timeout: Timeout) -> urllib3.Timeout:
+    """``timeout`` as urllib3 takes it (cached: urllib3 copies it for each request)."""
+    import urllib3
+
+    return urllib3.Timeout(connect=timeout.connect, read=timeout.read)
+
+
 class Urllib3Transport:
     """A sync transport over a ``urllib3.PoolManager``: less overhead per call than httpx.
 
@@ -1112,29 +1153,38 @@ class Urllib3Transport:
             raise ImportError(_missing_extra("Urllib3Transport", "urllib3")) from error
 
         self._urllib3 = urllib3
+        self._exceptions = urllib3.exceptions
         self._owned = pool is None
         self._pool = pool if pool is not None else urllib3.PoolManager()
+        # The client retries, with its own policy; no redirect is followed (credentials
+        # must not reach another origin). One object: urllib3 never changes a Retry.
+        self._no_retries = urllib3.Retry(False, redirect=False)
+
+    def _errors(self, request: RawRequest, timeout: Timeout) -> _Urllib3Errors:
+        return _Urllib3Errors(self._exceptions, request, timeout)
 
     def _open(
         self, request: RawRequest, timeout: Timeout, preload: bool
     ) -> urllib3.BaseHTTPResponse:
-        headers = self._urllib3.HTTPHeaderDict()
-        for key, value in request.headers:
-            headers.add(key, value)
+        headers: Mapping[str, str] = dict(request.headers)
+        if len(headers) != len(request.headers):  # a header given more than once
+            headers = self._urllib3.HTTPHeaderDict()
+            for key, value in request.headers:
+                headers.add(key, value)
         return self._pool.urlopen(
             request.method,
             request.url,
             body=_sync_content(request.content),
             headers=headers,
-            timeout=self._urllib3.Timeout(connect=timeout.connect, read=timeout.read),
+            timeout=_urllib3_timeout(timeout),
             pool_timeout=timeout.pool,
-            retries=False,  # the client retries, with its own policy
-            redirect=False,  # credentials must not reach another origin
+            retries=self._no_retries,
+            redirect=False,
             preload_content=preload,
         )
 
     def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
-        with _Urllib3Errors(request, timeout):
+        with self._errors(request, timeout):
             response = self._open(request, timeout, preload=True)
         return RawResponse(
             response.status, _merged_headers(response.headers.items()), response.data
@@ -1142,11 +1192,11 @@ class Urllib3Transport:
 
     def stream(self, request: RawRequest, timeout: Timeout) -> RawStream:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
-        with _Urllib3Errors(request, timeout):
+        with self._errors(request, timeout):
             response = self._open(request, timeout, preload=False)
 
         def chunks() -> Iterator[bytes]:
-            with _Urllib3Errors(request, timeout):
+            with self._errors(request, timeout):
                 while chunk := response.read1(65536):
                     yield chunk
 
@@ -1169,10 +1219,13 @@ class _AiohttpErrors:
 
     __slots__ = ("client_error", "request", "timeout")
 
-    def __init__(self, request: RawRequest, timeout: Timeout) -> None:
-        import aiohttp
-
-        self.client_error = aiohttp.ClientError
+    def __init__(
+        self,
+        client_error: type[aiohttp.ClientError],
+        request: RawRequest,
+        timeout: Timeout,
+    ) -> None:
+        self.client_error = client_error
         self.request = request
         self.timeout = timeout
 
@@ -1196,6 +1249,20 @@ class _AiohttpErrors:
             ) from error
 
 
+@functools.lru_cache(maxsize=64)
+def _aiohttp_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """``timeout`` as aiohttp takes it (cached: a client sends with the same few timeouts)."""
+    import aiohttp
+
+    connect, pool = timeout.connect, timeout.pool
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=None if connect is None or pool is None else connect + pool,
+        sock_connect=connect,
+        sock_read=timeout.read,
+    )
+
+
 class AiohttpTransport:
     """An async transport over an ``aiohttp.ClientSession``: more requests per second under concurrency.
 
@@ -1217,29 +1284,26 @@ class AiohttpTransport:
         self._owned = session is None
         self._session = session
 
+    def _errors(self, request: RawRequest, timeout: Timeout) -> _AiohttpErrors:
+        return _AiohttpErrors(self._aiohttp.ClientError, request, timeout)
+
     async def _open(
         self, request: RawRequest, timeout: Timeout
     ) -> aiohttp.ClientResponse:
         if self._session is None:
             self._session = self._aiohttp.ClientSession()
-        connect, pool = timeout.connect, timeout.pool
         return await self._session.request(
             request.method,
             # Sent as built: yarl would otherwise re-quote it (%2E%2E back to "..").
             self._url(request.url, encoded=True),
             headers=request.headers,
             data=_async_content(request.content),
-            timeout=self._aiohttp.ClientTimeout(
-                total=None,
-                connect=None if connect is None or pool is None else connect + pool,
-                sock_connect=connect,
-                sock_read=timeout.read,
-            ),
+            timeout=_aiohttp_timeout(timeout),
             allow_redirects=False,  # credentials must not reach another origin
         )
 
     async def send(self, request: RawRequest, timeout: Timeout) -> RawResponse:
-        with _AiohttpErrors(request, timeout):
+        with self._errors(request, timeout):
             response = await self._open(request, timeout)
             try:
                 content = await response.read()
@@ -1251,11 +1315,11 @@ class AiohttpTransport:
 
     async def stream(self, request: RawRequest, timeout: Timeout) -> AsyncRawStream:
         """Send ``request`` and return once the headers arrived; the body is read on demand."""
-        with _AiohttpErrors(request, timeout):
+        with self._errors(request, timeout):
             response = await self._open(request, timeout)
 
         async def chunks() -> AsyncIterator[bytes]:
-            with _AiohttpErrors(request, timeout):
+            with self._errors(request, timeout):
                 async for chunk in response.content.iter_any():
                     yield chunk
 

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.cec1d087"
+__version__ = "1+clientsmith.dac830d9"
 
 __all__ = [
     "DEFAULT_BASE_URL",

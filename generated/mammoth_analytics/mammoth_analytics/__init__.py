@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.381ca508"
+__version__ = "0.1.0+clientsmith.e335af23"
 
 __all__ = [
     "DEFAULT_BASE_URL",

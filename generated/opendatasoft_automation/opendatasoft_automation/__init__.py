@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.ab1dc35d"
+__version__ = "1.0+clientsmith.df236667"
 
 __all__ = [
     "DEFAULT_BASE_URL",
