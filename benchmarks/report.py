@@ -1,4 +1,4 @@
-"""Targets of issue 6 (pass/miss) and the Markdown report, from the results dict of run.py.
+"""Targets of issues 6 and 14 (pass/miss) and the Markdown report, from the results dict of run.py.
 
 ``python benchmarks/report.py`` rewrites the bench block of README.md from
 benchmarks/results/latest.json (``make bench`` does that itself after a full run).
@@ -26,9 +26,19 @@ README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
 URLLIB3_FLOOR = "floor: urllib3 + pydantic"
-ASYNC_FLOOR = "floor: async httpx + pydantic"
+HTTPX_FLOOR = "floor: httpx + pydantic"
+AIOHTTP_FLOOR = "floor: aiohttp + pydantic"
 CS_SYNC = "clientsmith sync"
 CS_ASYNC = "clientsmith async"
+CS_FAST_SYNC = "clientsmith sync [Urllib3Transport]"
+CS_AIOHTTP = "clientsmith async [AiohttpTransport]"
+OPC_ASYNC = "openapi-python-client async"
+OAG_SYNC = "OpenAPI Generator (urllib3)"
+
+#: Issue 14's per-call and throughput targets.
+DEFAULT_SYNC_RATIO = 1.05  # the default sync client against raw httpx + pydantic
+FAST_SYNC_RATIO = 1.2  # the urllib3 backend against raw urllib3 + pydantic
+AIOHTTP_SHARE = 0.8  # the aiohttp backend's throughput against raw aiohttp
 
 
 def _cell(results: dict[str, Any], input_name: str, tool: str) -> dict[str, Any]:
@@ -133,51 +143,75 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             None if cs.get("status") in (None, "skipped") else False,
         )
 
-    # Per call.
-    variants = results.get("runtime", {}).get("variants", {})
+    # Per call and throughput (issue 14).
+    runtime = results.get("runtime", {})
+    variants = runtime.get("variants", {})
 
-    def ratio_target(client: str, floor: str, label: str) -> None:
-        target = f"{label} ≤ {CALL_RATIO}x {floor.removeprefix('floor: ')} per call"
-        mine, base = variants.get(client, {}), variants.get(floor, {})
+    def missing(*names: str) -> str:
+        for name in names:
+            info = variants.get(name, {})
+            if info.get("error") or info.get("throughput_error"):
+                return f"not measured ({name}: {info.get('error') or info.get('throughput_error')})"
+        return f"not measured ({runtime.get('error', 'missing')})"
+
+    def per_call(label: str, client: str, other: str, limit: float) -> None:
+        """``client`` at most ``limit`` times ``other`` per call (``limit`` 1: ahead of it)."""
+        mine, base = variants.get(client, {}), variants.get(other, {})
         if "get_us" not in mine or "get_us" not in base:
-            add(
-                target,
-                f"not measured ({mine.get('error') or base.get('error') or results.get('runtime', {}).get('error', 'missing')})",
-                None,
-            )
+            add(label, missing(client, other), None)
             return
-        get_ratio = mine["get_us"] / base["get_us"]
-        list_ratio = mine["list_us"] / base["list_us"]
-        figure = (
-            f"get {mine['get_us']:.0f} vs {base['get_us']:.0f} µs = {get_ratio:.2f}x; "
-            f"list {mine['list_us']:.0f} vs {base['list_us']:.0f} µs = {list_ratio:.2f}x"
+        ratios = [mine[f"{op}_us"] / base[f"{op}_us"] for op in ("get", "list")]
+        figure = "; ".join(
+            f"{op} {mine[f'{op}_us']:.0f} vs {base[f'{op}_us']:.0f} µs = {ratio:.2f}x"
+            for op, ratio in zip(("get", "list"), ratios)
         )
-        add(target, figure, max(get_ratio, list_ratio) <= CALL_RATIO)
+        ok = max(ratios) < 1 if limit == 1 else max(ratios) <= limit
+        add(label, figure, ok)
 
-    ratio_target(CS_SYNC, URLLIB3_FLOOR, "clientsmith sync")
-    ratio_target(CS_ASYNC, ASYNC_FLOOR, "clientsmith async")
+    def throughput(label: str, client: str, other: str, share: float) -> None:
+        """``client``'s requests per second at least ``share`` of ``other``'s at each concurrency
+        (``share`` 1: more than it)."""
+        mine, base = variants.get(client, {}), variants.get(other, {})
+        if "rps" not in mine or "rps" not in base:
+            add(label, missing(client, other), None)
+            return
+        ratios = {c: mine["rps"][c] / base["rps"][c] for c in base["rps"]}
+        figure = "; ".join(
+            f"{c} in flight {mine['rps'][c]:,} vs {base['rps'][c]:,} req/s = {r:.2f}x"
+            for c, r in ratios.items()
+        )
+        ok = min(ratios.values()) > 1 if share == 1 else min(ratios.values()) >= share
+        add(label, figure, ok)
 
-    target = (
-        "per call ahead of every peer (sync vs each peer's sync client, async vs async)"
+    per_call(
+        f"default sync client (httpx) ≤ {DEFAULT_SYNC_RATIO}x raw httpx + pydantic per call",
+        CS_SYNC,
+        HTTPX_FLOOR,
+        DEFAULT_SYNC_RATIO,
     )
-    comparisons: list[str] = []
-    verdicts: list[bool] = []
-    for name, info in variants.items():
-        if info.get("kind") != "peer" or "get_us" not in info:
-            continue
-        mine = variants.get(CS_ASYNC if info.get("async") else CS_SYNC, {})
-        if "get_us" not in mine:
-            continue
-        ahead = mine["get_us"] < info["get_us"] and mine["list_us"] < info["list_us"]
-        verdicts.append(ahead)
-        comparisons.append(
-            f"{'async' if info.get('async') else 'sync'} {mine['get_us']:.0f}/{mine['list_us']:.0f} vs {name} "
-            f"{info['get_us']:.0f}/{info['list_us']:.0f} µs {'ahead' if ahead else 'BEHIND'}"
-        )
-    add(
-        target,
-        "; ".join(comparisons) if comparisons else "no peer measured",
-        all(verdicts) if verdicts else None,
+    per_call(
+        f"urllib3 backend ≤ {FAST_SYNC_RATIO}x raw urllib3 + pydantic per call",
+        CS_FAST_SYNC,
+        URLLIB3_FLOOR,
+        FAST_SYNC_RATIO,
+    )
+    per_call(
+        "urllib3 backend ahead of OpenAPI Generator's client per call",
+        CS_FAST_SYNC,
+        OAG_SYNC,
+        1,
+    )
+    throughput(
+        f"aiohttp backend ≥ {AIOHTTP_SHARE}x raw aiohttp + pydantic in requests/s (1, 16, 128 in flight)",
+        CS_AIOHTTP,
+        AIOHTTP_FLOOR,
+        AIOHTTP_SHARE,
+    )
+    throughput(
+        "default async client (httpx) ahead of openapi-python-client's async client in requests/s",
+        CS_ASYNC,
+        OPC_ASYNC,
+        1,
     )
 
     # Import time of the largest generated client.
@@ -278,6 +312,38 @@ def _overhead_lines(variants: dict[str, Any]) -> list[str]:
                 f"- {label}: get {figures[0]:+.0f} µs, list {figures[1]:+.0f} µs"
             )
     return [*lines, ""] if lines else []
+
+
+def throughput_lines(variants: dict[str, Any], calls: Any) -> list[str]:
+    """The async throughput table: requests per second with 1, 16 and 128 calls in flight."""
+    rows = [
+        (name, info)
+        for name, info in variants.items()
+        if "rps" in info or "throughput_error" in info
+    ]
+    if not rows:
+        return []
+    levels = next((list(info["rps"]) for _, info in rows if "rps" in info), [])
+    out = [
+        f"## Async throughput over loopback (petstore_expanded get, requests per second, {calls} calls per figure, best round)",
+        "",
+        "| client | transport | " + " | ".join(f"{c} in flight" for c in levels) + " |",
+        "| --- | --- | " + " | ".join("---:" for _ in levels) + " |",
+    ]
+    for name, info in rows:
+        if "rps" not in info:
+            out.append(
+                f"| {name} | {info.get('transport', '')} | failed: {_short(info['throughput_error'], 80)} |"
+                + " |" * (len(levels) - 1)
+            )
+            continue
+        out.append(
+            f"| {name} | {info.get('transport', '')} | "
+            + " | ".join(f"{info['rps'][c]:,}" for c in levels)
+            + " |"
+        )
+    out.append("")
+    return out
 
 
 def targets_table(results: dict[str, Any]) -> list[str]:
@@ -463,7 +529,7 @@ def markdown(results: dict[str, Any]) -> str:
     )
     out.append("")
 
-    out.append("## Targets (issue 6)")
+    out.append("## Targets (issues 6 and 14)")
     out.append("")
     out.extend(targets_table(results))
     out.append("")
@@ -621,6 +687,7 @@ def markdown(results: dict[str, Any]) -> str:
                 )
             out.append("")
             out.extend(_overhead_lines(variants))
+        out.extend(throughput_lines(variants, runtime.get("calls", "?")))
         for tool, problem in runtime.get("problems", {}).items():
             out.append(f"- {tool}: not measured: {_short(problem, 200)}")
         if runtime.get("problems"):

@@ -746,6 +746,41 @@ def runtime_section(
                         variants[name]["error"] = result["error"]
                     else:
                         variants[name].setdefault("rounds", []).append(result)
+        throughput_names = [
+            n for n, i in variants.items() if i["async"] and i["kind"] != "breakdown"
+        ]
+        for round_index in range(ROUNDS):
+            log(
+                "throughput: every async variant with 1, 16 and 128 calls in flight "
+                f"(round {round_index + 1}/{ROUNDS}, {CALLS} calls each)"
+            )
+            command = [
+                *bench,
+                "--group",
+                "throughput",
+                "--port",
+                port,
+                "--calls",
+                str(CALLS),
+                "--warmup",
+                str(WARMUP),
+                *path_args,
+            ]
+            run = _proc.run(command, timeout=TIMEOUT * 2, cwd=folder)
+            if run.status != "ok":
+                error = run.first_error_line() if run.status == "failed" else "timed out"
+                for name in throughput_names:
+                    variants[name]["throughput_error"] = error
+                continue
+            figures = json.loads(run.output.strip().splitlines()[-1])
+            for name in throughput_names:
+                result = figures.get(name, {"error": "no result"})
+                if "error" in result:
+                    variants[name]["throughput_error"] = result["error"]
+                else:
+                    variants[name].setdefault("throughput_rounds", []).append(
+                        result["rps"]
+                    )
     finally:
         server.terminate()
         try:
@@ -759,6 +794,10 @@ def runtime_section(
             # The best round's median: background noise only ever adds time.
             info["get_us"] = round(min(r["get_us"] for r in rounds), 1)
             info["list_us"] = round(min(r["list_us"] for r in rounds), 1)
+        throughput = info.get("throughput_rounds", [])
+        if throughput:
+            # The best round, for the same reason: noise only ever slows a round down.
+            info["rps"] = {c: max(r[c] for r in throughput) for c in throughput[0]}
     return {
         "calls": CALLS,
         "rounds": ROUNDS,

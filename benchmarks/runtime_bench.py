@@ -4,6 +4,7 @@ Run by ``run.py`` in the runtime venv (benchmarks/.work/rt-venv):
 
     python runtime_bench.py --list --path DIR...        # the variants available
     python runtime_bench.py --group sync|async --port N --calls N --path DIR...
+    python runtime_bench.py --group throughput --port N --calls N --path DIR...
 
 All variants of a group live in one process and take turns in blocks of 50 consecutive
 iterations (shuffled order per turn), each iteration a *get* (``GET /pets/1``, one pet)
@@ -12,6 +13,10 @@ connection, after a warm-up. Background load on the machine thus hits every vari
 JSON object: per variant the median microseconds per call of each operation. Every call
 returns parsed, validated models (pydantic for the floors and clientsmith, attrs classes
 for openapi-python-client, pydantic for OpenAPI Generator).
+
+The throughput group measures the async variants differently: requests per second of
+*get* calls with 1, 16 and 128 of them in flight on one event loop (see
+``measure_throughput_group``).
 """
 
 from __future__ import annotations
@@ -583,10 +588,64 @@ async def measure_async_group(
     return results
 
 
+CONCURRENCY = (1, 16, 128)
+
+
+async def _throughput(pair: AsyncPair, concurrency: int, calls: int) -> float:
+    """Requests per second of ``get`` calls with ``concurrency`` workers on this loop."""
+    get = pair[0]
+    per_worker = max(1, calls // concurrency)
+
+    async def worker() -> None:
+        for _ in range(per_worker):
+            await get()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return per_worker * concurrency / (time.perf_counter() - started)
+
+
+async def measure_throughput_group(
+    names: list[str], base: str, calls: int, warmup: int
+) -> dict[str, dict[str, Any]]:
+    """Requests per second of every async variant with 1, 16 and 128 calls in flight.
+
+    ``calls`` get calls per measurement, spread over that many workers on one event
+    loop (each variant with its own connection pool, opened by a warm-up of
+    ``warmup`` calls at the highest concurrency); the variants take turns in a
+    shuffled order for each concurrency, so background load hits them alike.
+    """
+    table = variants()
+    results: dict[str, dict[str, Any]] = {}
+    pairs: dict[str, AsyncPair] = {}
+    for name in names:
+        _, _, factory, kwargs = table[name]
+        try:
+            pair = await factory(base, **kwargs)
+            _check(await pair[0](), await pair[1]())
+            await _throughput(pair, CONCURRENCY[-1], warmup)
+        except Exception as exc:  # noqa: BLE001 - reported per variant
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            continue
+        pairs[name] = pair
+    figures: dict[str, dict[str, float]] = {name: {} for name in pairs}
+    order = list(pairs)
+    shuffle = random.Random(6).shuffle
+    for concurrency in CONCURRENCY:
+        shuffle(order)
+        for name in order:
+            rps = await _throughput(pairs[name], concurrency, calls)
+            figures[name][str(concurrency)] = round(rps)
+    for name, per in figures.items():
+        await pairs[name][2]()
+        results[name] = {"rps": per, "calls": calls}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--list", action="store_true")
-    parser.add_argument("--group", choices=["sync", "async"])
+    parser.add_argument("--group", choices=["sync", "async", "throughput"])
     parser.add_argument("--variant", action="append", default=[])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--calls", type=int, default=2000)
@@ -601,7 +660,17 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     names = args.variant or list(table)
     if args.group:
-        names = [n for n in names if table[n][1] == (args.group == "async")]
+        names = [n for n in names if table[n][1] == (args.group != "sync")]
+    if args.group == "throughput":
+        names = [n for n in names if table[n][0] != "breakdown"]
+        print(
+            json.dumps(
+                asyncio.run(
+                    measure_throughput_group(names, base, args.calls, args.warmup)
+                )
+            )
+        )
+        return
     sync_names = [n for n in names if not table[n][1]]
     async_names = [n for n in names if table[n][1]]
     results: dict[str, dict[str, Any]] = {}
