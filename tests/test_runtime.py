@@ -377,23 +377,31 @@ def test_header_values_with_cr_or_lf_are_refused(backend: str, features: Any, se
 WIRE_HEADERS = [("accept", "application/json"), ("Accept-Encoding", "identity"), ("USER-AGENT", "wire-test"), ("x-rep", "1"), ("x-rep", "2")]
 
 
-def _wire(runtime: Any, server: FaultServer, transport: Any, flavour: str) -> list[list[tuple[str, str]]]:
-    """The raw headers the server received for two requests sent through ``transport``, the first
-    answered with a cookie (which the second must carry back, as httpx.Client does)."""
+def _wire(server: FaultServer, flavour: str, transport_class: str, http: Any = None) -> list[list[tuple[str, str]]]:
+    """The raw headers the server received for two requests sent through a new transport (over
+    ``http`` if given, else its own client), the first answered with a cookie (which the second
+    must carry back, as httpx.Client does)."""
+    runtime = importlib.import_module("airflow_client._runtime")
     server.script(Reply(200, {}, headers={"set-cookie": "session=s1; Path=/"}), Reply(200, {}))
     request = runtime.RawRequest("GET", f"{server.url}/wire", list(WIRE_HEADERS), None)
     timeout = runtime.Timeout(5)
+
+    async def run() -> None:
+        transport = getattr(runtime, transport_class)(http)
+        for _ in range(2):
+            await transport.send(request, timeout)
+        await transport.aclose()
+        if http is not None:
+            await http.aclose()
+
     if flavour == "sync":
+        transport = getattr(runtime, transport_class)(http)
         for _ in range(2):
             transport.send(request, timeout)
         transport.close()
+        if http is not None:
+            http.close()
     else:
-
-        async def run() -> None:
-            for _ in range(2):
-                await transport.send(request, timeout)
-            await transport.aclose()
-
         asyncio.run(run())
     return [[(name.lower(), value) for name, value in received.raw_headers] for received in server.received]
 
@@ -403,15 +411,11 @@ def test_httpx_transport_on_its_own_client_sends_what_build_request_would(airflo
     """The transport's own httpx client builds requests without httpx.Client.build_request while its
     cookie jar is empty; the wire must not tell: same headers in the same order (httpx's defaults
     overridden by name whatever the case, repeats kept), and a cookie the server set sent back."""
-    runtime = importlib.import_module("airflow_client._runtime")
-    own, given = (
-        (runtime.HttpxTransport(), runtime.HttpxTransport(httpx.Client()))
-        if flavour == "sync"
-        else (runtime.AsyncHttpxTransport(), runtime.AsyncHttpxTransport(httpx.AsyncClient()))
-    )
-    expected = _wire(runtime, server, given, flavour)
+    transport_class = "HttpxTransport" if flavour == "sync" else "AsyncHttpxTransport"
+    given = httpx.Client() if flavour == "sync" else httpx.AsyncClient()
+    expected = _wire(server, flavour, transport_class, given)
     assert ("cookie", "session=s1") in expected[1], f"httpx.Client itself did not send the cookie back: {expected}"
-    assert _wire(runtime, server, own, flavour) == expected, "the transport's own client sent other headers than httpx.Client.build_request would: fix _HttpxRequests.build"
+    assert _wire(server, flavour, transport_class) == expected, "the transport's own client sent other headers than httpx.Client.build_request would: fix _HttpxRequests.build"
 
 
 def test_tls_verification_is_on_by_default(airflow: Any) -> None:

@@ -1074,8 +1074,12 @@ async def _achunks(
 
 def _merged_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Header names lower-cased, repeated headers joined with ``", "`` (as httpx reads them)."""
-    merged: dict[str, str] = {}
-    for key, value in items:
+    pairs = list(items)
+    merged = {key.lower(): value for key, value in pairs}
+    if len(merged) == len(pairs):  # no header repeated: the common case
+        return merged
+    merged = {}
+    for key, value in pairs:
         key = key.lower()
         merged[key] = f"{merged[key]}, {value}" if key in merged else value
     return merged
@@ -2067,6 +2071,9 @@ def _to_text(value: Any, drop_read_only: bool) -> str:
     """A scalar parameter value as text (models and containers as JSON, secrets revealed)."""
     if isinstance(value, str):
         return value
+    kind = type(value)
+    if kind is int or kind is float:  # exact types: never a bool or an enum
+        return str(value)
     if isinstance(value, _SECRETS):
         return _secret(value)
     if isinstance(value, bytes):
@@ -2098,6 +2105,8 @@ def _members(value: Mapping[Any, Any]) -> list[tuple[str, Any]]:
 
 def _percent(text: str) -> str:
     """Percent-encode everything but unreserved characters (delimiters added afterwards stay literal)."""
+    if text.isalnum() and text.isascii():  # the common case, with nothing to encode
+        return text
     return quote(text, safe="")
 
 
@@ -2114,6 +2123,8 @@ def _verbatim(text: str) -> str:
 
 _FORM_EXPLODED: Final = ("form", True)
 _SIMPLE: Final = ("simple", False)
+#: Parameter values that are one item in every style: no model, list or object to unfold.
+_SCALARS: Final = frozenset({str, int, float})
 _DELIMITERS: Final = {"spaceDelimited": "%20", "pipeDelimited": "|"}
 
 
@@ -2135,6 +2146,8 @@ def _query_pairs(
     key = encode_name(name)
     if style == "json":
         return [(key, encode(_json_text(value, drop_read_only)))]
+    if type(value) in _SCALARS:
+        return [(key, encode(_to_text(value, drop_read_only)))]
     if isinstance(value, pydantic.BaseModel):
         value = _to_jsonable(value, drop_read_only)
     if isinstance(value, (list, tuple, Mapping)) and not value:
@@ -2212,6 +2225,8 @@ def _simple(
     """
     if style == "json":
         return encode(_json_text(value, drop_read_only))
+    if type(value) in _SCALARS:
+        return encode(_to_text(value, drop_read_only))
     if isinstance(value, pydantic.BaseModel):
         value = _to_jsonable(value, drop_read_only)
     if isinstance(value, (list, tuple)):

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.2b1dc526"
+__version__ = "1.0.0+clientsmith.365fa506"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.80e0ce02"
+__version__ = "2+clientsmith.ef785dc9"
 
 __all__ = [
     "DEFAULT_BASE_URL",

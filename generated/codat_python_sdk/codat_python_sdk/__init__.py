@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.dac830d9"
+__version__ = "1+clientsmith.c36878bf"
 
 __all__ = [
     "DEFAULT_BASE_URL",

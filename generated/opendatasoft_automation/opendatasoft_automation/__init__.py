@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.df236667"
+__version__ = "1.0+clientsmith.93a026a5"
 
 __all__ = [
     "DEFAULT_BASE_URL",
