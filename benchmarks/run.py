@@ -707,80 +707,75 @@ def runtime_section(
                 "problems": problems,
             }
         port = line.split()[1]
-        groups = ["sync", "async"]
-        for round_index in range(ROUNDS):
-            for group in groups if round_index % 2 == 0 else groups[::-1]:
-                log(
-                    f"per call: every {group} variant interleaved "
-                    f"(round {round_index + 1}/{ROUNDS}, {CALLS} calls each)"
-                )
-                command = [
-                    *bench,
-                    "--group",
-                    group,
-                    "--port",
-                    port,
-                    "--calls",
-                    str(CALLS),
-                    "--warmup",
-                    str(WARMUP),
-                    *path_args,
-                ]
-                run = _proc.run(command, timeout=TIMEOUT * 2, cwd=folder)
-                names = [
-                    n for n, i in variants.items() if i["async"] == (group == "async")
-                ]
-                if run.status != "ok":
-                    error = (
-                        run.first_error_line()
-                        if run.status == "failed"
-                        else "timed out"
-                    )
-                    for name in names:
-                        variants[name]["error"] = error
-                    continue
-                figures = json.loads(run.output.strip().splitlines()[-1])
-                for name in names:
-                    result = figures.get(name, {"error": "no result"})
-                    if "error" in result:
-                        variants[name]["error"] = result["error"]
-                    else:
-                        variants[name].setdefault("rounds", []).append(result)
-        throughput_names = [
-            n for n, i in variants.items() if i["async"] and i["kind"] != "breakdown"
-        ]
-        for round_index in range(ROUNDS):
+
+        def batches(group: str) -> list[list[str]]:
+            """The processes a group runs in, each interleaving its variants.
+
+            Every sync variant in one. The async variants in two: clientsmith's apart from
+            the floors and peers, because its async httpx transport records a missing sniffio
+            in ``sys.modules`` (httpcore otherwise searches for it several times per request),
+            which would speed up every httpx client in the same process: each must be
+            measured as its users run it, alone.
+            """
+            names = [
+                n
+                for n, i in variants.items()
+                if i["async"] == (group != "sync")
+                and not (group == "throughput" and i["kind"] == "breakdown")
+            ]
+            if group == "sync":
+                return [names]
+            ours = [n for n in names if variants[n]["kind"] == "clientsmith"]
+            others = [n for n in names if variants[n]["kind"] != "clientsmith"]
+            return [batch for batch in (ours, others) if batch]
+
+        def run_batch(group: str, names: list[str], round_index: int) -> None:
+            what = (
+                "requests per second with 1, 16 and 128 calls in flight"
+                if group == "throughput"
+                else "per call"
+            )
             log(
-                "throughput: every async variant with 1, 16 and 128 calls in flight "
+                f"{what}: {group} variants {', '.join(names)} interleaved "
                 f"(round {round_index + 1}/{ROUNDS}, {CALLS} calls each)"
             )
             command = [
                 *bench,
                 "--group",
-                "throughput",
+                group,
                 "--port",
                 port,
                 "--calls",
                 str(CALLS),
                 "--warmup",
                 str(WARMUP),
+                *[arg for name in names for arg in ("--variant", name)],
                 *path_args,
             ]
+            error_key = "throughput_error" if group == "throughput" else "error"
+            rounds_key = "throughput_rounds" if group == "throughput" else "rounds"
             run = _proc.run(command, timeout=TIMEOUT * 2, cwd=folder)
             if run.status != "ok":
                 error = run.first_error_line() if run.status == "failed" else "timed out"
-                for name in throughput_names:
-                    variants[name]["throughput_error"] = error
-                continue
+                for name in names:
+                    variants[name][error_key] = error
+                return
             figures = json.loads(run.output.strip().splitlines()[-1])
-            for name in throughput_names:
+            for name in names:
                 result = figures.get(name, {"error": "no result"})
                 if "error" in result:
-                    variants[name]["throughput_error"] = result["error"]
+                    variants[name][error_key] = result["error"]
                 else:
-                    variants[name].setdefault("throughput_rounds", []).append(
-                        result["rps"]
+                    variants[name].setdefault(rounds_key, []).append(
+                        result["rps"] if group == "throughput" else result
                     )
+
+        groups = ["sync", "async", "throughput"]
+        for round_index in range(ROUNDS):
+            # Each round in another order, so that no variant always runs first or last.
+            for group in groups if round_index % 2 == 0 else groups[::-1]:
+                for names in batches(group)[:: 1 if round_index % 2 == 0 else -1]:
+                    run_batch(group, names, round_index)
     finally:
         server.terminate()
         try:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import importlib
+import json
 import logging
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -416,6 +419,73 @@ def test_httpx_transport_on_its_own_client_sends_what_build_request_would(airflo
     expected = _wire(server, flavour, transport_class, given)
     assert ("cookie", "session=s1") in expected[1], f"httpx.Client itself did not send the cookie back: {expected}"
     assert _wire(server, flavour, transport_class) == expected, "the transport's own client sent other headers than httpx.Client.build_request would: fix _HttpxRequests.build"
+
+
+#: Run in a fresh interpreter: sends three requests through the async httpx transport to a
+#: one-line HTTP server and prints how often the import system searched for sniffio after the
+#: transport was created, and what ``import sniffio`` then gives.
+SNIFFIO_PROBE = """
+import asyncio, importlib.abc, json, sys
+import airflow_client._runtime as runtime
+
+searched = []
+
+class Recorder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "sniffio":
+            searched.append(name)
+        return None
+
+async def answer(reader, writer):
+    while await reader.readuntil(b"\\r\\n\\r\\n"):
+        writer.write(b"HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 2\\r\\n\\r\\n{}")
+        await writer.drain()
+
+async def main():
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = "http://127.0.0.1:%d/" % server.sockets[0].getsockname()[1]
+    transport = runtime.AsyncHttpxTransport()
+    sys.meta_path.insert(0, Recorder())
+    for _ in range(3):
+        await transport.send(runtime.RawRequest("GET", url, [], None), runtime.Timeout(5))
+    await transport.aclose()
+    server.close()
+
+asyncio.run(main())
+try:
+    import sniffio
+    imported = sniffio.__name__
+except ImportError:
+    imported = None
+print(json.dumps({"searched": len(searched), "imported": imported, "entry": repr(sys.modules.get("sniffio", "unset"))}))
+"""
+
+
+@pytest.mark.parametrize("installed", [False, True], ids=["sniffio-absent", "sniffio-installed"])
+def test_async_httpx_calls_do_not_search_for_a_missing_sniffio(airflow: Any, tmp_path: Path, installed: bool) -> None:
+    """httpcore tries ``import sniffio`` several times per async request; where sniffio is absent
+    each failed import searched sys.path again (a quarter of a call on loopback). The transport
+    records the absence once; an installed sniffio is left alone and still imports."""
+    paths = [str(AIRFLOW.output)]
+    if installed:
+        (tmp_path / "sniffio.py").write_text("def current_async_library():\n    return 'asyncio'\n")
+        paths.append(str(tmp_path))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    absent = subprocess.run([sys.executable, "-c", "import importlib.util; print(importlib.util.find_spec('sniffio') is None)"], env=env, capture_output=True, text=True, check=True)
+    assert absent.stdout.strip() == str(not installed), (
+        "this test needs a venv without sniffio (anyio >= 4.11 no longer pulls it in); if the lock now "
+        f"installs it, test the absent case with a venv that does not: find_spec says {absent.stdout.strip()}"
+    )
+    result = subprocess.run([sys.executable, "-c", SNIFFIO_PROBE], check=False, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout)
+    # Installed, it is found once, by its first import, and then read from sys.modules.
+    expected = 1 if installed else 0
+    assert probe["searched"] == expected, f"httpcore searched for sniffio {probe['searched']} times in 3 requests, expected {expected}: the transport must record its absence (_remember_missing_sniffio)"
+    if installed:
+        assert probe["imported"] == "sniffio", f"an installed sniffio must stay importable: {probe}"
+    else:
+        assert probe["entry"] == "None", f"the absence is recorded as Python does, a None entry in sys.modules: {probe}"
 
 
 def test_tls_verification_is_on_by_default(airflow: Any) -> None:

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.ef785dc9"
+__version__ = "2+clientsmith.7265142b"
 
 __all__ = [
     "DEFAULT_BASE_URL",

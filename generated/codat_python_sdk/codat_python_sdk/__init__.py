@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.c36878bf"
+__version__ = "1+clientsmith.8115ddc6"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -19,6 +19,7 @@ import datetime
 import email.utils
 import enum
 import functools
+import importlib.util
 import inspect
 import json
 import logging
@@ -1017,10 +1018,26 @@ class HttpxTransport:
             self._client.close()
 
 
+def _remember_missing_sniffio() -> None:
+    """Make ``import sniffio`` fail at once where sniffio is not installed.
+
+    httpcore, under httpx's async client, tries ``import sniffio`` several times per request
+    (to tell asyncio from trio) and falls back to asyncio when it is missing, as it is since
+    anyio 4.11 stopped depending on it. Python does not remember a failed import, so each
+    attempt searches ``sys.path`` again: about a quarter of an async call's time on loopback
+    (encode/httpcore#1102). A ``None`` entry in ``sys.modules`` is Python's own record of an
+    absent module. Its one side effect: a sniffio installed later in the same process is
+    importable only after ``del sys.modules["sniffio"]``.
+    """
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
 class AsyncHttpxTransport:
     """The default async transport, over an ``httpx.AsyncClient``."""
 
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
+        _remember_missing_sniffio()
         self._owned = client is None
         self._client = client if client is not None else httpx.AsyncClient()
         self._requests = _HttpxRequests(self._client, self._owned)

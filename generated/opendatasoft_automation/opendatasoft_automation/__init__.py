@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.93a026a5"
+__version__ = "1.0+clientsmith.c7d4c83f"
 
 __all__ = [
     "DEFAULT_BASE_URL",
