@@ -19,7 +19,10 @@ as a user runs it), median of the repetitions:
   same schema through ``$ref`` (the model document does not change).
 
 Each edit run starts from a copy of the output and of the cache the cache-filling run left
-(untimed), so repetitions do not reuse each other's entries. ``--format json`` gives
+(untimed), so repetitions do not reuse each other's entries. One more run of each edit, from
+the same start, goes through ``cs_stages.py`` and records where its time goes
+(``profiled_run``: the seconds spent in each stage), which the report cites when an edit
+misses its target. ``--format json`` gives
 the cache hits and misses of each run. Results: ``results/regeneration.json`` and the
 block between ``<!-- regen:start -->`` and ``<!-- regen:end -->`` of README.md (see
 ``report.regeneration_block``).
@@ -124,8 +127,11 @@ def edit_operation(document: dict[str, Any]) -> dict[str, Any]:
     return edited
 
 
-def _generate(spec: Path, out: Path, package: str, lenient: bool, cache: Path | None) -> dict[str, Any]:
-    command = [str(CLIENTSMITH), "generate", str(spec), "--output", str(out), "--package-name", package, "--format", "json"]
+def _generate(spec: Path, out: Path, package: str, lenient: bool, cache: Path | None, stages: Path | None = None) -> dict[str, Any]:
+    """One ``clientsmith generate`` process; with ``stages``, run through ``cs_stages.py`` (the
+    same command line with per-stage timers, whose seconds it writes there and returns)."""
+    program = [str(MAIN_PYTHON), str(BENCH / "cs_stages.py")] if stages else [str(CLIENTSMITH)]
+    command = [*program, "generate", str(spec), "--output", str(out), "--package-name", package, "--format", "json"]
     if lenient:
         command.append("--lenient")
     env = dict(os.environ)
@@ -134,17 +140,23 @@ def _generate(spec: Path, out: Path, package: str, lenient: bool, cache: Path | 
         command.append("--no-cache")
     else:
         env["CLIENTSMITH_CACHE_DIR"] = str(cache)
+    if stages:
+        stages.unlink(missing_ok=True)
+        env["BENCH_STAGES_OUT"] = str(stages)
     run = _proc.run(command, timeout=900, env=env, cwd=ROOT, log=WORK / "last-run.log")
     if run.status != "ok":
         raise RuntimeError(f"{' '.join(command)}: {run.first_error_line()}")
     summary = json.loads(run.output[run.output.rindex('{\n  "clients"') :])["clients"][0]
-    return {
+    figures = {
         "wall_s": round(run.wall_s, 3),
         "peak_rss_mb": round(run.peak_rss_mb, 1),
         "skipped": summary.get("skipped", False),
         "written": len(summary["written"]),
         "cache": summary.get("cache"),
     }
+    if stages:
+        figures["stages_s"] = {name: round(seconds, 3) for name, seconds in json.loads(stages.read_text("utf-8")).items()}
+    return figures
 
 
 def _same_tree(left: Path, right: Path) -> bool:
@@ -174,6 +186,7 @@ def measure(name: str, source: Path, repeats: int) -> dict[str, Any]:
         log(f"regeneration {name} ({repetition + 1}/{repeats}): unchanged")
         runs["unchanged"].append(_generate(base, folder / "out", package, lenient, folder / "cache"))
     identical: dict[str, bool] = {}
+    profiles: dict[str, dict[str, Any]] = {}
     for kind, edit in (("one_field", edit_field), ("one_operation", edit_operation)):
         spec = folder / kind / "spec.json"
         spec.parent.mkdir()
@@ -186,6 +199,15 @@ def measure(name: str, source: Path, repeats: int) -> dict[str, Any]:
             shutil.copytree(folder / "out", out)
             shutil.copytree(folder / "cache", cache)
             runs[kind].append(_generate(spec, out, package, lenient, cache))
+        # Where the edit's time goes: one more run, from the same start, with stage timers (not
+        # among the timed runs: cs_stages imports every stage up front).
+        log(f"regeneration {name}: {kind.replace('_', ' ')} edit, with stage timers")
+        out, cache = folder / f"{kind}-out", folder / f"{kind}-cache"
+        for path in (out, cache):
+            shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree(folder / "out", out)
+        shutil.copytree(folder / "cache", cache)
+        profiles[kind] = _generate(spec, out, package, lenient, cache, stages=folder / f"{kind}-stages.json")
         # The same edit without the cache, from the same starting folder: the bytes must agree.
         cold_out = folder / f"{kind}-cold-out"
         shutil.rmtree(cold_out, ignore_errors=True)
@@ -196,6 +218,8 @@ def measure(name: str, source: Path, repeats: int) -> dict[str, Any]:
     for kind in KINDS:
         walls = [run["wall_s"] for run in runs[kind]]
         result[kind] = {"wall_s": round(statistics.median(walls), 3), "runs": runs[kind]}
+        if kind in profiles:
+            result[kind]["profiled_run"] = profiles[kind]
     return result
 
 

@@ -72,9 +72,11 @@ def _result(ok: bool | None) -> str:
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
-    def add(target: str, figure: str, ok: bool | None) -> None:
+    def add(target: str, figure: str, ok: bool | None, key: str) -> None:
+        """One row; ``key`` names the target for :func:`miss_notes` (``generation:INPUT``, ...)."""
         rows.append(
             {
+                "key": key,
                 "target": target,
                 "figure": figure,
                 "result": _result(ok).strip("*").lower(),
@@ -96,12 +98,14 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 target,
                 f"clientsmith {_why_not(cs)}",
                 None if cs.get("status") in (None, "skipped") else False,
+                f"generation:{input_name}",
             )
         elif opc.get("status") != "ok":
             add(
                 target,
                 f"clientsmith {_s(cs['wall_s'])}; openapi-python-client {_why_not(opc)}",
                 None,
+                f"generation:{input_name}",
             )
         else:
             ratio = opc["wall_s"] / cs["wall_s"]
@@ -109,6 +113,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 target,
                 f"clientsmith {_s(cs['wall_s'])} vs {_s(opc['wall_s'])}: {ratio:.2f}x",
                 ratio >= SPEEDUP,
+                f"generation:{input_name}",
             )
 
     cs = _cell(results, "seeds", "clientsmith")
@@ -124,23 +129,26 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
             + ")",
             cs["wall_s"] < SEED_LIMIT_S,
+            "seeds",
         )
     else:
         add(
             target,
             _why_not(cs),
             None if cs.get("status") in (None, "skipped") else False,
+            "seeds",
         )
 
     cs = _cell(results, "stripe", "clientsmith")
     target = f"Stripe's spec generates in < {STRIPE_LIMIT_S:.0f} s"
     if cs.get("status") == "ok":
-        add(target, _s(cs["wall_s"]), cs["wall_s"] < STRIPE_LIMIT_S)
+        add(target, _s(cs["wall_s"]), cs["wall_s"] < STRIPE_LIMIT_S, "stripe")
     else:
         add(
             target,
             _why_not(cs),
             None if cs.get("status") in (None, "skipped") else False,
+            "stripe",
         )
 
     # Per call and throughput (issue 14).
@@ -154,11 +162,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 return f"not measured ({name}: {info.get('error') or info.get('throughput_error')})"
         return f"not measured ({runtime.get('error', 'missing')})"
 
-    def per_call(label: str, client: str, other: str, limit: float) -> None:
+    def per_call(label: str, client: str, other: str, limit: float, key: str) -> None:
         """``client`` at most ``limit`` times ``other`` per call (``limit`` 1: ahead of it)."""
         mine, base = variants.get(client, {}), variants.get(other, {})
         if "get_us" not in mine or "get_us" not in base:
-            add(label, missing(client, other), None)
+            add(label, missing(client, other), None, key)
             return
         ratios = [mine[f"{op}_us"] / base[f"{op}_us"] for op in ("get", "list")]
         figure = "; ".join(
@@ -166,14 +174,14 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             for op, ratio in zip(("get", "list"), ratios)
         )
         ok = max(ratios) < 1 if limit == 1 else max(ratios) <= limit
-        add(label, figure, ok)
+        add(label, figure, ok, key)
 
-    def throughput(label: str, client: str, other: str, share: float) -> None:
+    def throughput(label: str, client: str, other: str, share: float, key: str) -> None:
         """``client``'s requests per second at least ``share`` of ``other``'s at each concurrency
         (``share`` 1: more than it)."""
         mine, base = variants.get(client, {}), variants.get(other, {})
         if "rps" not in mine or "rps" not in base:
-            add(label, missing(client, other), None)
+            add(label, missing(client, other), None, key)
             return
         ratios = {c: mine["rps"][c] / base["rps"][c] for c in base["rps"]}
         figure = "; ".join(
@@ -181,37 +189,42 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             for c, r in ratios.items()
         )
         ok = min(ratios.values()) > 1 if share == 1 else min(ratios.values()) >= share
-        add(label, figure, ok)
+        add(label, figure, ok, key)
 
     per_call(
         f"default sync client (httpx) ≤ {DEFAULT_SYNC_RATIO}x raw httpx + pydantic per call",
         CS_SYNC,
         HTTPX_FLOOR,
         DEFAULT_SYNC_RATIO,
+        "sync-httpx",
     )
     per_call(
         f"urllib3 backend ≤ {FAST_SYNC_RATIO}x raw urllib3 + pydantic per call",
         CS_FAST_SYNC,
         URLLIB3_FLOOR,
         FAST_SYNC_RATIO,
+        "sync-urllib3",
     )
     per_call(
         "urllib3 backend ahead of OpenAPI Generator's client per call",
         CS_FAST_SYNC,
         OAG_SYNC,
         1,
+        "sync-urllib3-vs-oag",
     )
     throughput(
         f"aiohttp backend ≥ {AIOHTTP_SHARE}x raw aiohttp + pydantic in requests/s (1, 16, 128 in flight)",
         CS_AIOHTTP,
         AIOHTTP_FLOOR,
         AIOHTTP_SHARE,
+        "async-aiohttp",
     )
     throughput(
         "default async client (httpx) ahead of openapi-python-client's async client in requests/s",
         CS_ASYNC,
         OPC_ASYNC,
         1,
+        "async-httpx-vs-opc",
     )
 
     # Import time of the largest generated client.
@@ -231,9 +244,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"({largest.get('own_ms', 0):.0f} ms of it its own, httpx and pydantic aside)"
             + _first_call_models(largest),
             largest["import_ms"] <= IMPORT_LIMIT_MS,
+            "import",
         )
     else:
-        add(target, "not measured", None)
+        add(target, "not measured", None, "import")
 
     # Memory.
     peaks = []
@@ -252,9 +266,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 for mb, name, status in sorted(peaks, key=lambda p: p[1])
             )
         )
-        add(target, figure, worst[0] <= RSS_LIMIT_MB)
+        add(target, figure, worst[0] <= RSS_LIMIT_MB, "memory")
     else:
-        add(target, "not measured", None)
+        add(target, "not measured", None, "memory")
     if results.get("regeneration"):
         rows.extend(regeneration_targets(results["regeneration"]))
     return rows
@@ -285,9 +299,10 @@ def _overhead_lines(variants: dict[str, Any]) -> list[str]:
         ),
         (
             (
-                "what clientsmith adds to httpx without sockets (its client over"
-                " HttpxTransport around a MockTransport client, minus that client"
-                " + pydantic)"
+                "what clientsmith adds to an httpx.Client you give it, without sockets"
+                " (its client over HttpxTransport around a MockTransport client, minus"
+                " that client + pydantic; a client you give goes through its"
+                " build_request, the transport's own does not)"
             ),
             pair(
                 "breakdown: clientsmith sync, HttpxTransport over httpx MockTransport",
@@ -312,6 +327,237 @@ def _overhead_lines(variants: dict[str, Any]) -> list[str]:
                 f"- {label}: get {figures[0]:+.0f} µs, list {figures[1]:+.0f} µs"
             )
     return [*lines, ""] if lines else []
+
+
+#: The next step when a stage holds most of a run that misses, by stage.
+_STAGE_NEXT = {
+    "models": (
+        "give datamodel-code-generator only what each part needs (the schemas the part owns,"
+        " stubs for those it reaches: each part carries its whole $ref closure today, so parts"
+        " repeat each other's work), and take its hot spots upstream"
+    ),
+    "validate": (
+        "split openapi-spec-validator's per-schema meta-schema checks between two processes,"
+        " sharing only the digests that pass, so the findings stay the validator's own"
+    ),
+    "format": "hand black fewer, larger statements per process and skip those the cache knows",
+    "parse": "build the IR of operations in parallel with the models",
+}
+
+
+def _stage_text(stages: dict[str, float], wall: float) -> str:
+    """The stages of a run, largest first, with what no stage accounts for (start-up, the rest)."""
+    named = {k: v for k, v in stages.items() if k != "total" and v >= 0.005}
+    rest = wall - sum(named.values())
+    parts = [f"{name} {seconds:.2f} s" for name, seconds in sorted(named.items(), key=lambda kv: -kv[1])]
+    return ", ".join(parts) + (f", start-up and the rest {rest:.2f} s" if rest > 0.005 else "")
+
+
+def _generation_note(results: dict[str, Any], input_name: str) -> str:
+    cs = _cell(results, input_name, "clientsmith")
+    opc = _cell(results, input_name, "openapi-python-client")
+    if cs.get("status") != "ok" or opc.get("status") != "ok":
+        return f"{input_name}: not measured on both sides ({_why_not(cs) if cs.get('status') != 'ok' else _why_not(opc)}). Next: rerun."
+    stages = cs.get("stages_s", {})
+    target = opc["wall_s"] / SPEEDUP
+    cores = results.get("environment", {}).get("cores") or 2
+    cpu = cs.get("cpu_s", 0.0)
+    text = (
+        f"{input_name}: clientsmith {_s(cs['wall_s'])} wall, {cpu:.1f} s CPU;"
+        f" openapi-python-client {_s(opc['wall_s'])} wall, {opc.get('cpu_s', 0):.1f} s CPU, so 1.5x"
+        f" means {target:.1f} s. Where clientsmith's wall time goes (median run, the seconds the"
+        f" main process spends in each stage): {_stage_text(stages, cs['wall_s'])}."
+    )
+    if cpu / cores > target:
+        text += (
+            f" Even with its {cores} cores busy throughout, {cpu:.1f} s of CPU cannot take less"
+            f" than {cpu / cores:.1f} s: the work itself has to shrink, not only spread."
+        )
+    largest = max(((k, v) for k, v in stages.items() if k != "total"), key=lambda kv: kv[1], default=("", 0.0))
+    if largest[0] == "models":
+        text += f" datamodel-code-generator (models) is {largest[1] / cs['wall_s']:.0%} of the wall time."
+    return text + " Next: " + _STAGE_NEXT.get(
+        largest[0], "profile the largest stage (benchmarks/profile_gen.py) and split it between processes"
+    ) + "."
+
+
+def _regeneration_note(results: dict[str, Any], input_name: str, kind: str) -> str:
+    entry = results.get("regeneration", {}).get("inputs", {}).get(input_name, {})
+    edit, cold = entry.get(kind, {}), entry.get("cold", {})
+    if "wall_s" not in edit or "wall_s" not in cold:
+        return f"{input_name}, {kind.replace('_', '-')} edit: not measured"
+    label = kind.replace("_", "-")
+    runs = edit.get("runs", [])
+    cache = runs[0].get("cache") if runs else None
+    reused = f"{cache['hits']} of {cache['hits'] + cache['misses']} cached units reused; " if cache else ""
+    profiled = edit.get("profiled_run", {})
+    stages = profiled.get("stages_s")
+    where = (
+        f"where an edit run's {_s(profiled['wall_s'])} go: {_stage_text(stages, profiled['wall_s'])}; "
+        if stages
+        else ""
+    )
+    always = (
+        "load, validation (openapi-spec-validator walks the whole edited document), the IR and"
+        " render always run"
+        + (
+            ", and a changed model document sends every part that holds or reaches the edited"
+            " schema back to datamodel-code-generator"
+            if kind == "one_field"
+            else ""
+        )
+    )
+    largest = max(
+        ((k, v) for k, v in (stages or {}).items() if k != "total"),
+        key=lambda kv: kv[1],
+        default=("", 0.0),
+    )[0]
+    next_step = {
+        "models": (
+            "cut the model document into finer parts for edits (a part per strongly connected"
+            " group of schemas, joined as today), so a field edit re-runs only its group and the"
+            " groups that reach it"
+        ),
+        "validate": (
+            "validate only what an edit changed: the findings of the unchanged operations and"
+            " schemas are known"
+        ),
+    }.get(
+        largest,
+        "cache the IR of each operation and schema by its input, so an edit rebuilds only its"
+        " own share",
+    )
+    return (
+        f"{input_name}, {label} edit: {_s(edit['wall_s'])} against {_s(cold['wall_s'])} cold"
+        f" ({cold['wall_s'] / edit['wall_s']:.1f}x; 5x means {cold['wall_s'] / EDIT_SPEEDUP:.1f} s);"
+        f" {reused}{where}{always}. Next: {next_step}."
+    )
+
+
+def _call_note(results: dict[str, Any], key: str) -> str:
+    variants = results.get("runtime", {}).get("variants", {})
+
+    def us(name: str, op: str = "get") -> float | None:
+        return variants.get(name, {}).get(f"{op}_us")
+
+    own = us("breakdown: clientsmith sync, in-memory transport")
+    pydantic = us("breakdown: pydantic model_validate_json only")
+    hot = own - pydantic if own is not None and pydantic is not None else None
+    next_step = (
+        " Next: generate each operation's request building (URL and query written out in its"
+        " method, no per-call style lookups) to cut the own code."
+    )
+    if key == "sync-httpx":
+        mine, floor = us(CS_SYNC), us(HTTPX_FLOOR)
+        if mine is None or floor is None or hot is None:
+            return "default sync client: not measured" + next_step
+        return (
+            f"default sync client: {mine:.0f} vs {floor:.0f} µs a get over the socket, +{mine - floor:.0f} µs"
+            f" (1.05x allows +{floor * (DEFAULT_SYNC_RATIO - 1):.0f}). Its transport builds requests"
+            " directly on its own httpx.Client (no build_request merging), which costs no more"
+            " than raw httpx's `client.get`; what remains is clientsmith's own code (request"
+            f" building, retry and hook bookkeeping, decoding): {hot:.0f} µs a get in a hot loop"
+            " without sockets, more between real calls, when the HTTP library and the kernel have"
+            f" run in between and the CPU caches are cold.{next_step}"
+        )
+    if key == "async-aiohttp":
+        rps = variants.get(CS_AIOHTTP, {}).get("rps", {})
+        floor_rps = variants.get(AIOHTTP_FLOOR, {}).get("rps", {})
+        per = "; ".join(
+            f"{c} in flight {1e6 / rps[c]:.0f} vs {1e6 / floor_rps[c]:.0f} µs"
+            for c in floor_rps
+            if c in rps
+        )
+        budgets = ", ".join(
+            f"{1e6 / floor_rps[c] * (1 / AIOHTTP_SHARE - 1):.0f} µs at {c}"
+            for c in floor_rps
+        )
+        return (
+            f"aiohttp backend, client time per request (1 / requests per second): {per}. With the"
+            " server on the other core, the client's CPU per request bounds the requests per"
+            f" second; 0.8x of raw aiohttp leaves clientsmith {budgets} in flight, for its"
+            f" transport adapter and its own code ({hot:.0f} µs a get in a hot loop in the sync"
+            f" measurement).{next_step}"
+            if hot is not None
+            else f"aiohttp backend: {per}.{next_step}"
+        )
+    pairs = {
+        "sync-urllib3": (CS_FAST_SYNC, URLLIB3_FLOOR, "urllib3 backend against raw urllib3"),
+        "sync-urllib3-vs-oag": (CS_FAST_SYNC, OAG_SYNC, "urllib3 backend against OpenAPI Generator"),
+    }
+    if key in pairs:
+        client, other, label = pairs[key]
+        mine, theirs = us(client), us(other)
+        if mine is None or theirs is None:
+            return f"{label}: not measured.{next_step}"
+        return (
+            f"{label}: {mine:.0f} vs {theirs:.0f} µs a get; the adapter adds a dict of headers"
+            f" per request and response, the rest is clientsmith's own code"
+            + (f" ({hot:.0f} µs a get in a hot loop)" if hot is not None else "")
+            + f".{next_step}"
+        )
+    if key == "async-httpx-vs-opc":
+        rps = variants.get(CS_ASYNC, {}).get("rps", {})
+        theirs = variants.get(OPC_ASYNC, {}).get("rps", {})
+        per = "; ".join(f"{c} in flight {rps[c]:,} vs {theirs[c]:,} req/s" for c in theirs if c in rps)
+        return (
+            f"default async client against openapi-python-client's: {per}. Both run on httpx's"
+            " async stack, whose connection pool costs most of each request; clientsmith's"
+            " transport builds requests directly and spares httpcore's search for a missing"
+            f" sniffio, which its own code per call must not outweigh.{next_step}"
+        )
+    return ""
+
+
+def miss_notes(results: dict[str, Any]) -> list[str]:
+    """For each missed target, where the time goes (the run's own profile figures) and the next step."""
+    notes: list[str] = []
+    for row in results.get("targets", []):
+        if row.get("result") != "miss":
+            continue
+        key = row.get("key", "")
+        if key.startswith("generation:"):
+            notes.append(_generation_note(results, key.split(":", 1)[1]))
+        elif key.startswith("regen:") and key.count(":") == 2:
+            _, input_name, kind = key.split(":")
+            notes.append(_regeneration_note(results, input_name, kind))
+        elif key == "seeds":
+            cs = _cell(results, "seeds", "clientsmith")
+            stages = cs.get("stages_s", {})
+            notes.append(
+                f"seeds: {_s(cs.get('wall_s', 0))} for five processes, about"
+                f" {cs.get('wall_s', 0) / 5:.1f} s each; over the five: {_stage_text(stages, cs.get('wall_s', 0))}."
+                " Each process pays its start-up and imports, and the models stage holds"
+                " datamodel-code-generator's own import (0.25 s in `python -X importtime` on this"
+                " machine). Next: fork a models worker at start that imports datamodel-code-generator"
+                " while the spec loads and the IR is built."
+            )
+        elif key == "stripe":
+            cs = _cell(results, "stripe", "clientsmith")
+            stages = cs.get("stages_s", {})
+            notes.append(
+                f"stripe: {_s(cs.get('wall_s', 0))}: {_stage_text(stages, cs.get('wall_s', 0))}. 81 of its schemas"
+                " form one $ref cycle that almost every other schema reaches, so the model document stays"
+                " one part and datamodel-code-generator runs on one core. Next: cut inside that cycle"
+                " (each part defines its share, forward references resolved by model_rebuild after the"
+                " join), and run the models post-passes per part."
+            )
+        elif key == "import":
+            rows_ = [r for r in results.get("imports", {}).get("rows", []) if r.get("tool") == "clientsmith" and r.get("import_ms") is not None]
+            if rows_:
+                largest = max(rows_, key=lambda r: r.get("py_kb", 0))
+                notes.append(
+                    f"import: {largest['package']} {largest['import_ms']:.0f} ms, of which its own code"
+                    f" {largest.get('own_ms', 0):.0f} ms; httpx and pydantic take the other"
+                    f" {largest['import_ms'] - largest.get('own_ms', 0):.0f} ms before any of it runs."
+                    " Next: import httpx in the transport, on the first request, and pydantic with the"
+                    " models, so `import pkg` costs only the package's own share."
+                )
+        elif key in ("sync-httpx", "async-aiohttp", "sync-urllib3", "sync-urllib3-vs-oag", "async-httpx-vs-opc"):
+            notes.append(_call_note(results, key))
+        else:
+            notes.append(f"{row['target']}: missed; no analysis written for it yet.")
+    return notes
 
 
 def throughput_lines(variants: dict[str, Any], calls: Any) -> list[str]:
@@ -372,6 +618,8 @@ def readme_block(results: dict[str, Any]) -> str:
             ),
             "",
             *targets_table(results),
+            *(["", "Each miss, where the time goes and the next step:", ""] if miss_notes(results) else []),
+            *(f"- {note}" for note in miss_notes(results)),
         ]
     )
 
@@ -430,12 +678,13 @@ def regeneration_targets(section: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for name, entry in section.get("inputs", {}).items():
         if entry.get("error"):
-            rows.append({"target": f"regeneration on {name}", "figure": _short(entry["error"], 200), "result": "n/a"})
+            rows.append({"key": f"regen:{name}", "target": f"regeneration on {name}", "figure": _short(entry["error"], 200), "result": "n/a"})
             continue
         cold = entry["cold"]["wall_s"]
         unchanged = entry["unchanged"]["wall_s"]
         rows.append(
             {
+                "key": f"regen:{name}:unchanged",
                 "target": f"unchanged {name} skipped in < {UNCHANGED_LIMIT_S:.0f} s",
                 "figure": f"{unchanged:.2f} s (cold {_s(cold)})",
                 "result": "pass" if unchanged < UNCHANGED_LIMIT_S else "miss",
@@ -446,6 +695,7 @@ def regeneration_targets(section: dict[str, Any]) -> list[dict[str, Any]]:
             same = entry.get("identical_to_cold", {}).get(kind)
             rows.append(
                 {
+                    "key": f"regen:{name}:{kind}",
                     "target": f"{label} edit of {name} ≥ {EDIT_SPEEDUP:.0f}x faster than cold, same bytes",
                     "figure": f"{_s(wall)} vs {_s(cold)}: {cold / wall:.1f}x; "
                     + ("bytes identical to a cold run" if same else "BYTES DIFFER from a cold run"),
@@ -533,6 +783,12 @@ def markdown(results: dict[str, Any]) -> str:
     out.append("")
     out.extend(targets_table(results))
     out.append("")
+    notes = miss_notes(results)
+    if notes:
+        out.append("### Each miss: where the time goes, and the next step")
+        out.append("")
+        out.extend(f"- {note}" for note in notes)
+        out.append("")
 
     generation = results.get("generation", {})
     if generation:

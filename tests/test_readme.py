@@ -113,7 +113,8 @@ def test_the_committed_results_are_a_full_run_in_the_format_the_report_reads() -
     assert {"environment", "generation", "runtime", "imports", "labels", "targets"} <= set(results)
     assert results["targets"], "latest.json lists the targets"
     for row in results["targets"]:
-        assert set(row) == {"target", "figure", "result"} and row["result"] in ("pass", "miss", "n/a"), row
+        assert set(row) == {"key", "target", "figure", "result"} and row["result"] in ("pass", "miss", "n/a"), row
+    assert results["targets"] == report.targets(results), "the targets of latest.json are what report.targets gives from its figures"
 
 
 def test_readme_block_is_what_latest_json_gives() -> None:
@@ -134,6 +135,19 @@ def test_latest_md_is_what_latest_json_gives() -> None:
     assert (RESULTS / "latest.md").read_text("utf-8") == report.markdown(latest()), (
         "benchmarks/results/latest.md and latest.json come from the same run; regenerate both with `make bench`"
     )
+
+
+def test_every_missed_target_is_explained_with_the_runs_figures() -> None:
+    """Issue 14 is done when each target is met or its miss explained with a profile and the next
+    step: every miss of the last full run gets its note, built from that run's own figures."""
+    results = latest()
+    misses = [row for row in report.targets(results) if row["result"] == "miss"]
+    notes = report.miss_notes({**results, "targets": misses})
+    assert len(notes) == len(misses), f"one note per missed target: {len(notes)} notes for {len(misses)} misses"
+    for row, note in zip(misses, notes):
+        assert "no analysis written" not in note, f"the miss of {row['target']!r} has no analysis: add one to report.miss_notes"
+        assert "Next:" in note, f"the note on {row['target']!r} names no next step: {note}"
+        assert re.search(r"\d", note), f"the note on {row['target']!r} cites no figure of the run: {note}"
 
 
 def test_update_readme_rewrites_only_the_block() -> None:
