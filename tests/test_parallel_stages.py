@@ -91,6 +91,78 @@ def test_cancel_stops_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
     assert time.monotonic() - started < 5, "cancel waited for the child's work instead of stopping it"
 
 
+_PREPARED: list[str] = []
+
+
+def _prepare() -> None:
+    _PREPARED.append("prepared")
+
+
+def _where(argument: str) -> tuple[int, str, list[str]]:
+    return os.getpid(), argument, list(_PREPARED)
+
+
+def test_prepared_runs_its_work_in_the_child_it_forked_before_the_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(forked.PROCESSES_VARIABLE, raising=False)
+    if forked.processes() < 2:
+        pytest.skip("one core: Prepared never starts a child here (the serial path is what runs)")
+    pid, argument, prepared = forked.Prepared(_prepare, _where).run("the argument")
+    assert pid != os.getpid() and argument == "the argument", "the work did not run in the child, on the argument sent"
+    assert prepared == ["prepared"] and _PREPARED == [], "prepare() must run in the child, before the work, and only there"
+
+    def fails(argument: str) -> int:
+        raise ValueError(f"the work's own error on {argument}")
+
+    with pytest.raises(ValueError, match="the work's own error on x"):  # the child fails: the caller redoes it and raises
+        forked.Prepared(_prepare, fails).run("x")
+    monkeypatch.setenv(forked.PROCESSES_VARIABLE, "1")
+    assert forked.Prepared(_prepare, _where).run("y")[0] == os.getpid(), "CLIENTSMITH_PROCESSES=1 still started a child"
+
+
+def test_prepared_is_not_held_up_by_children_forked_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Children the caller forks later hold copies of the pipe to the prepared child; the argument
+    must still reach it (it goes length first, not up to the pipe's end), and cancel must stop it."""
+    monkeypatch.delenv(forked.PROCESSES_VARIABLE, raising=False)
+    if forked.processes() < 2:
+        pytest.skip("one core: no child to hold anything up")
+    import time
+
+    prepared = forked.Prepared(_prepare, _where)
+    sleeper = forked.Forked(lambda: time.sleep(60))
+    try:
+        started = time.monotonic()
+        assert prepared.run("z")[1] == "z"
+        assert time.monotonic() - started < 10, "run() waited for a later child to end"
+    finally:
+        sleeper.cancel()
+    idle = forked.Prepared(lambda: time.sleep(60), _where)
+    started = time.monotonic()
+    idle.cancel()
+    assert time.monotonic() - started < 5, "cancel waited for the child's preparation instead of stopping it"
+
+
+def test_a_small_spec_gets_its_models_from_a_prepared_child_with_the_same_bytes(tmp_path: Path) -> None:
+    """In a fresh interpreter (datamodel-code-generator not imported yet) a small spec's models are
+    built by the child that imported it during load and IR; the package is byte for byte what one
+    process writes."""
+    import subprocess
+    import sys
+
+    spec = ROOT / "specs" / "codat.yaml"
+    probe = "from pathlib import Path; from generator.pipeline import models; print(models.prepare_worker(Path(%r), 'x') is not None)" % str(spec)
+    worker = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, forked.PROCESSES_VARIABLE: "2"})
+    assert worker.stdout.strip() == "True", f"no prepared child for {spec.name} in a fresh interpreter: {worker.stdout}{worker.stderr}"
+    trees = {}
+    for processes in ("1", "2"):
+        out = tmp_path / processes / "codat_client"
+        env = {**os.environ, forked.PROCESSES_VARIABLE: processes, "CLIENTSMITH_NO_CACHE": "1"}
+        command = [sys.executable, "-m", "generator", "generate", str(spec), "--output", str(out), "--package-name", "codat_client"]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+        trees[processes] = {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+    assert trees["1"] == trees["2"], f"files differ between one process and a prepared child: {sorted(k for k in trees['1'] if trees['1'][k] != trees['2'].get(k))}"
+
+
 def test_lenient_build_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = _write(tmp_path, _spec())
     serial_files, serial_warnings = _build(spec, monkeypatch, "1", lenient=True)

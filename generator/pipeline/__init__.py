@@ -45,7 +45,7 @@ from generator.pipeline import cache as caching
 from generator.pipeline import template_files, write
 
 if TYPE_CHECKING:
-    from generator.pipeline import ir, loader
+    from generator.pipeline import forked, ir, loader
     from generator.pipeline.validate import Validation
 
 # The stage modules (validator, datamodel-code-generator, black, Jinja2 ...) are imported
@@ -100,18 +100,25 @@ def build(
     """
     progress = progress or _no_progress
     progress("load")  # before the stage imports below: they are part of what a cold run waits for
-    from generator.pipeline import loader, validate
+    from generator.pipeline import loader, models, validate
     from generator.workflow import history, overlay
 
-    loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
     file = str(spec_path)
-    document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
-    progress("validate")
-    validation = validate.start_validation(document, file, lenient=lenient, cache=cache)
-    snapshot = history.snapshot_text(document)
-    inputs = manifest_inputs(spec_path, package, loaded, overlay_records, [path.name for path in overlays])
-    build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
-    api, package_version, files = _stages_beside_each_other(validation, document, file, package, build_digest, warn, progress, cache)
+    worker = models.prepare_worker(spec_path, file)
+    try:
+        loaded = loader.load(spec_path, allow_remote=allow_remote_refs, ref_root=ref_root)
+        document, overlay_records = overlay.apply_overlays(loaded.document, overlays, warn=warn)
+        progress("validate")
+        validation = validate.start_validation(document, file, lenient=lenient, cache=cache)
+        snapshot = history.snapshot_text(document)
+        inputs = manifest_inputs(spec_path, package, loaded, overlay_records, [path.name for path in overlays])
+        build_digest = write.sha256(json.dumps({**inputs, "snapshot": write.sha256(snapshot.encode("utf-8"))}, sort_keys=True).encode())
+        api, package_version, files = _stages_beside_each_other(
+            validation, document, file, package, build_digest, warn, progress, cache, worker
+        )
+    finally:
+        if worker is not None:
+            worker.cancel()  # nothing when it built the models; else they were cached, cut into parts or not needed
     files[history.SNAPSHOT] = snapshot
     files[history.CHANGELOG] = history.changelog(
         history.read_previous(previous), api=api, snapshot=snapshot, version=package_version, spec_name=spec_path.name
@@ -155,6 +162,7 @@ def _stages_beside_each_other(
     warn: Callable[[Problem], None] | None,
     progress: Progress,
     cache: caching.Cache | None,
+    worker: forked.Prepared[dict[str, Any], str] | None = None,
 ) -> tuple[ir.Api, str, dict[str, str]]:
     """Stages 3-6 (IR, models, render, format: the API, its package version and the formatted
     files), using a second core where there is one (see :mod:`generator.pipeline.forked`):
@@ -179,7 +187,7 @@ def _stages_beside_each_other(
         apart = cache.handle() if cache is not None else None
         others = Forked(lambda: (_format(rendered, verbatim, apart), apart.stats if apart is not None else None))
         progress("models")
-        models_source = _models(api, file, cache)
+        models_source = _models(api, file, cache, worker)
         progress("render")
         models_file = render.render_models(api, context, models_source)
         progress("format")
@@ -204,19 +212,20 @@ def _stages_beside_each_other(
     return api, package_version, {path: formatted[path] for path in sorted(formatted)}
 
 
-def _models(api: ir.Api, file: str, cache: caching.Cache | None) -> str:
-    """``models.py`` of the API: datamodel-code-generator over the model document, or the text it
-    gave for exactly this document, these class names and these polymorphic bases before."""
+def _models(api: ir.Api, file: str, cache: caching.Cache | None, worker: forked.Prepared[dict[str, Any], str] | None = None) -> str:
+    """``models.py`` of the API: datamodel-code-generator over the model document (in ``worker``
+    when there is one, see :func:`models.prepare_worker`), or the text it gave for exactly this
+    document, these class names and these polymorphic bases before."""
     from generator.pipeline import models
 
     expected = [m.class_name for m in api.models]
     if cache is None:
-        return models.generate_models(api.model_document, expected, file, api.polymorphic)
+        return models.generate_models(api.model_document, expected, file, api.polymorphic, worker=worker)
     unit = {"expected": expected, "polymorphic": [dataclasses.asdict(p) for p in api.polymorphic], "document": api.model_document}
     entry = caching.key("models", caching.canonical(unit))
     source = cache.get("models", entry)
     if source is None:
-        source = models.generate_models(api.model_document, expected, file, api.polymorphic, cache)
+        source = models.generate_models(api.model_document, expected, file, api.polymorphic, cache, worker)
         cache.put("models", entry, source)
     return source
 
