@@ -149,7 +149,7 @@ def test_a_small_spec_gets_its_models_from_a_prepared_child_with_the_same_bytes(
     import sys
 
     spec = ROOT / "specs" / "codat.yaml"
-    probe = "from pathlib import Path; from generator.pipeline import models; print(models.prepare_worker(Path(%r), 'x') is not None)" % str(spec)
+    probe = f"from pathlib import Path; from generator.pipeline import models; print(models.prepare_worker(Path({str(spec)!r}), 'x') is not None)"
     worker = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, forked.PROCESSES_VARIABLE: "2"})
     assert worker.stdout.strip() == "True", f"no prepared child for {spec.name} in a fresh interpreter: {worker.stdout}{worker.stderr}"
     trees = {}
@@ -157,7 +157,7 @@ def test_a_small_spec_gets_its_models_from_a_prepared_child_with_the_same_bytes(
         out = tmp_path / processes / "codat_client"
         env = {**os.environ, forked.PROCESSES_VARIABLE: processes, "CLIENTSMITH_NO_CACHE": "1"}
         command = [sys.executable, "-m", "generator", "generate", str(spec), "--output", str(out), "--package-name", "codat_client"]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300, check=False)
         assert result.returncode == 0, result.stderr
         trees[processes] = {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
     assert trees["1"] == trees["2"], f"files differ between one process and a prepared child: {sorted(k for k in trees['1'] if trees['1'][k] != trees['2'].get(k))}"

@@ -18,7 +18,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar, cast
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -39,6 +39,26 @@ def processes() -> int:
     return max(cores, 1)
 
 
+def _child_sends(writer: int, work: Callable[[], object]) -> NoReturn:
+    """In a child: ``work()``'s result, pickled, into the pipe ``writer``; then the child ends
+    (with status 1 if anything failed: the parent redoes the work and raises what it raises)."""
+    try:
+        payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(payload)
+    except BaseException:  # noqa: BLE001 - see above
+        os._exit(1)
+    os._exit(0)
+
+
+def _child_result(pid: int, payload: bytes) -> tuple[bool, Any]:
+    """In the parent, once the child's pipe is read: (True, its result) if it ended well."""
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0 and payload:
+        return True, pickle.loads(payload)  # written by our own child
+    return False, None
+
+
 class Forked(Generic[T]):
     """``function()`` started in a forked child when there is a core for it (``fork``)."""
 
@@ -51,14 +71,8 @@ class Forked(Generic[T]):
         reader, writer = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-            try:
-                os.close(reader)
-                payload = pickle.dumps(function(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(payload)
-            except BaseException:  # noqa: BLE001 - the parent redoes the work and raises what it raises
-                os._exit(1)
-            os._exit(0)
+            os.close(reader)
+            _child_sends(writer, function)
         os.close(writer)
         self._pid, self._reader = pid, reader
 
@@ -68,11 +82,10 @@ class Forked(Generic[T]):
             with os.fdopen(self._reader, "rb") as pipe:
                 self._reader = -1
                 payload = pipe.read()
-            _, status = os.waitpid(self._pid, 0)
+            done, result = _child_result(self._pid, payload)
             self._pid = 0
-            if os.waitstatus_to_exitcode(status) == 0 and payload:
-                result: T = pickle.loads(payload)  # written by our own child
-                return result
+            if done:
+                return cast(T, result)
         return self._function()
 
     def cancel(self) -> None:
@@ -107,21 +120,19 @@ class Prepared(Generic[A, T]):
         result_reader, result_writer = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-            try:
-                os.close(argument_writer)
-                os.close(result_reader)
+            os.close(argument_writer)
+            os.close(result_reader)
+
+            def work() -> T:
                 prepare()
                 with os.fdopen(argument_reader, "rb") as pipe:
                     size = int.from_bytes(pipe.read(8) or bytes(8), "big")
                     if not size:  # cancelled, or the caller is gone
                         os._exit(0)
                     argument: A = pickle.loads(pipe.read(size))  # written by our own parent
-                payload = pickle.dumps(function(argument), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(result_writer, "wb") as pipe:
-                    pipe.write(payload)
-            except BaseException:  # noqa: BLE001 - the parent redoes the work and raises what it raises
-                os._exit(1)
-            os._exit(0)
+                return function(argument)
+
+            _child_sends(result_writer, work)
         os.close(argument_reader)
         os.close(result_writer)
         self._pid, self._writer, self._reader = pid, argument_writer, result_reader
@@ -142,11 +153,10 @@ class Prepared(Generic[A, T]):
                 payload = b""
             finally:
                 self._close()
-            _, status = os.waitpid(self._pid, 0)
+            done, result = _child_result(self._pid, payload)
             self._pid = 0
-            if os.waitstatus_to_exitcode(status) == 0 and payload:
-                result: T = pickle.loads(payload)  # written by our own child
-                return result
+            if done:
+                return cast(T, result)
         return self._function(argument)
 
     def cancel(self) -> None:
