@@ -159,6 +159,16 @@ def _generate(spec: Path, out: Path, package: str, lenient: bool, cache: Path | 
     return figures
 
 
+def _edit_start(folder: Path, kind: str) -> tuple[Path, Path]:
+    """Fresh copies of the output and cache the cache-filling run left, for one edit run."""
+    out, cache = folder / f"{kind}-out", folder / f"{kind}-cache"
+    for path in (out, cache):
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(folder / "out", out)
+    shutil.copytree(folder / "cache", cache)
+    return out, cache
+
+
 def _same_tree(left: Path, right: Path) -> bool:
     def files(root: Path) -> dict[str, bytes]:
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
@@ -193,20 +203,12 @@ def measure(name: str, source: Path, repeats: int) -> dict[str, Any]:
         spec.write_text(json.dumps(edit(document), indent=1))
         for repetition in range(repeats):
             log(f"regeneration {name} ({repetition + 1}/{repeats}): {kind.replace('_', ' ')} edit")
-            out, cache = folder / f"{kind}-out", folder / f"{kind}-cache"
-            for path in (out, cache):
-                shutil.rmtree(path, ignore_errors=True)
-            shutil.copytree(folder / "out", out)
-            shutil.copytree(folder / "cache", cache)
+            out, cache = _edit_start(folder, kind)
             runs[kind].append(_generate(spec, out, package, lenient, cache))
         # Where the edit's time goes: one more run, from the same start, with stage timers (not
         # among the timed runs: cs_stages imports every stage up front).
         log(f"regeneration {name}: {kind.replace('_', ' ')} edit, with stage timers")
-        out, cache = folder / f"{kind}-out", folder / f"{kind}-cache"
-        for path in (out, cache):
-            shutil.rmtree(path, ignore_errors=True)
-        shutil.copytree(folder / "out", out)
-        shutil.copytree(folder / "cache", cache)
+        out, cache = _edit_start(folder, kind)
         profiles[kind] = _generate(spec, out, package, lenient, cache, stages=folder / f"{kind}-stages.json")
         # The same edit without the cache, from the same starting folder: the bytes must agree.
         cold_out = folder / f"{kind}-cold-out"

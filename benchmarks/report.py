@@ -345,6 +345,28 @@ _STAGE_NEXT = {
 }
 
 
+#: The next step when a stage holds most of an edit run that misses, by stage.
+_EDIT_NEXT = {
+    "models": (
+        "cut the model document into finer parts for edits (a part per strongly connected"
+        " group of schemas, joined as today), so a field edit re-runs only its group and the"
+        " groups that reach it"
+    ),
+    "validate": (
+        "validate only what an edit changed: the findings of the unchanged operations and"
+        " schemas are known"
+    ),
+}
+
+#: The per-call and throughput targets :func:`_call_note` explains, by key.
+_CALL_TARGETS = ("sync-httpx", "sync-urllib3", "sync-urllib3-vs-oag", "async-aiohttp", "async-httpx-vs-opc")
+
+
+def _largest_stage(stages: dict[str, float] | None) -> tuple[str, float]:
+    """(name, seconds) of the stage a run spent most in; ("", 0) without stage timings."""
+    return max(((k, v) for k, v in (stages or {}).items() if k != "total"), key=lambda kv: kv[1], default=("", 0.0))
+
+
 def _stage_text(stages: dict[str, float], wall: float) -> str:
     """The stages of a run, largest first, with what no stage accounts for (start-up, the rest)."""
     named = {k: v for k, v in stages.items() if k != "total" and v >= 0.005}
@@ -373,7 +395,7 @@ def _generation_note(results: dict[str, Any], input_name: str) -> str:
             f" Even with its {cores} cores busy throughout, {cpu:.1f} s of CPU cannot take less"
             f" than {cpu / cores:.1f} s: the work itself has to shrink, not only spread."
         )
-    largest = max(((k, v) for k, v in stages.items() if k != "total"), key=lambda kv: kv[1], default=("", 0.0))
+    largest = _largest_stage(stages)
     if largest[0] == "models":
         text += f" datamodel-code-generator (models) is {largest[1] / cs['wall_s']:.0%} of the wall time."
     return text + " Next: " + _STAGE_NEXT.get(
@@ -407,23 +429,8 @@ def _regeneration_note(results: dict[str, Any], input_name: str, kind: str) -> s
             else ""
         )
     )
-    largest = max(
-        ((k, v) for k, v in (stages or {}).items() if k != "total"),
-        key=lambda kv: kv[1],
-        default=("", 0.0),
-    )[0]
-    next_step = {
-        "models": (
-            "cut the model document into finer parts for edits (a part per strongly connected"
-            " group of schemas, joined as today), so a field edit re-runs only its group and the"
-            " groups that reach it"
-        ),
-        "validate": (
-            "validate only what an edit changed: the findings of the unchanged operations and"
-            " schemas are known"
-        ),
-    }.get(
-        largest,
+    next_step = _EDIT_NEXT.get(
+        _largest_stage(stages)[0],
         "cache the IR of each operation and schema by its input, so an edit rebuilds only its"
         " own share",
     )
@@ -506,7 +513,7 @@ def _call_note(results: dict[str, Any], key: str) -> str:
             " transport builds requests directly and spares httpcore's search for a missing"
             f" sniffio, which its own code per call must not outweigh.{next_step}"
         )
-    return ""
+    raise ValueError(f"no note for the call target {key!r}: add one to _call_note")
 
 
 def miss_notes(results: dict[str, Any]) -> list[str]:
@@ -553,7 +560,7 @@ def miss_notes(results: dict[str, Any]) -> list[str]:
                     " Next: import httpx in the transport, on the first request, and pydantic with the"
                     " models, so `import pkg` costs only the package's own share."
                 )
-        elif key in ("sync-httpx", "async-aiohttp", "sync-urllib3", "sync-urllib3-vs-oag", "async-httpx-vs-opc"):
+        elif key in _CALL_TARGETS:
             notes.append(_call_note(results, key))
         else:
             notes.append(f"{row['target']}: missed; no analysis written for it yet.")

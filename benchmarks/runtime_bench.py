@@ -187,6 +187,9 @@ def _cs_transports() -> tuple[list[str], list[str]]:
     return sorted(sync), sorted(async_)
 
 
+_UNSET = object()
+
+
 def _default_async_transport() -> str:
     """The name of the transport ``AsyncClient()`` picks, without a trace in this process.
 
@@ -205,9 +208,6 @@ def _default_async_transport() -> str:
             sys.modules.pop("sniffio", None)
         else:
             sys.modules["sniffio"] = before
-
-
-_UNSET = object()
 
 
 def _transport_of(client: Any) -> str:
@@ -565,25 +565,37 @@ def measure_sync_group(
     return results
 
 
-async def measure_async_group(
-    names: list[str], base: str, calls: int, warmup: int
-) -> dict[str, dict[str, Any]]:
-    """Every async variant on one event loop, their calls interleaved (one at a time)."""
+async def _open_async(
+    names: list[str], base: str, warm_up: Callable[[AsyncPair], Awaitable[None]]
+) -> tuple[dict[str, dict[str, Any]], dict[str, AsyncPair]]:
+    """Each async variant opened, checked and warmed up: (errors by name, pairs by name)."""
     table = variants()
-    results: dict[str, dict[str, Any]] = {}
+    errors: dict[str, dict[str, Any]] = {}
     pairs: dict[str, AsyncPair] = {}
     for name in names:
         _, _, factory, kwargs = table[name]
         try:
             pair = await factory(base, **kwargs)
             _check(await pair[0](), await pair[1]())
-            for _ in range(warmup):
-                await pair[0]()
-                await pair[1]()
+            await warm_up(pair)
         except Exception as exc:  # noqa: BLE001 - reported per variant
-            results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            errors[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
             continue
         pairs[name] = pair
+    return errors, pairs
+
+
+async def measure_async_group(
+    names: list[str], base: str, calls: int, warmup: int
+) -> dict[str, dict[str, Any]]:
+    """Every async variant on one event loop, their calls interleaved (one at a time)."""
+
+    async def warm_up(pair: AsyncPair) -> None:
+        for _ in range(warmup):
+            await pair[0]()
+            await pair[1]()
+
+    results, pairs = await _open_async(names, base, warm_up)
     samples: dict[str, tuple[list[int], list[int]]] = {n: ([], []) for n in pairs}
     order = list(pairs)
     shuffle = random.Random(6).shuffle
@@ -634,19 +646,11 @@ async def measure_throughput_group(
     ``warmup`` calls at the highest concurrency); the variants take turns in a
     shuffled order for each concurrency, so background load hits them alike.
     """
-    table = variants()
-    results: dict[str, dict[str, Any]] = {}
-    pairs: dict[str, AsyncPair] = {}
-    for name in names:
-        _, _, factory, kwargs = table[name]
-        try:
-            pair = await factory(base, **kwargs)
-            _check(await pair[0](), await pair[1]())
-            await _throughput(pair, CONCURRENCY[-1], warmup)
-        except Exception as exc:  # noqa: BLE001 - reported per variant
-            results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-            continue
-        pairs[name] = pair
+
+    async def warm_up(pair: AsyncPair) -> None:
+        await _throughput(pair, CONCURRENCY[-1], warmup)
+
+    results, pairs = await _open_async(names, base, warm_up)
     figures: dict[str, dict[str, float]] = {name: {} for name in pairs}
     order = list(pairs)
     shuffle = random.Random(6).shuffle
