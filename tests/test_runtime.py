@@ -421,6 +421,38 @@ def test_httpx_transport_on_its_own_client_sends_what_build_request_would(airflo
     assert _wire(server, flavour, transport_class) == expected, "the transport's own client sent other headers than httpx.Client.build_request would: fix _HttpxRequests.build"
 
 
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_repeated_request_header_reaches_the_server_twice_on_every_backend(airflow: Any, server: FaultServer, backend: str, flavour: str) -> None:
+    """The transports pass headers on as given: a name sent twice (here in two cases) arrives twice,
+    in order (the urllib3 transport sends a plain dict unless a name repeats)."""
+    runtime = importlib.import_module("airflow_client._runtime")
+    server.script(Reply(200, {}))
+    headers = [("x-rep", "1"), ("X-Rep", "2"), ("x-single", "s")]
+    request = runtime.RawRequest("GET", f"{server.url}/repeat", headers, None)
+    if flavour == "sync":
+        transport = _sync_transport(airflow, backend)
+        transport.send(request, runtime.Timeout(5))
+        transport.close()
+    else:
+
+        async def run() -> None:
+            transport = _async_transport(airflow, backend)
+            await transport.send(request, runtime.Timeout(5))
+            await transport.aclose()
+
+        asyncio.run(run())
+    received = [(name.lower(), value) for name, value in server.received[0].raw_headers if name.lower().startswith("x-")]
+    assert received == [("x-rep", "1"), ("x-rep", "2"), ("x-single", "s")], f"{backend} {flavour} sent {received}"
+
+
+def test_response_headers_are_lower_cased_and_repeats_joined() -> None:
+    """What every backend gives the client: one entry per name, lower case, repeats joined with ", "
+    as httpx reads them; the one-pass path (no repeat) and the merging path agree."""
+    runtime = importlib.import_module("airflow_client._runtime")
+    assert runtime._merged_headers([("Content-Type", "application/json"), ("X-Id", "7")]) == {"content-type": "application/json", "x-id": "7"}
+    assert runtime._merged_headers(iter([("Set-Cookie", "a=1"), ("X-Id", "7"), ("set-cookie", "b=2")])) == {"set-cookie": "a=1, b=2", "x-id": "7"}
+
+
 #: Run in a fresh interpreter: sends three requests through the async httpx transport to a
 #: one-line HTTP server and prints how often the import system searched for sniffio after the
 #: transport was created, and what ``import sniffio`` then gives.

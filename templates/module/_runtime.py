@@ -1317,7 +1317,8 @@ class AiohttpTransport:
             request.method,
             # Sent as built: yarl would otherwise re-quote it (%2E%2E back to "..").
             self._url(request.url, encoded=True),
-            headers=request.headers,
+            # Names in one case: aiohttp keeps a repeated name only when both spell it alike.
+            headers=[(name.lower(), value) for name, value in request.headers],
             data=_async_content(request.content),
             timeout=_aiohttp_timeout(timeout),
             allow_redirects=False,  # credentials must not reach another origin

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0.0+clientsmith.597c68f6"
+__version__ = "1.0.0+clientsmith.382fc8ca"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -37,7 +37,7 @@ DEFAULT_BASE_URL: Final = "http://localhost:8000/api"
 # The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
 SERVERS: Final[tuple[Server, ...]] = (Server("http://localhost:8000/api"),)
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.597c68f6 (clientsmith)"
+USER_AGENT: Final = "airbyte-config-api-client/1.0.0+clientsmith.382fc8ca (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {}
 

@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "2+clientsmith.7265142b"
+__version__ = "2+clientsmith.6c8bcbb6"
 
 __all__ = [
     "DEFAULT_BASE_URL",

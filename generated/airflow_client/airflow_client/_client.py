@@ -39,7 +39,7 @@ DEFAULT_BASE_URL: Final = "http://localhost"
 # The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
 SERVERS: Final[tuple[Server, ...]] = (Server("http://localhost"),)
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "airflow-client/2+clientsmith.7265142b (clientsmith)"
+USER_AGENT: Final = "airflow-client/2+clientsmith.6c8bcbb6 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "OAuth2PasswordBearer": SecurityScheme(

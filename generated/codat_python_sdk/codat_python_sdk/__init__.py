@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1+clientsmith.8115ddc6"
+__version__ = "1+clientsmith.fdb43e0b"
 
 __all__ = [
     "DEFAULT_BASE_URL",

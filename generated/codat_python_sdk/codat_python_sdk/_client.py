@@ -38,7 +38,7 @@ DEFAULT_BASE_URL: Final = "https://api.codat.io"
 # The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
 SERVERS: Final[tuple[Server, ...]] = (Server("https://api.codat.io"),)
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "codat-python-sdk/1+clientsmith.8115ddc6 (clientsmith)"
+USER_AGENT: Final = "codat-python-sdk/1+clientsmith.fdb43e0b (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "API Key Auth": SecurityScheme("api_key", "header", "Authorization"),

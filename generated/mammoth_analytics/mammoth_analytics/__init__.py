@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "0.1.0+clientsmith.6b2d7a69"
+__version__ = "0.1.0+clientsmith.1991e7f5"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -38,7 +38,7 @@ DEFAULT_BASE_URL: Final = ""
 # The spec's servers with an absolute URL, the first used unless Client(server=...) picks another.
 SERVERS: Final[tuple[Server, ...]] = ()
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.6b2d7a69 (clientsmith)"
+USER_AGENT: Final = "mammoth-analytics/0.1.0+clientsmith.1991e7f5 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "apiKey": SecurityScheme("api_key", "header", "X-API-KEY"),

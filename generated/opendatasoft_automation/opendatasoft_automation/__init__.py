@@ -60,7 +60,7 @@ from ._runtime import (
     GatewayTimeoutError,
 )
 
-__version__ = "1.0+clientsmith.c7d4c83f"
+__version__ = "1.0+clientsmith.a868aa22"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -45,7 +45,7 @@ SERVERS: Final[tuple[Server, ...]] = (
     Server("https://documentation-resources.opendatasoft.com/api/automation/v1.0"),
 )
 DEFAULT_TIMEOUT: Final = 60.0
-USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.c7d4c83f (clientsmith)"
+USER_AGENT: Final = "opendatasoft-automation/1.0+clientsmith.a868aa22 (clientsmith)"
 
 SECURITY_SCHEMES: Final[dict[str, SecurityScheme]] = {
     "HeaderAPIKey": SecurityScheme(
